@@ -1,0 +1,88 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Fulmen",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fulmen", targets: ["fulmen"]),
+        .library(name: "ZMQActorSystem", targets: ["ZMQActorSystem"]),
+        .library(name: "FulmenModel", targets: ["FulmenModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+    ],
+    targets: [
+        // System libraries (installed by scripts/bootstrap).
+        .systemLibrary(name: "CZeroMQ"),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas"),
+
+        // A small Swift face over libzmq.
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strictSettings),
+
+        // The distributed actor system every Fulmen process runs on.
+        .target(
+            name: "ZMQActorSystem",
+            dependencies: ["ZeroMQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
+        // The policy language model on OpenBLAS.
+        .target(name: "FulmenModel", dependencies: ["CBLAS"], swiftSettings: strictSettings),
+
+        // The one executable.
+        .executableTarget(
+            name: "fulmen",
+            dependencies: [
+                "ZMQActorSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Test support: the distributed protocols the test processes share, and the
+        // helper executable the integration tests start as a separate OS process.
+        .target(
+            name: "ZMQTestSupport",
+            dependencies: ["ZMQActorSystem"],
+            path: "Tests/ZMQTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ZMQTestNode",
+            dependencies: ["ZMQTestSupport", "ZMQActorSystem", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ZMQTestNode",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ZMQActorSystemTests",
+            dependencies: ["ZMQActorSystem", "ZMQTestSupport", "ZMQTestNode"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
+
+        // Benchmarks (built in release by benchmarks/run).
+        .executableTarget(
+            name: "ActorsBenchmark",
+            dependencies: ["ZMQActorSystem", "ZeroMQ"],
+            path: "benchmarks/actors",
+            exclude: ["floor.c", "README.md"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ModelBenchmark",
+            dependencies: ["FulmenModel"],
+            path: "benchmarks/model",
+            exclude: ["run.sh", "gpt_reference.py"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

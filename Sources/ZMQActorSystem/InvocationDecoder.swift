@@ -1,0 +1,65 @@
+public import Distributed
+import ZeroMQ
+
+/// Reads a received call's generic substitutions and arguments, in order.
+public struct ZMQInvocationDecoder: DistributedTargetInvocationDecoder {
+    public typealias SerializationRequirement = any Codable
+
+    let system: ZMQActorSystem
+    let call: InboundCall
+    private var offset: Int
+    private var argumentsRead = 0
+
+    init(system: ZMQActorSystem, call: InboundCall) {
+        self.system = system
+        self.call = call
+        offset = call.header.argumentsOffset
+    }
+
+    public mutating func decodeGenericSubstitutions() throws -> [Any.Type] {
+        try call.header.substitutions.map { name in
+            guard let type = system.typeRegistry.type(named: name) else {
+                throw RemoteCallError(.badPayload, "unknown generic substitution '\(name)'")
+            }
+            return type
+        }
+    }
+
+    public mutating func decodeNextArgument<Argument: Codable>() throws -> Argument {
+        guard argumentsRead < call.header.argumentCount else {
+            throw RemoteCallError(
+                .badPayload, "\(call.header.target) expects more than the \(call.header.argumentCount) arguments sent")
+        }
+        argumentsRead += 1
+        let system = self.system
+        let frames = call.frames
+        var offset = self.offset
+        let value = try frames[0].withUnsafeBytes { buffer in
+            let context = WireDecodingContext(buffer: buffer, blobs: Array(frames.dropFirst()), userInfo: system.codingUserInfo)
+            context.path.append("argument \(argumentsRead)")
+            return try context.decodeValue(Argument.self, at: &offset)
+        }
+        self.offset = offset
+        return value
+    }
+
+    public mutating func decodeErrorType() throws -> Any.Type? { nil }
+
+    public mutating func decodeReturnType() throws -> Any.Type? { nil }
+}
+
+/// A call received from another node (or made locally), with the frames that carry it.
+struct InboundCall: Sendable {
+    let header: Envelope.CallHeader
+    let frames: [Message]
+    let replyRoute: ReplyRoute
+    let caller: NodeID?
+}
+
+/// Where the reply to a call goes.
+enum ReplyRoute: Sendable {
+    /// Back through the ROUTER to the DEALER with this routing id.
+    case router(routingID: [UInt8])
+    /// To a caller on this node.
+    case local
+}

@@ -1,0 +1,27 @@
+import ZeroMQ
+
+/// The frames of one message on its way out: the envelope, then out-of-band arrays.
+///
+/// Owned by one party at a time: the task that built it, then (while a connection is being
+/// made) the connection's backlog, then libzmq. That hand-over discipline is what makes the
+/// unchecked `Sendable` safe: no two threads ever hold the frames at once.
+struct OutgoingMessage: @unchecked Sendable {
+    let first: OwnedBytes
+    let blobs: [OwnedBytes]
+
+    var byteCount: Int { blobs.reduce(first.count) { $0 + $1.count } }
+
+    /// Sends every frame, after an optional routing id, as one multipart message.
+    func send(on socket: Socket, routingID: [UInt8]? = nil) throws(ZMQError) {
+        if let routingID { try socket.send(routingID, more: true) }
+        try socket.send(first, more: !blobs.isEmpty)
+        for (index, blob) in blobs.enumerated() {
+            try socket.send(blob, more: index < blobs.count - 1)
+        }
+    }
+
+    /// The message as received frames, for calls that stay on this node.
+    func asReceived() -> [Message] {
+        [Message(taking: first)] + blobs.map { Message(taking: $0) }
+    }
+}

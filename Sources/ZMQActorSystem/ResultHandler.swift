@@ -1,0 +1,45 @@
+public import Distributed
+import ZeroMQ
+
+/// Sends the outcome of an executed call back to its caller.
+public struct ZMQResultHandler: DistributedTargetInvocationResultHandler {
+    public typealias SerializationRequirement = any Codable
+
+    let system: ZMQActorSystem
+    let call: InboundCall
+
+    public func onReturn<Success: Codable>(value: Success) async throws {
+        let context = WireEncodingContext(
+            userInfo: system.codingUserInfo, blobThreshold: system.settings.blobThreshold,
+            writer: replyWriter(.value))
+        do {
+            try context.encodeValue(value)
+            context.finish()
+        } catch {
+            return system.replyFailure(
+                to: call, .badPayload, "could not encode the result of \(call.header.target): \(error)")
+        }
+        system.sendReply(OutgoingMessage(first: context.writer.takeAndReset(), blobs: context.takeBlobs()), to: call)
+    }
+
+    public func onReturnVoid() async throws {
+        system.sendReply(OutgoingMessage(first: replyWriter(.void).take(), blobs: []), to: call)
+    }
+
+    public func onThrow<Err: Error>(error: Err) async throws {
+        var payload: [UInt8]?
+        if let encodable = error as? any Encodable {
+            payload = try? WireEncoder().encode(encodable)
+        }
+        var writer = replyWriter(.thrown)
+        Envelope.writeThrown(
+            &writer, typeName: String(reflecting: type(of: error)), message: String(describing: error), payload: payload)
+        system.sendReply(OutgoingMessage(first: writer.take(), blobs: []), to: call)
+    }
+
+    private func replyWriter(_ status: Envelope.ReplyStatus) -> ByteWriter {
+        var writer = ByteWriter(capacity: 128)
+        Envelope.beginReply(&writer, callID: call.header.callID, status: status)
+        return writer
+    }
+}

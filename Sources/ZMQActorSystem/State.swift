@@ -1,0 +1,138 @@
+import ZeroMQ
+
+/// Everything a node knows that changes, kept under one lock (`ZMQActorSystem.state`).
+struct State {
+    enum Phase { case running, draining, stopped }
+
+    var phase = Phase.running
+    var nextActorNumber = 0
+    var nextToken: UInt64 = 0
+    /// Local actors by name.
+    var actors: [String: WeakActor] = [:]
+    /// Calls sent and not yet answered, by call id.
+    var pending: [UInt64: PendingCall] = [:]
+    /// No pending call expires before this instant (it may be stale, never late).
+    var earliestDeadline: ContinuousClock.Instant?
+    /// When the I/O thread will wake by itself next; earlier deadlines must wake it.
+    var ioWakeAt = ContinuousClock.now
+    /// Calls being executed on this node, for draining at shutdown.
+    var executing = 0
+    var peers: [String: Peer] = [:]
+    var watches: [UInt64: Watch] = [:]
+    var subscribers: [UInt64: AsyncStream<NodeEvent>.Continuation] = [:]
+    /// Work for the I/O thread, with `wakeup` signalled after appending.
+    var commands: [IOCommand] = []
+    /// Resumed by the I/O thread once it has closed every socket.
+    var ioStopped: [CheckedContinuation<Void, Never>] = []
+    var ioRunning = true
+
+    mutating func token() -> UInt64 {
+        nextToken += 1
+        return nextToken
+    }
+
+    /// Removes and returns the watches `matching` selects.
+    mutating func removeWatches(where matching: (Watch) -> Bool) -> [Watch] {
+        let fired = watches.values.filter(matching)
+        for watch in fired { watches[watch.token] = nil }
+        return fired
+    }
+
+    /// Removes and returns the pending calls `matching` selects.
+    mutating func removePending(where matching: (PendingCall) -> Bool) -> [PendingCall] {
+        let selected = pending.values.filter(matching)
+        for call in selected { pending[call.callID] = nil }
+        return selected
+    }
+}
+
+/// A call waiting for its reply.
+struct PendingCall {
+    let callID: UInt64
+    let continuation: UnsafeContinuation<InboundReply, any Error>
+    let endpoint: String
+    let deadline: ContinuousClock.Instant
+    let timeout: Duration
+    let actor: ActorAddress
+}
+
+/// What this node knows about one other node, by endpoint.
+struct Peer {
+    /// The state of this node's own connection to the peer.
+    enum Outbound {
+        /// No connection was needed yet.
+        case none
+        /// The connection is being made; calls wait in `backlog` until it is.
+        case connecting(since: ContinuousClock.Instant, backlog: [(callID: UInt64, message: OutgoingMessage)])
+        /// Calls are sent at once on `connection`.
+        case connected
+        /// The peer is down or unreachable: calls fail at once until it answers again.
+        case unavailable(reason: String)
+    }
+
+    var outbound = Outbound.none
+    /// This node's DEALER to the peer, once the I/O thread has opened it.
+    var connection: DealerConnection?
+    /// The routing id and TCP connection of the peer's own connection to this node, if any.
+    var inboundRoutingID: [UInt8]?
+    var inboundFileDescriptor: Int32?
+    /// The incarnation believed alive, or nil while the peer is down or unknown.
+    var liveIncarnation: UInt64?
+    /// The incarnation most recently declared down.
+    var downIncarnation: UInt64?
+    /// When anything was last heard from the peer.
+    var lastHeard: ContinuousClock.Instant?
+    /// The peer's message size limit, from its heartbeats.
+    var maximumMessageSize: Int?
+    /// When someone started watching an actor on this peer before it was ever heard from.
+    var watchedSince: ContinuousClock.Instant?
+}
+
+/// A request to be told when an actor terminates.
+struct Watch {
+    let token: UInt64
+    let id: ActorAddress
+    let onTermination: @Sendable (ActorAddress) -> Void
+}
+
+/// Work handed to the I/O thread.
+enum IOCommand {
+    /// Open a connection to the peer at this endpoint.
+    case connect(String)
+    /// Close every socket and stop.
+    case stop
+}
+
+/// A reply as received, decoded by the task that awaits it.
+struct InboundReply: Sendable {
+    let frames: [Message]
+    let status: Envelope.ReplyStatus
+    let bodyOffset: Int
+
+    func value<R: Decodable>(_ type: R.Type, system: ZMQActorSystem) throws -> R {
+        try throwIfFailed()
+        guard status == .value else { throw RemoteCallError(.badPayload, "expected a \(R.self) result, the reply has none") }
+        let blobs = Array(frames.dropFirst())
+        return try frames[0].withUnsafeBytes { buffer in
+            let context = WireDecodingContext(buffer: buffer, blobs: blobs, userInfo: system.codingUserInfo)
+            var offset = bodyOffset
+            do {
+                return try context.decodeValue(R.self, at: &offset)
+            } catch {
+                throw RemoteCallError(.badPayload, "could not decode the \(R.self) result: \(error)")
+            }
+        }
+    }
+
+    func void() throws {
+        try throwIfFailed()
+    }
+
+    private func throwIfFailed() throws {
+        switch status {
+        case .value, .void: return
+        case .thrown: throw try frames[0].withUnsafeBytes { try Envelope.readThrown($0, at: bodyOffset) }
+        case .failure: throw try frames[0].withUnsafeBytes { try Envelope.readFailure($0, at: bodyOffset) }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+import Glibc
+import Logging
+import ZeroMQ
+
+extension ZMQActorSystem {
+    /// Starts the node's I/O thread, which owns the socket monitors and reads every socket.
+    func startIOThread(routerMonitor: Socket) {
+        let handOver = SocketHandOver(routerMonitor)
+        startThread { [self] in
+            IOLoop(system: self, routerMonitor: handOver.socket).run()
+        }
+    }
+
+    /// Stops accepting calls, lets calls being executed finish (up to
+    /// `Settings.shutdownGracePeriod`), fails calls still waiting for replies, and closes every
+    /// socket. Call it once the node's work is done; the node cannot be used afterwards.
+    public func shutdown() async {
+        let first = state.withLock { state -> Bool in
+            guard state.phase == .running else { return false }
+            state.phase = .draining
+            return true
+        }
+        if first {
+            let giveUp = ContinuousClock.now + settings.shutdownGracePeriod
+            while state.withLock({ $0.executing > 0 }), ContinuousClock.now < giveUp {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            let (waiting, subscribers) = state.withLock { state in
+                state.phase = .stopped
+                let waiting = state.removePending { _ in true }
+                return (waiting, Array(state.subscribers.values))
+            }
+            for call in waiting {
+                call.continuation.resume(throwing: RemoteCallError(.shutDown, "\(node) shut down before \(call.actor) replied"))
+            }
+            for subscriber in subscribers { subscriber.finish() }
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let running = state.withLock { state -> Bool in
+                guard state.ioRunning else { return false }
+                state.ioStopped.append(continuation)
+                state.commands.append(.stop)
+                return true
+            }
+            if running { wakeup.signal() } else { continuation.resume() }
+        }
+    }
+}
+
+/// A socket created by one thread and then used only by the I/O thread.
+///
+/// The creating thread gives it up before the I/O thread starts and never touches it again, so
+/// the socket is never used by two threads; that is why the unchecked `Sendable` is safe.
+private final class SocketHandOver: @unchecked Sendable {
+    let socket: Socket
+    init(_ socket: Socket) { self.socket = socket }
+}
+
+/// Runs `body` on a new OS thread (not a thread of Swift's cooperative pool).
+private func startThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let status = pthread_create(&thread, nil, { raw in
+        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+        return nil
+    }, box)
+    precondition(status == 0, "pthread_create failed: \(status)")
+    pthread_detach(thread)
+}
+
+/// The I/O thread's loop: wait for input, read it, keep time.
+private final class IOLoop {
+    let system: ZMQActorSystem
+    let routerMonitor: Socket
+    /// Connections this node opened, each with the monitor socket that reports its events.
+    var connections: [(connection: DealerConnection, monitor: Socket)] = []
+    var poller = Poller()
+    var pollSetChanged = true
+    var nextTick = ContinuousClock.now
+    var monitorCount = 0
+    var logger: Logger { system.logger }
+
+    init(system: ZMQActorSystem, routerMonitor: Socket) {
+        self.system = system
+        self.routerMonitor = routerMonitor
+    }
+
+    func run() {
+        while true {
+            if pollSetChanged { rebuildPollSet() }
+            let now = ContinuousClock.now
+            let wakeAt = system.state.withLock { state -> ContinuousClock.Instant in
+                let wakeAt = min(nextTick, state.earliestDeadline ?? nextTick)
+                state.ioWakeAt = wakeAt
+                return wakeAt
+            }
+            let timeout = wakeAt > now ? Int((wakeAt - now).milliseconds) : 0
+            do {
+                _ = try poller.poll(timeoutMilliseconds: timeout)
+            } catch {
+                logger.error("poll failed", metadata: ["error": "\(error)"])
+            }
+            system.wakeup.drain()
+            let commands = system.state.withLock { state in
+                defer { state.commands.removeAll() }
+                return state.commands
+            }
+            for command in commands {
+                switch command {
+                case let .connect(endpoint): open(endpoint)
+                case .stop: return stop()
+                }
+            }
+            readRouter()
+            for (connection, _) in connections { read(connection) }
+            readMonitors()
+            let after = ContinuousClock.now
+            if after >= nextTick {
+                system.heartbeatTick(now: after)
+                nextTick = after + system.settings.heartbeatInterval
+            }
+            system.expireCalls(now: after)
+        }
+    }
+
+    private func rebuildPollSet() {
+        poller.removeAll()
+        poller.add(fileDescriptor: system.wakeup.fileDescriptor)
+        poller.add(fileDescriptor: system.router.fileDescriptor)
+        _ = try? poller.add(routerMonitor)
+        for (connection, monitor) in connections {
+            poller.add(fileDescriptor: connection.socket.fileDescriptor)
+            _ = try? poller.add(monitor)
+        }
+        pollSetChanged = false
+    }
+
+    private func open(_ endpoint: String) {
+        monitorCount += 1
+        let monitorEndpoint = "inproc://fulmen-dealer-\(system.node.incarnation)-\(monitorCount)"
+        do {
+            let connection = try DealerConnection(
+                context: system.context, to: endpoint, from: system.node, settings: system.settings,
+                monitorEndpoint: monitorEndpoint)
+            let monitor = try Socket(system.context, kind: .pair)
+            try monitor.connect(monitorEndpoint)
+            try connection.start()
+            connections.append((connection, monitor))
+            system.state.withLock { $0.peers[endpoint]?.connection = connection }
+            pollSetChanged = true
+        } catch {
+            logger.error("cannot connect", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
+            var effects = LivenessEffects()
+            system.state.withLock { $0.declareDown(endpoint, reason: "cannot connect: \(error)", into: &effects) }
+            system.perform(effects)
+        }
+    }
+
+    /// Reads everything waiting on the ROUTER: calls to execute, pings to answer.
+    private func readRouter() {
+        while true {
+            let (messages, more, error) = system.router.receive(limit: 256)
+            if let error { logger.error("receive failed", metadata: ["error": "\(error)"]) }
+            var heard: [(node: NodeID, routingID: [UInt8]?, fd: Int32?, limit: Int?)] = []
+            for frames in messages {
+                guard frames.count >= 2,
+                      let sender = frames[0].withUnsafeBytes({ Envelope.node(fromRoutingID: $0) })
+                else {
+                    logger.warning("dropped a message from a peer that is not a Fulmen node")
+                    continue
+                }
+                let routingID = frames[0].bytes
+                let body = Array(frames.dropFirst())
+                var limit: Int?
+                do {
+                    let header = try body[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
+                    switch header {
+                    case let .call(callHeader):
+                        system.start(InboundCall(header: callHeader, frames: body, replyRoute: .router(routingID: routingID), caller: sender))
+                    case let .ping(sequence, maximumMessageSize):
+                        limit = maximumMessageSize
+                        let pong = Envelope.pong(
+                            sequence: sequence, incarnation: system.node.incarnation,
+                            maximumMessageSize: system.settings.maximumMessageSize)
+                        _ = try? system.router.send(pong, routingID: routingID)
+                    case .reply, .pong:
+                        logger.warning("dropped a reply sent to the call port", metadata: ["peer": "\(sender)"])
+                    }
+                } catch {
+                    logger.warning("dropped a malformed message", metadata: ["peer": "\(sender)", "error": "\(error)"])
+                }
+                heard.append((sender, routingID, body[0].sourceFileDescriptor, limit))
+            }
+            system.heard(heard, viaOutbound: false)
+            if !more { return }
+        }
+    }
+
+    /// Reads everything waiting on a DEALER: replies and pongs.
+    private func read(_ connection: DealerConnection) {
+        while true {
+            let (messages, more, error) = connection.socket.receive(limit: 256)
+            if let error { logger.error("receive failed", metadata: ["endpoint": "\(connection.endpoint)", "error": "\(error)"]) }
+            var heard: [(node: NodeID, routingID: [UInt8]?, fd: Int32?, limit: Int?)] = []
+            for frames in messages {
+                let header: Envelope.Header
+                do {
+                    header = try frames[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
+                } catch {
+                    logger.warning("dropped a malformed message", metadata: ["endpoint": "\(connection.endpoint)", "error": "\(error)"])
+                    continue
+                }
+                switch header {
+                case let .reply(callID, status, bodyOffset):
+                    system.complete(callID, with: .success(InboundReply(frames: frames, status: status, bodyOffset: bodyOffset)))
+                case let .pong(_, incarnation, limit):
+                    heard.append((NodeID(endpoint: connection.endpoint, incarnation: incarnation), nil, nil, limit))
+                case .call, .ping:
+                    logger.warning("dropped a call sent to a reply port", metadata: ["endpoint": "\(connection.endpoint)"])
+                }
+            }
+            system.heard(heard, viaOutbound: true)
+            if !more { return }
+        }
+    }
+
+    private func readMonitors() {
+        while let event = try? MonitorEvent.receive(from: routerMonitor) {
+            if event.kind.contains(.disconnected) {
+                system.inboundConnectionLost(fileDescriptor: event.value)
+            } else {
+                logger.warning("rejected a connection that failed the handshake", metadata: ["endpoint": "\(event.endpoint)"])
+            }
+        }
+        for (connection, monitor) in connections {
+            while let event = try? MonitorEvent.receive(from: monitor) {
+                if event.kind.contains(.handshakeSucceeded) {
+                    system.connectionEstablished(connection)
+                } else if event.kind.contains(.disconnected) {
+                    system.connectionLost(connection.endpoint)
+                }
+            }
+        }
+    }
+
+    private func stop() {
+        for (connection, monitor) in connections {
+            connection.socket.close()
+            monitor.close()
+        }
+        connections.removeAll()
+        system.router.close()
+        routerMonitor.close()
+        let waiting = system.state.withLock { state in
+            state.ioRunning = false
+            defer { state.ioStopped.removeAll() }
+            return state.ioStopped
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+}

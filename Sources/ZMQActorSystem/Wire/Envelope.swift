@@ -1,0 +1,193 @@
+import ZeroMQ
+
+/// The messages nodes exchange, and their layout in a ZeroMQ message's first frame.
+///
+/// ```
+/// frame 0:  version u8 · kind u8 · body
+///   call    callID u64 · target incarnation u64 (0: any) · timeout ms u32 · actor name ·
+///           target identifier · generic substitutions (varint count, strings) ·
+///           argument count varint · arguments (tagged values, see WireTag)
+///   reply   callID u64 · status u8 · status body (value | nothing | thrown error | failure)
+///   ping    sequence u64 · sender's message size limit u64
+///   pong    sequence u64 · sender's incarnation u64 · sender's message size limit u64
+/// frames 1…: out-of-band arrays referenced by `blob` values
+/// ```
+/// Integers are little-endian; strings are a varint length and UTF-8 bytes. A DEALER's routing
+/// id names its node (`Envelope.routingID(for:)`), so a ROUTER knows who sent each message.
+enum Envelope {
+    static let version: UInt8 = 1
+
+    enum Kind: UInt8 {
+        case call = 1
+        case reply = 2
+        case ping = 3
+        case pong = 4
+    }
+
+    enum ReplyStatus: UInt8 {
+        case value = 0
+        case void = 1
+        case thrown = 2
+        case failure = 3
+    }
+
+    // MARK: Routing ids
+
+    /// The routing id a node's DEALERs present: a marker byte, the incarnation, the endpoint.
+    static func routingID(for node: NodeID) -> [UInt8] {
+        var id: [UInt8] = [0x46]
+        withUnsafeBytes(of: node.incarnation.littleEndian) { id.append(contentsOf: $0) }
+        id.append(contentsOf: node.endpoint.utf8.prefix(246))
+        return id
+    }
+
+    /// The node named by a routing id, or nil when the id was not made by `routingID(for:)`.
+    static func node(fromRoutingID bytes: UnsafeRawBufferPointer) -> NodeID? {
+        guard bytes.count > 9, bytes[0] == 0x46 else { return nil }
+        let incarnation = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
+        guard incarnation != 0, let endpoint = String(validating: bytes[9...], as: UTF8.self) else { return nil }
+        return NodeID(endpoint: endpoint, incarnation: incarnation)
+    }
+
+    // MARK: Writing
+
+    static func beginCall(
+        _ writer: inout ByteWriter, callID: UInt64, targetIncarnation: UInt64?, timeoutMilliseconds: UInt32,
+        actorName: String, target: String, substitutions: [String], argumentCount: Int
+    ) {
+        writer.write(version)
+        writer.write(Kind.call.rawValue)
+        writer.write(fixed: callID)
+        writer.write(fixed: targetIncarnation ?? 0)
+        writer.write(fixed: timeoutMilliseconds)
+        writer.write(string: actorName)
+        writer.write(string: target)
+        writer.write(varint: UInt64(substitutions.count))
+        for name in substitutions { writer.write(string: name) }
+        writer.write(varint: UInt64(argumentCount))
+    }
+
+    static func beginReply(_ writer: inout ByteWriter, callID: UInt64, status: ReplyStatus) {
+        writer.write(version)
+        writer.write(Kind.reply.rawValue)
+        writer.write(fixed: callID)
+        writer.write(status.rawValue)
+    }
+
+    static func writeThrown(_ writer: inout ByteWriter, typeName: String, message: String, payload: [UInt8]?) {
+        writer.write(string: typeName)
+        writer.write(string: message)
+        if let payload {
+            writer.write(1)
+            writer.write(varint: UInt64(payload.count))
+            payload.withUnsafeBytes { writer.write(bytes: $0) }
+        } else {
+            writer.write(0)
+        }
+    }
+
+    static func writeFailure(_ writer: inout ByteWriter, code: RemoteCallError.Code, message: String) {
+        writer.write(string: code.name)
+        writer.write(string: message)
+    }
+
+    static func ping(sequence: UInt64, maximumMessageSize: Int) -> [UInt8] {
+        var writer = ByteWriter(capacity: 18)
+        writer.write(version)
+        writer.write(Kind.ping.rawValue)
+        writer.write(fixed: sequence)
+        writer.write(fixed: UInt64(maximumMessageSize))
+        return writer.bytes
+    }
+
+    static func pong(sequence: UInt64, incarnation: UInt64, maximumMessageSize: Int) -> [UInt8] {
+        var writer = ByteWriter(capacity: 26)
+        writer.write(version)
+        writer.write(Kind.pong.rawValue)
+        writer.write(fixed: sequence)
+        writer.write(fixed: incarnation)
+        writer.write(fixed: UInt64(maximumMessageSize))
+        return writer.bytes
+    }
+
+    // MARK: Reading
+
+    /// The fixed part of a message, read before deciding what to do with it.
+    enum Header {
+        case call(CallHeader)
+        case reply(callID: UInt64, status: ReplyStatus, bodyOffset: Int)
+        case ping(sequence: UInt64, maximumMessageSize: Int)
+        case pong(sequence: UInt64, incarnation: UInt64, maximumMessageSize: Int)
+    }
+
+    struct CallHeader {
+        var callID: UInt64
+        var targetIncarnation: UInt64?
+        var timeoutMilliseconds: UInt32
+        var actorName: String
+        var target: String
+        var substitutions: [String]
+        var argumentCount: Int
+        /// Where the first argument starts in frame 0.
+        var argumentsOffset: Int
+    }
+
+    static func parseHeader(_ frame: UnsafeRawBufferPointer) throws(WireFormatError) -> Header {
+        var reader = ByteReader(frame)
+        let version = try reader.readByte("version")
+        guard version == Self.version else {
+            throw WireFormatError.malformed("protocol version \(version), this node speaks \(Self.version)")
+        }
+        let rawKind = try reader.readByte("message kind")
+        guard let kind = Kind(rawValue: rawKind) else { throw WireFormatError.malformed("unknown message kind \(rawKind)") }
+        switch kind {
+        case .call:
+            let callID = try reader.readFixed(UInt64.self, "call id")
+            let incarnation = try reader.readFixed(UInt64.self, "target incarnation")
+            let timeout = try reader.readFixed(UInt32.self, "timeout")
+            let actorName = try reader.readString("actor name")
+            let target = try reader.readString("target")
+            let substitutionCount = try reader.readCount("substitution count")
+            var substitutions: [String] = []
+            for _ in 0..<substitutionCount { substitutions.append(try reader.readString("generic substitution")) }
+            let argumentCount = try reader.readCount("argument count")
+            return .call(CallHeader(
+                callID: callID, targetIncarnation: incarnation == 0 ? nil : incarnation,
+                timeoutMilliseconds: timeout, actorName: actorName, target: target,
+                substitutions: substitutions, argumentCount: argumentCount, argumentsOffset: reader.offset))
+        case .reply:
+            let callID = try reader.readFixed(UInt64.self, "call id")
+            let rawStatus = try reader.readByte("reply status")
+            guard let status = ReplyStatus(rawValue: rawStatus) else { throw WireFormatError.malformed("unknown reply status \(rawStatus)") }
+            return .reply(callID: callID, status: status, bodyOffset: reader.offset)
+        case .ping:
+            let sequence = try reader.readFixed(UInt64.self, "ping sequence")
+            let limit = try reader.readFixed(UInt64.self, "message size limit")
+            return .ping(sequence: sequence, maximumMessageSize: Int(clamping: limit))
+        case .pong:
+            let sequence = try reader.readFixed(UInt64.self, "pong sequence")
+            let incarnation = try reader.readFixed(UInt64.self, "incarnation")
+            let limit = try reader.readFixed(UInt64.self, "message size limit")
+            return .pong(sequence: sequence, incarnation: incarnation, maximumMessageSize: Int(clamping: limit))
+        }
+    }
+
+    static func readThrown(_ frame: UnsafeRawBufferPointer, at offset: Int) throws(WireFormatError) -> RemoteError {
+        var reader = ByteReader(frame, offset: offset)
+        let typeName = try reader.readString("error type")
+        let message = try reader.readString("error message")
+        var payload: [UInt8]?
+        if try reader.readByte("error payload flag") == 1 {
+            let count = try reader.readCount("error payload length")
+            payload = Array(try reader.readBytes(count, "error payload"))
+        }
+        return RemoteError(typeName: typeName, message: message, payload: payload)
+    }
+
+    static func readFailure(_ frame: UnsafeRawBufferPointer, at offset: Int) throws(WireFormatError) -> RemoteCallError {
+        var reader = ByteReader(frame, offset: offset)
+        let code = try reader.readString("failure code")
+        let message = try reader.readString("failure message")
+        return RemoteCallError(RemoteCallError.Code(name: code), message)
+    }
+}

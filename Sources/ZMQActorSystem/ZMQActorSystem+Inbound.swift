@@ -1,0 +1,103 @@
+import Distributed
+import Logging
+import ZeroMQ
+
+// MARK: Inbound calls
+
+extension ZMQActorSystem {
+    /// Parses a call made on this node and starts executing it.
+    func dispatchLocalCall(frames: [Message]) throws {
+        let header = try frames[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
+        guard case let .call(callHeader) = header else { throw WireFormatError.malformed("expected a call") }
+        start(InboundCall(header: callHeader, frames: frames, replyRoute: .local, caller: node))
+    }
+
+    /// Starts executing a received call in a task of its own.
+    func start(_ call: InboundCall) {
+        let accepted = state.withLock { state -> Bool in
+            guard state.phase == .running else { return false }
+            state.executing += 1
+            return true
+        }
+        guard accepted else {
+            return replyFailure(to: call, .shutDown, "\(node) is shutting down")
+        }
+        Task {
+            await self.execute(call)
+            self.state.withLock { $0.executing -= 1 }
+        }
+    }
+
+    private func execute(_ call: InboundCall) async {
+        let header = call.header
+        let size = call.frames.reduce(0) { $0 + $1.count }
+        if size > settings.maximumMessageSize {
+            return replyFailure(
+                to: call, .messageTooLarge, "call of \(size) bytes exceeds \(node.endpoint)'s limit of \(settings.maximumMessageSize)")
+        }
+        if let incarnation = header.targetIncarnation, incarnation != node.incarnation {
+            return replyFailure(
+                to: call, .staleIncarnation, "\(header.actorName) belonged to an earlier life of \(node.endpoint), which restarted")
+        }
+        guard let actor = state.withLock({ $0.actors[header.actorName]?.actor }) else {
+            logger.info("call to an unknown actor", metadata: ["actor": "\(header.actorName)", "caller": "\(call.caller.map(\.description) ?? "?")"])
+            return replyFailure(to: call, .unknownActor, "no actor named '\(header.actorName)' on \(node.endpoint)")
+        }
+        var decoder = ZMQInvocationDecoder(system: self, call: call)
+        do {
+            try await executeDistributedTarget(
+                on: actor, target: RemoteCallTarget(header.target), invocationDecoder: &decoder,
+                handler: ZMQResultHandler(system: self, call: call))
+        } catch let error as ExecuteDistributedTargetError {
+            logger.info("call to an unknown method", metadata: ["actor": "\(header.actorName)", "target": "\(header.target)", "error": "\(error)"])
+            let code: RemoteCallError.Code = error.errorCode == .targetAccessorNotFound ? .unknownMethod : .badPayload
+            replyFailure(to: call, code, "\(header.actorName) on \(node.endpoint) cannot run \(header.target): \(error.message)")
+        } catch {
+            logger.info("call with undecodable arguments", metadata: ["actor": "\(header.actorName)", "error": "\(error)"])
+            replyFailure(to: call, .badPayload, "bad arguments for \(header.actorName) on \(node.endpoint): \(error)")
+        }
+    }
+
+    /// Answers a call with a failure of the actor system (not an error of the actor's own).
+    func replyFailure(to call: InboundCall, _ code: RemoteCallError.Code, _ message: String) {
+        var writer = ByteWriter(capacity: 64 + message.utf8.count)
+        Envelope.beginReply(&writer, callID: call.header.callID, status: .failure)
+        Envelope.writeFailure(&writer, code: code, message: message)
+        sendReply(OutgoingMessage(first: writer.take(), blobs: []), to: call)
+    }
+
+    /// Sends a reply back the way its call came.
+    func sendReply(_ reply: OutgoingMessage, to call: InboundCall) {
+        switch call.replyRoute {
+        case .local:
+            deliverReply(reply.asReceived())
+        case let .router(routingID):
+            if let caller = call.caller,
+               let limit = state.withLock({ $0.peers[caller.endpoint]?.maximumMessageSize }),
+               reply.byteCount > limit
+            {
+                return replyFailure(
+                    to: call, .messageTooLarge, "the reply is \(reply.byteCount) bytes; the caller accepts at most \(limit)")
+            }
+            do {
+                if try router.send(reply, routingID: routingID) { wakeup.signal() }
+            } catch {
+                logger.info("reply not delivered", metadata: ["caller": "\(call.caller.map(\.description) ?? "?")", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Completes the pending call a reply answers.
+    func deliverReply(_ frames: [Message]) {
+        let header: Envelope.Header
+        do {
+            header = try frames[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
+        } catch {
+            return logger.warning("dropped a malformed reply", metadata: ["error": "\(error)"])
+        }
+        guard case let .reply(callID, status, bodyOffset) = header else {
+            return logger.warning("dropped an unexpected message on a call connection")
+        }
+        complete(callID, with: .success(InboundReply(frames: frames, status: status, bodyOffset: bodyOffset)))
+    }
+}

@@ -1,0 +1,132 @@
+import Distributed
+import Synchronization
+import ZeroMQ
+
+// MARK: Outbound calls
+
+extension ZMQActorSystem {
+    /// What to do with a call once its bookkeeping is done (decided under the state lock).
+    private enum Dispatch {
+        case fail(any Error)
+        case send(DealerConnection, wakeIOThread: Bool)
+        case runLocally
+        case wait(wakeIOThread: Bool)
+    }
+
+    /// Sends a call and waits for its reply, its deadline, or its cancellation.
+    func call(_ id: ActorAddress, target: RemoteCallTarget, invocation: ZMQInvocationEncoder) async throws -> InboundReply {
+        let timeout = CallOptions.current.timeout ?? settings.defaultCallTimeout
+        let callID = callIDs.add(1, ordering: .relaxed).newValue
+        let message = invocation.message(callID: callID, to: id, target: target.identifier, timeout: timeout)
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { continuation in
+                let pending = PendingCall(
+                    callID: callID, continuation: continuation, endpoint: id.endpoint,
+                    deadline: .now + timeout, timeout: timeout, actor: id)
+                let dispatch = state.withLock { state in
+                    register(pending, message: message, in: &state)
+                }
+                switch dispatch {
+                case let .fail(error):
+                    continuation.resume(throwing: error)
+                case let .send(connection, wakeIOThread):
+                    if wakeIOThread { wakeup.signal() }
+                    send(message, callID: callID, on: connection)
+                case .runLocally:
+                    do {
+                        try dispatchLocalCall(frames: message.asReceived())
+                    } catch {
+                        complete(callID, with: .failure(RemoteCallError(.badPayload, "\(error)")))
+                    }
+                case let .wait(wakeIOThread):
+                    if wakeIOThread { wakeup.signal() }
+                }
+            }
+        } onCancel: {
+            complete(callID, with: .failure(CancellationError()))
+        }
+    }
+
+    private func register(_ call: PendingCall, message: OutgoingMessage, in state: inout State) -> Dispatch {
+        guard state.phase == .running else {
+            return .fail(RemoteCallError(.shutDown, "\(node) is shutting down; call to \(call.actor) not sent"))
+        }
+        if Task.isCancelled { return .fail(CancellationError()) }
+        let endpoint = call.actor.endpoint
+        let wake = call.deadline < state.ioWakeAt
+        func track() {
+            state.pending[call.callID] = call
+            if state.earliestDeadline.map({ call.deadline < $0 }) ?? true { state.earliestDeadline = call.deadline }
+        }
+        if endpoint == node.endpoint {
+            if let incarnation = call.actor.incarnation, incarnation != node.incarnation {
+                return .fail(RemoteCallError(.staleIncarnation, "\(call.actor) belonged to an earlier life of this node"))
+            }
+            track()
+            return .runLocally
+        }
+        var peer = state.peers[endpoint] ?? Peer()
+        defer { state.peers[endpoint] = peer }
+        if let live = peer.liveIncarnation, let wanted = call.actor.incarnation, live != wanted {
+            return .fail(RemoteCallError(
+                .staleIncarnation, "\(call.actor) belonged to an earlier life of \(endpoint), which restarted"))
+        }
+        if let limit = peer.maximumMessageSize, message.byteCount > limit {
+            return .fail(RemoteCallError(
+                .messageTooLarge, "call to \(call.actor) is \(message.byteCount) bytes; \(endpoint) accepts at most \(limit)"))
+        }
+        switch peer.outbound {
+        case .none:
+            peer.outbound = .connecting(since: .now, backlog: [(call.callID, message)])
+            state.commands.append(.connect(endpoint))
+            track()
+            return .wait(wakeIOThread: true)
+        case .connecting(let since, var backlog):
+            backlog.append((call.callID, message))
+            peer.outbound = .connecting(since: since, backlog: backlog)
+            track()
+            return .wait(wakeIOThread: wake)
+        case .connected:
+            guard let connection = peer.connection else { return .fail(RemoteCallError(.nodeDown, "no connection to \(endpoint)")) }
+            track()
+            return .send(connection, wakeIOThread: wake)
+        case let .unavailable(reason):
+            return .fail(RemoteCallError(.nodeDown, "\(endpoint) is down (\(reason)); call to \(call.actor) not sent"))
+        }
+    }
+
+    /// Sends an already registered call; a failure to send completes it with an error.
+    func send(_ message: OutgoingMessage, callID: UInt64, on connection: DealerConnection) {
+        do {
+            if try connection.socket.send(message) { wakeup.signal() }
+        } catch {
+            let code: RemoteCallError.Code = error.wouldBlock ? .sendQueueFull : .nodeDown
+            complete(callID, with: .failure(RemoteCallError(code, "sending to \(connection.endpoint) failed: \(error)")))
+        }
+    }
+
+    /// Resumes the caller of a pending call, if it is still waiting.
+    func complete(_ callID: UInt64, with result: Result<InboundReply, any Error>) {
+        guard let call = state.withLock({ $0.pending.removeValue(forKey: callID) }) else {
+            if case .success = result {
+                logger.debug("reply to a call that already ended (deadline or cancellation)", metadata: ["call": "\(callID)"])
+            }
+            return
+        }
+        call.continuation.resume(with: result)
+    }
+
+    /// Fails every call whose deadline has passed; returns when the next one is due.
+    func expireCalls(now: ContinuousClock.Instant) {
+        let expired = state.withLock { state -> [PendingCall] in
+            guard let earliest = state.earliestDeadline, earliest <= now else { return [] }
+            let expired = state.removePending { $0.deadline <= now }
+            state.earliestDeadline = state.pending.values.lazy.map(\.deadline).min()
+            return expired
+        }
+        for call in expired {
+            call.continuation.resume(throwing: RemoteCallError(
+                .deadlineExceeded, "call to \(call.actor) got no reply within \(call.timeout)"))
+        }
+    }
+}
