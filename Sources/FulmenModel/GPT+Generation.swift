@@ -1,0 +1,248 @@
+import Foundation
+
+/// One worker's buffers for generation: the key/value cache of its sequences and the activations of one step.
+///
+/// Dimensions: S sequence slots, L layers, N cached positions per slot, C channels, R rows in a step.
+final class GenerationWorkspace {
+    private(set) var cache = FloatBuffer(count: 0)  // (S, L, 2, N, C) keys and values
+    private(set) var slotLength = 0
+    private(set) var rowCapacity = 0
+    private(set) var segmentCapacity = 0
+    private(set) var rows = FloatBuffer(count: 0)  // residual (R, C), norm (R, C), qkv (R, 3C), attention (R, C), hidden (R, 4C)
+    private(set) var heads = FloatBuffer(count: 0)  // attention scores (N, N), last-row norms (S, C), logits (S, V)
+    private var channels = 0
+
+    func reserve(config: GPTConfig, slots: Int, slotLength: Int, rows: Int) {
+        let c = config.embeddingSize
+        channels = c
+        let cacheCount = slots * config.layerCount * 2 * slotLength * c
+        if cache.count < cacheCount || self.slotLength != slotLength {
+            cache = FloatBuffer(count: cacheCount)
+            self.slotLength = slotLength
+        }
+        if rows > rowCapacity {
+            self.rows = FloatBuffer(count: rows * 10 * c)
+            rowCapacity = rows
+        }
+        let headCount = config.contextLength * config.contextLength + slots * (c + config.vocabularySize)
+        if slots > segmentCapacity || heads.count < headCount {
+            heads = FloatBuffer(count: headCount)
+            segmentCapacity = slots
+        }
+    }
+
+    func keys(slot: Int, layer: Int, config: GPTConfig) -> FloatPointer {
+        cache.base + ((slot * config.layerCount + layer) * 2) * slotLength * config.embeddingSize
+    }
+
+    func values(slot: Int, layer: Int, config: GPTConfig) -> FloatPointer {
+        keys(slot: slot, layer: layer, config: config) + slotLength * config.embeddingSize
+    }
+
+    var residual: FloatPointer { rows.base }
+    var norm: FloatPointer { rows.base + rowCapacity * 1 * channels }
+    var qkv: FloatPointer { rows.base + rowCapacity * 2 * channels }
+    var attention: FloatPointer { rows.base + rowCapacity * 5 * channels }
+    var hidden: FloatPointer { rows.base + rowCapacity * 6 * channels }
+    var scores: FloatPointer { heads.base }
+    func lastNorm(config: GPTConfig) -> FloatPointer { heads.base + config.contextLength * config.contextLength }
+    func logits(config: GPTConfig) -> FloatPointer {
+        lastNorm(config: config) + segmentCapacity * config.embeddingSize
+    }
+}
+
+/// The rows one sequence adds to a generation step: `count` tokens at positions `start ..< start + count`.
+struct Segment {
+    let slot: Int
+    let start: Int
+    let count: Int
+    let firstRow: Int
+}
+
+extension GPT {
+    /// Continues every request, batching them into shared forward passes with a key/value cache.
+    ///
+    /// Each step feeds every unfinished sequence's pending tokens (its whole prompt at first, then its last
+    /// token) through the model as one batch of rows, so prompts and continuations of different lengths share
+    /// every matrix product; finished sequences drop out. The requests are split over up to ``threadCount``
+    /// workers. Each sequence samples from its own seeded stream, so its result does not depend on the batch.
+    /// - Throws: ``ModelError`` if a prompt is empty, does not fit the context, or holds an unknown token id.
+    public func generate(_ requests: [GenerationRequest]) throws(ModelError) -> [Generation] {
+        for (i, request) in requests.enumerated() {
+            if request.prompt.isEmpty { throw ModelError("generate: request \(i) has an empty prompt") }
+            if request.prompt.count >= config.contextLength {
+                throw ModelError(
+                    "generate: request \(i) prompt has \(request.prompt.count) tokens; the context holds "
+                        + "\(config.contextLength), leaving no room to generate")
+            }
+            if request.maxNewTokens < 0 { throw ModelError("generate: request \(i) has negative maxNewTokens") }
+            try validate(tokens: request.prompt)
+        }
+        if requests.isEmpty { return [] }
+        let workers = min(threadCount, requests.count)
+        while generationWorkspaces.count < workers { generationWorkspaces.append(GenerationWorkspace()) }
+        var results = [Generation?](repeating: nil, count: requests.count)
+        results.withUnsafeMutableBufferPointer { results in
+            parallelFor(workers) { w in
+                let indices = Array(stride(from: w, to: requests.count, by: workers))
+                let generations = generate(indices.map { requests[$0] }, workspace: generationWorkspaces[w])
+                for (i, generation) in zip(indices, generations) { results[i] = generation }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    private func generate(_ requests: [GenerationRequest], workspace: GenerationWorkspace) -> [Generation] {
+        struct Sequence {
+            var tokens: [Int32]
+            var cached = 0
+            var sampler: Sampler
+            var generation = Generation(tokens: [], logProbabilities: [], finishReason: .maxNewTokens)
+            var finished = false
+        }
+        let slotLength = min(config.contextLength, requests.map { $0.prompt.count + $0.maxNewTokens }.max() ?? 1)
+        let promptRows = requests.reduce(0) { $0 + $1.prompt.count }
+        workspace.reserve(config: config, slots: requests.count, slotLength: slotLength, rows: max(promptRows, requests.count))
+        var sequences = requests.map {
+            Sequence(tokens: $0.prompt, sampler: Sampler(parameters: $0.sampling, vocabularySize: config.vocabularySize))
+        }
+        for (i, request) in requests.enumerated() where request.maxNewTokens == 0 {
+            sequences[i].finished = true
+        }
+        var tokens: [Int32] = []
+        var positions: [Int] = []
+        while true {
+            var segments: [Segment] = []
+            var owners: [Int] = []
+            tokens.removeAll(keepingCapacity: true)
+            positions.removeAll(keepingCapacity: true)
+            for (i, sequence) in sequences.enumerated() where !sequence.finished {
+                let pending = sequence.tokens.count - sequence.cached
+                segments.append(Segment(slot: i, start: sequence.cached, count: pending, firstRow: tokens.count))
+                owners.append(i)
+                tokens.append(contentsOf: sequence.tokens[sequence.cached...])
+                positions.append(contentsOf: sequence.cached..<sequence.tokens.count)
+            }
+            if segments.isEmpty { break }
+            forward(tokens: tokens, positions: positions, segments: segments, workspace: workspace)
+            let logits = workspace.logits(config: config)
+            for (s, i) in owners.enumerated() {
+                let request = requests[i]
+                sequences[i].cached = sequences[i].tokens.count
+                let (token, logProbability) = sequences[i].sampler.next(logits: logits + s * config.vocabularySize)
+                sequences[i].tokens.append(token)
+                sequences[i].generation.tokens.append(token)
+                sequences[i].generation.logProbabilities.append(logProbability)
+                let generated = sequences[i].generation.tokens
+                if request.stopSequences.contains(where: { !$0.isEmpty && generated.ends(with: $0) }) {
+                    sequences[i].generation.finishReason = .stopSequence
+                    sequences[i].finished = true
+                } else if generated.count >= request.maxNewTokens {
+                    sequences[i].generation.finishReason = .maxNewTokens
+                    sequences[i].finished = true
+                } else if sequences[i].tokens.count >= min(config.contextLength, slotLength) {
+                    sequences[i].generation.finishReason = .contextLength
+                    sequences[i].finished = true
+                }
+            }
+        }
+        return sequences.map(\.generation)
+    }
+
+    /// One step of cached generation: feeds `tokens` (at `positions`) through the model, appending their keys and
+    /// values to each segment's slot, and leaves the logits of each segment's last row in the workspace.
+    func forward(tokens: [Int32], positions: [Int], segments: [Segment], workspace ws: GenerationWorkspace) {
+        let c = config.embeddingSize
+        let rows = tokens.count
+        let p = UnsafePointer(parameters.base)
+        let x = ws.residual
+        for r in 0..<rows {
+            let w = p + layout.tokenEmbedding + Int(tokens[r]) * c
+            let e = p + layout.positionEmbedding + positions[r] * c
+            for i in 0..<c { x[r * c + i] = w[i] + e[i] }
+        }
+        for (l, block) in layout.blocks.enumerated() {
+            LayerNorm.forward(
+                output: ws.norm, mean: nil, rstd: nil, input: x, weight: p + block.ln1Weight, bias: p + block.ln1Bias,
+                rows: rows, channels: c)
+            Linear.forward(
+                output: ws.qkv, input: ws.norm, weight: p + block.qkvWeight, bias: p + block.qkvBias, rows: rows,
+                inputSize: c, outputSize: 3 * c)
+            for segment in segments {
+                cachedAttention(segment: segment, layer: l, workspace: ws)
+            }
+            Linear.forward(
+                output: x, input: ws.attention, weight: p + block.projWeight, bias: p + block.projBias, rows: rows,
+                inputSize: c, outputSize: c, accumulate: true)
+            LayerNorm.forward(
+                output: ws.norm, mean: nil, rstd: nil, input: x, weight: p + block.ln2Weight, bias: p + block.ln2Bias,
+                rows: rows, channels: c)
+            Linear.forward(
+                output: ws.hidden, input: ws.norm, weight: p + block.fc1Weight, bias: p + block.fc1Bias, rows: rows,
+                inputSize: c, outputSize: 4 * c)
+            GELU.forward(output: ws.hidden, input: ws.hidden, count: rows * 4 * c)
+            Linear.forward(
+                output: x, input: ws.hidden, weight: p + block.fc2Weight, bias: p + block.fc2Bias, rows: rows,
+                inputSize: 4 * c, outputSize: c, accumulate: true)
+        }
+        let last = ws.lastNorm(config: config)
+        for (s, segment) in segments.enumerated() {
+            LayerNorm.forward(
+                output: last + s * c, mean: nil, rstd: nil, input: x + (segment.firstRow + segment.count - 1) * c,
+                weight: p + layout.finalNormWeight, bias: p + layout.finalNormBias, rows: 1, channels: c)
+        }
+        Linear.forward(
+            output: ws.logits(config: config), input: last, weight: p + layout.tokenEmbedding, bias: nil,
+            rows: segments.count, inputSize: c, outputSize: config.vocabularySize)
+    }
+
+    /// Stores a segment's keys and values in its cache slot and attends from its rows to every cached position
+    /// up to their own.
+    private func cachedAttention(segment: Segment, layer: Int, workspace ws: GenerationWorkspace) {
+        let c = config.embeddingSize
+        let d = config.headSize
+        let scale = 1 / Float(d).squareRoot()
+        let keys = ws.keys(slot: segment.slot, layer: layer, config: config)
+        let values = ws.values(slot: segment.slot, layer: layer, config: config)
+        let qkv = ws.qkv + segment.firstRow * 3 * c
+        for i in 0..<segment.count {
+            (keys + (segment.start + i) * c).update(from: qkv + i * 3 * c + c, count: c)
+            (values + (segment.start + i) * c).update(from: qkv + i * 3 * c + 2 * c, count: c)
+        }
+        let visible = segment.start + segment.count
+        let output = ws.attention + segment.firstRow * c
+        let scores = ws.scores
+        for h in 0..<config.headCount {
+            if segment.count == 1 {
+                let q = qkv + h * d
+                for j in 0..<visible { scores[j] = scale * VectorMath.dot(q, keys + j * c + h * d, d) }
+                let m = VectorMath.max(scores, visible)
+                let inverse = 1 / VectorMath.expShiftedSum(scores, visible, shift: m)
+                let y = output + h * d
+                y.update(repeating: 0, count: d)
+                for j in 0..<visible { VectorMath.addScaled(y, values + j * c + h * d, scores[j] * inverse, d) }
+            } else {
+                sgemm(
+                    false, true, m: segment.count, n: visible, k: d, alpha: scale, a: qkv + h * d, lda: 3 * c,
+                    b: keys + h * d, ldb: c, beta: 0, c: scores, ldc: visible)
+                for i in 0..<segment.count {
+                    let row = scores + i * visible
+                    let seen = segment.start + i + 1
+                    let m = VectorMath.max(row, seen)
+                    let inverse = 1 / VectorMath.expShiftedSum(row, seen, shift: m)
+                    for j in 0..<seen { row[j] *= inverse }
+                    (row + seen).update(repeating: 0, count: visible - seen)
+                }
+                sgemm(
+                    false, false, m: segment.count, n: d, k: visible, a: scores, lda: visible, b: values + h * d,
+                    ldb: c, beta: 0, c: output + h * d, ldc: c)
+            }
+        }
+    }
+}
+
+extension Array where Element: Equatable {
+    fileprivate func ends(with suffix: [Element]) -> Bool {
+        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
+    }
+}

@@ -1,0 +1,123 @@
+/// Vectorised elementwise math for the kernels: exp, tanh, and row reductions.
+///
+/// The standard library calls libm one value at a time; these work on `SIMD8<Float>` (two SSE registers on the
+/// baseline x86-64 target), with a polynomial exp accurate to about 1 ulp over the float range.
+enum VectorMath {
+    typealias Vector = SIMD8<Float>
+
+    /// e^x for each lane (Cephes-style: x = n·ln2 + r, |r| ≤ ln2/2, e^r by a degree-7 polynomial, 2^n by bits).
+    @inline(__always)
+    static func exp(_ x: Vector) -> Vector {
+        let clamped = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.3))
+        let magic = Vector(repeating: 12_582_912.0)  // 1.5 · 2^23: adding it rounds to an integer
+        let shifted = clamped * 1.442_695_04 + magic
+        let n = shifted - magic
+        var r = clamped - n * 0.693_359_375
+        r = r + n * 2.121_944_4e-4
+        var p = Vector(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_451_907_3e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        p = p * (r * r) + r + 1
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
+        return p * scale
+    }
+
+    /// tanh(x) for each lane, as 1 − 2 / (e^{2x} + 1).
+    @inline(__always)
+    static func tanh(_ x: Vector) -> Vector {
+        1 - 2 / (exp(x + x) + 1)
+    }
+
+    /// Loads `count` (< 8) values into a vector, filling the rest with `fill`.
+    @inline(__always)
+    static func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, fill: Float) -> Vector {
+        var v = Vector(repeating: fill)
+        for i in 0..<count { v[i] = p[i] }
+        return v
+    }
+
+    /// Stores the first `count` (< 8) lanes of `v`.
+    @inline(__always)
+    static func storePartial(_ v: Vector, _ p: FloatPointer, _ count: Int) {
+        for i in 0..<count { p[i] = v[i] }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always)
+    static func store(_ v: Vector, _ p: FloatPointer) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+    }
+
+    /// The largest of `n` values.
+    @inline(__always)
+    static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var m = Vector(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= n {
+            m = pointwiseMax(m, load(p + i))
+            i += 8
+        }
+        var result = m.max()
+        while i < n {
+            result = Swift.max(result, p[i])
+            i += 1
+        }
+        return result
+    }
+
+    /// Σ a[i]·b[i] over `n` values.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var s = Vector()
+        var i = 0
+        while i + 8 <= n {
+            s += load(a + i) * load(b + i)
+            i += 8
+        }
+        var result = s.sum()
+        while i < n {
+            result += a[i] * b[i]
+            i += 1
+        }
+        return result
+    }
+
+    /// Replaces each of `n` values x with e^(x − shift) and returns their sum.
+    @inline(__always)
+    static func expShiftedSum(_ p: FloatPointer, _ n: Int, shift: Float) -> Float {
+        var s = Vector()
+        var i = 0
+        while i + 8 <= n {
+            let e = exp(load(p + i) - shift)
+            store(e, p + i)
+            s += e
+            i += 8
+        }
+        if i < n {
+            let e = exp(loadPartial(p + i, n - i, fill: -.infinity) - shift)
+            storePartial(e, p + i, n - i)
+            for j in 0..<(n - i) { s[j] += e[j] }
+        }
+        return s.sum()
+    }
+
+    /// y[i] += alpha · x[i] over `n` values.
+    @inline(__always)
+    static func addScaled(_ y: FloatPointer, _ x: UnsafePointer<Float>, _ alpha: Float, _ n: Int) {
+        for i in 0..<n { y[i] += alpha * x[i] }
+    }
+
+    /// y[i] += x[i] over `n` values.
+    @inline(__always)
+    static func add(_ y: FloatPointer, _ x: UnsafePointer<Float>, _ n: Int) {
+        for i in 0..<n { y[i] += x[i] }
+    }
+}
