@@ -2,9 +2,10 @@ import Foundation
 
 /// One worker's buffers for generation: the key/value cache of its sequences and the activations of one step.
 ///
-/// Dimensions: S sequence slots, L layers, N cached positions per slot, C channels, R rows in a step.
+/// Dimensions: S sequence slots, L layers, H heads, N cached positions per slot, D head size, C = H·D channels,
+/// R rows in a step. The cache is head-major so that attending reads each head's keys and values sequentially.
 final class GenerationWorkspace {
-    private(set) var cache = FloatBuffer(count: 0)  // (S, L, 2, N, C) keys and values
+    private(set) var cache = FloatBuffer(count: 0)  // (S, L, 2, H, N, D) keys and values
     private(set) var slotLength = 0
     private(set) var rowCapacity = 0
     private(set) var segmentCapacity = 0
@@ -202,29 +203,30 @@ extension GPT {
         let c = config.embeddingSize
         let d = config.headSize
         let scale = 1 / Float(d).squareRoot()
-        let keys = ws.keys(slot: segment.slot, layer: layer, config: config)
-        let values = ws.values(slot: segment.slot, layer: layer, config: config)
+        let headStride = ws.slotLength * d
         let qkv = ws.qkv + segment.firstRow * 3 * c
-        for i in 0..<segment.count {
-            (keys + (segment.start + i) * c).update(from: qkv + i * 3 * c + c, count: c)
-            (values + (segment.start + i) * c).update(from: qkv + i * 3 * c + 2 * c, count: c)
-        }
         let visible = segment.start + segment.count
         let output = ws.attention + segment.firstRow * c
         let scores = ws.scores
         for h in 0..<config.headCount {
+            let keys = ws.keys(slot: segment.slot, layer: layer, config: config) + h * headStride
+            let values = ws.values(slot: segment.slot, layer: layer, config: config) + h * headStride
+            for i in 0..<segment.count {
+                (keys + (segment.start + i) * d).update(from: qkv + i * 3 * c + c + h * d, count: d)
+                (values + (segment.start + i) * d).update(from: qkv + i * 3 * c + 2 * c + h * d, count: d)
+            }
             if segment.count == 1 {
                 let q = qkv + h * d
-                for j in 0..<visible { scores[j] = scale * VectorMath.dot(q, keys + j * c + h * d, d) }
+                for j in 0..<visible { scores[j] = scale * VectorMath.dot(q, keys + j * d, d) }
                 let m = VectorMath.max(scores, visible)
                 let inverse = 1 / VectorMath.expShiftedSum(scores, visible, shift: m)
                 let y = output + h * d
                 y.update(repeating: 0, count: d)
-                for j in 0..<visible { VectorMath.addScaled(y, values + j * c + h * d, scores[j] * inverse, d) }
+                for j in 0..<visible { VectorMath.addScaled(y, values + j * d, scores[j] * inverse, d) }
             } else {
                 sgemm(
                     false, true, m: segment.count, n: visible, k: d, alpha: scale, a: qkv + h * d, lda: 3 * c,
-                    b: keys + h * d, ldb: c, beta: 0, c: scores, ldc: visible)
+                    b: keys, ldb: d, beta: 0, c: scores, ldc: visible)
                 for i in 0..<segment.count {
                     let row = scores + i * visible
                     let seen = segment.start + i + 1
@@ -234,8 +236,8 @@ extension GPT {
                     (row + seen).update(repeating: 0, count: visible - seen)
                 }
                 sgemm(
-                    false, false, m: segment.count, n: d, k: visible, a: scores, lda: visible, b: values + h * d,
-                    ldb: c, beta: 0, c: output + h * d, ldc: c)
+                    false, false, m: segment.count, n: d, k: visible, a: scores, lda: visible, b: values,
+                    ldb: d, beta: 0, c: output + h * d, ldc: c)
             }
         }
     }

@@ -84,8 +84,10 @@ extension GPT {
         if batch.length > config.contextLength {
             throw ModelError("batch length \(batch.length) exceeds the context length \(config.contextLength)")
         }
-        for token in batch.inputs + batch.targets where token < 0 || Int(token) >= config.vocabularySize {
-            throw ModelError("token id \(token) is outside the vocabulary 0..<\(config.vocabularySize)")
+        for tokens in [batch.inputs, batch.targets] {
+            for token in tokens where token < 0 || Int(token) >= config.vocabularySize {
+                throw ModelError("token id \(token) is outside the vocabulary 0..<\(config.vocabularySize)")
+            }
         }
         let b = batch.sequenceCount
         let t = batch.length

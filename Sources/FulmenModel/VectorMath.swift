@@ -8,7 +8,7 @@ enum VectorMath {
     /// e^x for each lane (Cephes-style: x = n·ln2 + r, |r| ≤ ln2/2, e^r by a degree-7 polynomial, 2^n by bits).
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
-        let clamped = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.3))
+        let clamped = minimum(maximum(x, Vector(repeating: -87.3)), Vector(repeating: 88.3))
         let magic = Vector(repeating: 12_582_912.0)  // 1.5 · 2^23: adding it rounds to an integer
         let shifted = clamped * 1.442_695_04 + magic
         let n = shifted - magic
@@ -25,6 +25,14 @@ enum VectorMath {
         let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
         return p * scale
     }
+
+    /// The larger of each pair of lanes.
+    @inline(__always)
+    static func maximum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: a .< b) }
+
+    /// The smaller of each pair of lanes.
+    @inline(__always)
+    static func minimum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: b .< a) }
 
     /// tanh(x) for each lane, as 1 − 2 / (e^{2x} + 1).
     @inline(__always)
@@ -62,7 +70,7 @@ enum VectorMath {
         var m = Vector(repeating: -.infinity)
         var i = 0
         while i + 8 <= n {
-            m = pointwiseMax(m, load(p + i))
+            m = maximum(m, load(p + i))
             i += 8
         }
         var result = m.max()
