@@ -5,15 +5,16 @@ import Foundation
 /// Dimensions: S sequence slots, L layers, H heads, N cached positions per slot, D head size, C = H·D channels,
 /// R rows in a step. The cache is head-major so that attending reads each head's keys and values sequentially.
 final class GenerationWorkspace {
-    private(set) var cache = FloatBuffer(count: 0)  // (S, L, 2, H, N, D) keys and values
+    private(set) var cache = FloatBuffer(count: 0)  // (S, L, 2, H, N·D) keys (N/8, D, 8) and values (N, D)
     private(set) var slotLength = 0
     private(set) var rowCapacity = 0
     private(set) var segmentCapacity = 0
     private(set) var rows = FloatBuffer(count: 0)  // residual (R, C), norm (R, C), qkv (R, 3C), attention (R, C), hidden (R, 4C)
-    private(set) var heads = FloatBuffer(count: 0)  // attention scores (N, N), last-row norms (S, C), logits (S, V)
+    private(set) var heads = FloatBuffer(count: 0)  // attention scores (N), last-row norms (S, C), logits (S, V)
     private var channels = 0
 
-    func reserve(config: GPTConfig, slots: Int, slotLength: Int, rows: Int) {
+    func reserve(config: GPTConfig, slots: Int, slotLength requested: Int, rows: Int) {
+        let slotLength = (requested + 7) / 8 * 8
         let c = config.embeddingSize
         channels = c
         let cacheCount = slots * config.layerCount * 2 * slotLength * c
@@ -25,7 +26,7 @@ final class GenerationWorkspace {
             self.rows = FloatBuffer(count: rows * 10 * c)
             rowCapacity = rows
         }
-        let headCount = config.contextLength * config.contextLength + slots * (c + config.vocabularySize)
+        let headCount = config.contextLength + slots * (c + config.vocabularySize)
         if slots > segmentCapacity || heads.count < headCount {
             heads = FloatBuffer(count: headCount)
             segmentCapacity = slots
@@ -46,7 +47,7 @@ final class GenerationWorkspace {
     var attention: FloatPointer { rows.base + rowCapacity * 5 * channels }
     var hidden: FloatPointer { rows.base + rowCapacity * 6 * channels }
     var scores: FloatPointer { heads.base }
-    func lastNorm(config: GPTConfig) -> FloatPointer { heads.base + config.contextLength * config.contextLength }
+    func lastNorm(config: GPTConfig) -> FloatPointer { heads.base + config.contextLength }
     func logits(config: GPTConfig) -> FloatPointer {
         lastNorm(config: config) + segmentCapacity * config.embeddingSize
     }
@@ -101,7 +102,8 @@ extension GPT {
             var generation = Generation(tokens: [], logProbabilities: [], finishReason: .maxNewTokens)
             var finished = false
         }
-        let slotLength = min(config.contextLength, requests.map { $0.prompt.count + $0.maxNewTokens }.max() ?? 1)
+        let longest = min(config.contextLength, requests.map { $0.prompt.count + $0.maxNewTokens }.max() ?? 1)
+        let slotLength = (longest + 7) / 8 * 8
         let promptRows = requests.reduce(0) { $0 + $1.prompt.count }
         workspace.reserve(config: config, slots: requests.count, slotLength: slotLength, rows: max(promptRows, requests.count))
         var sequences = requests.map {
@@ -199,46 +201,88 @@ extension GPT {
 
     /// Stores a segment's keys and values in its cache slot and attends from its rows to every cached position
     /// up to their own.
+    ///
+    /// Per slot, layer and head the cache holds values as (N, D) and keys in blocks of eight positions, (N/8, D, 8):
+    /// a query scores eight positions per vector operation while reading the keys sequentially, and sums the values
+    /// with the head's output held in registers.
     private func cachedAttention(segment: Segment, layer: Int, workspace ws: GenerationWorkspace) {
         let c = config.embeddingSize
         let d = config.headSize
+        let n = ws.slotLength
         let scale = 1 / Float(d).squareRoot()
-        let headStride = ws.slotLength * d
         let qkv = ws.qkv + segment.firstRow * 3 * c
-        let visible = segment.start + segment.count
         let output = ws.attention + segment.firstRow * c
         let scores = ws.scores
         for h in 0..<config.headCount {
-            let keys = ws.keys(slot: segment.slot, layer: layer, config: config) + h * headStride
-            let values = ws.values(slot: segment.slot, layer: layer, config: config) + h * headStride
-            for i in 0..<segment.count {
-                (keys + (segment.start + i) * d).update(from: qkv + i * 3 * c + c + h * d, count: d)
-                (values + (segment.start + i) * d).update(from: qkv + i * 3 * c + 2 * c + h * d, count: d)
+            let keys = ws.keys(slot: segment.slot, layer: layer, config: config) + h * n * d
+            let values = ws.values(slot: segment.slot, layer: layer, config: config) + h * n * d
+            for r in 0..<segment.count {
+                let position = segment.start + r
+                let k = qkv + r * 3 * c + c + h * d
+                let block = keys + (position / 8) * 8 * d + position % 8
+                for i in 0..<d { block[8 * i] = k[i] }
+                (values + position * d).update(from: qkv + r * 3 * c + 2 * c + h * d, count: d)
             }
-            if segment.count == 1 {
-                let q = qkv + h * d
-                for j in 0..<visible { scores[j] = scale * VectorMath.dot(q, keys + j * d, d) }
+            for r in 0..<segment.count {
+                let visible = segment.start + r + 1
+                Self.score(scores: scores, query: qkv + r * 3 * c + h * d, keys: keys, visible: visible, size: d, scale: scale)
                 let m = VectorMath.max(scores, visible)
                 let inverse = 1 / VectorMath.expShiftedSum(scores, visible, shift: m)
-                let y = output + h * d
-                y.update(repeating: 0, count: d)
-                for j in 0..<visible { VectorMath.addScaled(y, values + j * d, scores[j] * inverse, d) }
-            } else {
-                sgemm(
-                    false, true, m: segment.count, n: visible, k: d, alpha: scale, a: qkv + h * d, lda: 3 * c,
-                    b: keys, ldb: d, beta: 0, c: scores, ldc: visible)
-                for i in 0..<segment.count {
-                    let row = scores + i * visible
-                    let seen = segment.start + i + 1
-                    let m = VectorMath.max(row, seen)
-                    let inverse = 1 / VectorMath.expShiftedSum(row, seen, shift: m)
-                    for j in 0..<seen { row[j] *= inverse }
-                    (row + seen).update(repeating: 0, count: visible - seen)
-                }
-                sgemm(
-                    false, false, m: segment.count, n: d, k: visible, a: scores, lda: visible, b: values,
-                    ldb: d, beta: 0, c: output + h * d, ldc: c)
+                Self.weightedValues(
+                    output: output + r * c + h * d, weights: scores, values: values, visible: visible, size: d,
+                    scale: inverse)
             }
+        }
+    }
+
+    /// `scores[j] = scale · query · key[j]` for `j < visible`, with keys in blocks of eight positions (N/8, D, 8).
+    private static func score(
+        scores: FloatPointer, query: UnsafePointer<Float>, keys: UnsafePointer<Float>, visible: Int, size d: Int,
+        scale: Float
+    ) {
+        var j = 0
+        while j < visible {
+            let block = keys + j * d
+            var acc = VectorMath.Vector()
+            for i in 0..<d { acc += query[i] * VectorMath.load(block + 8 * i) }
+            acc *= scale
+            if j + 8 <= visible {
+                VectorMath.store(acc, scores + j)
+            } else {
+                VectorMath.storePartial(acc, scores + j, visible - j)
+            }
+            j += 8
+        }
+    }
+
+    /// `output[i] = scale · Σ_j weights[j] · values[j·size + i]`, keeping the output in registers when the head
+    /// size is a multiple of 32.
+    private static func weightedValues(
+        output: FloatPointer, weights: UnsafePointer<Float>, values: UnsafePointer<Float>, visible: Int, size d: Int,
+        scale: Float
+    ) {
+        if d % 32 == 0 {
+            for base in stride(from: 0, to: d, by: 32) {
+                var a0 = VectorMath.Vector()
+                var a1 = VectorMath.Vector()
+                var a2 = VectorMath.Vector()
+                var a3 = VectorMath.Vector()
+                for j in 0..<visible {
+                    let w = weights[j]
+                    let v = values + j * d + base
+                    a0 += w * VectorMath.load(v)
+                    a1 += w * VectorMath.load(v + 8)
+                    a2 += w * VectorMath.load(v + 16)
+                    a3 += w * VectorMath.load(v + 24)
+                }
+                VectorMath.store(a0 * scale, output + base)
+                VectorMath.store(a1 * scale, output + base + 8)
+                VectorMath.store(a2 * scale, output + base + 16)
+                VectorMath.store(a3 * scale, output + base + 24)
+            }
+        } else {
+            output.update(repeating: 0, count: d)
+            for j in 0..<visible { VectorMath.addScaled(output, values + j * d, weights[j] * scale, d) }
         }
     }
 }
