@@ -19,7 +19,7 @@ public struct ZMQInvocationDecoder: DistributedTargetInvocationDecoder {
     public mutating func decodeGenericSubstitutions() throws -> [Any.Type] {
         try call.header.substitutions.map { name in
             guard let type = system.typeRegistry.type(named: name) else {
-                throw RemoteCallError(.badPayload, "unknown generic substitution '\(name)'")
+                throw call.decodingFailure.record(RemoteCallError(.badPayload, "unknown generic substitution '\(name)'"))
             }
             return type
         }
@@ -27,17 +27,21 @@ public struct ZMQInvocationDecoder: DistributedTargetInvocationDecoder {
 
     public mutating func decodeNextArgument<Argument: Codable>() throws -> Argument {
         guard argumentsRead < call.header.argumentCount else {
-            throw RemoteCallError(
-                .badPayload, "\(call.header.target) expects more than the \(call.header.argumentCount) arguments sent")
+            throw call.decodingFailure.record(RemoteCallError(
+                .badPayload, "\(call.header.actorName) expects more than the \(call.header.argumentCount) arguments sent"))
         }
         argumentsRead += 1
         let system = self.system
         let frames = call.frames
         var offset = self.offset
+        let index = argumentsRead
         let value = try frames[0].withUnsafeBytes { buffer in
             let context = WireDecodingContext(buffer: buffer, blobs: Array(frames.dropFirst()), userInfo: system.codingUserInfo)
-            context.path.append("argument \(argumentsRead)")
-            return try context.decodeValue(Argument.self, at: &offset)
+            do {
+                return try context.decodeValue(Argument.self, at: &offset)
+            } catch {
+                throw call.decodingFailure.record(RemoteCallError(.badPayload, "argument \(index) (\(Argument.self)): \(error)"))
+            }
         }
         self.offset = offset
         return value
@@ -54,6 +58,21 @@ struct InboundCall: Sendable {
     let frames: [Message]
     let replyRoute: ReplyRoute
     let caller: NodeID?
+    let decodingFailure = DecodingFailure()
+}
+
+/// The error, if any, that decoding a call's arguments ran into.
+///
+/// The runtime hands such errors to the result handler as if the actor had thrown them; this
+/// lets the handler tell them apart. Written and read by the one task executing the call, one
+/// step after the other, which is why the unchecked `Sendable` is safe.
+final class DecodingFailure: @unchecked Sendable {
+    private(set) var error: RemoteCallError?
+
+    func record(_ error: RemoteCallError) -> RemoteCallError {
+        self.error = error
+        return error
+    }
 }
 
 /// Where the reply to a call goes.

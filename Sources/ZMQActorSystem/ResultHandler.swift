@@ -27,13 +27,24 @@ public struct ZMQResultHandler: DistributedTargetInvocationResultHandler {
     }
 
     public func onThrow<Err: Error>(error: Err) async throws {
+        if let failure = call.decodingFailure.error {
+            system.logger.info("call with undecodable arguments", metadata: ["actor": "\(call.header.actorName)", "error": "\(failure)"])
+            return system.replyFailure(to: call, failure.code, "bad call to \(call.header.actorName) on \(system.node.endpoint): \(failure.message)")
+        }
+        if let failure = error as? ExecuteDistributedTargetError {
+            let code: RemoteCallError.Code = failure.errorCode == .targetAccessorNotFound ? .unknownMethod : .badPayload
+            system.logger.info("call to an unknown method", metadata: ["actor": "\(call.header.actorName)", "target": "\(call.header.target)"])
+            return system.replyFailure(
+                to: call, code, "\(call.header.actorName) on \(system.node.endpoint) cannot run \(call.header.target): \(failure.message)")
+        }
+        let thrown: any Error = error
         var payload: [UInt8]?
-        if let encodable = error as? any Encodable {
+        if let encodable = thrown as? any Encodable {
             payload = try? WireEncoder().encode(encodable)
         }
         var writer = replyWriter(.thrown)
         Envelope.writeThrown(
-            &writer, typeName: String(reflecting: type(of: error)), message: String(describing: error), payload: payload)
+            &writer, typeName: String(reflecting: type(of: thrown)), message: String(describing: thrown), payload: payload)
         system.sendReply(OutgoingMessage(first: writer.take(), blobs: []), to: call)
     }
 

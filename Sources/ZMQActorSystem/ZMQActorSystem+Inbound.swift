@@ -48,13 +48,11 @@ extension ZMQActorSystem {
             try await executeDistributedTarget(
                 on: actor, target: RemoteCallTarget(header.target), invocationDecoder: &decoder,
                 handler: ZMQResultHandler(system: self, call: call))
-        } catch let error as ExecuteDistributedTargetError {
-            logger.info("call to an unknown method", metadata: ["actor": "\(header.actorName)", "target": "\(header.target)", "error": "\(error)"])
-            let code: RemoteCallError.Code = error.errorCode == .targetAccessorNotFound ? .unknownMethod : .badPayload
-            replyFailure(to: call, code, "\(header.actorName) on \(node.endpoint) cannot run \(header.target): \(error.message)")
         } catch {
-            logger.info("call with undecodable arguments", metadata: ["actor": "\(header.actorName)", "error": "\(error)"])
-            replyFailure(to: call, .badPayload, "bad arguments for \(header.actorName) on \(node.endpoint): \(error)")
+            // Errors of the call itself reach `ZMQResultHandler.onThrow`; this is the runtime
+            // refusing to start it.
+            logger.info("call could not be executed", metadata: ["actor": "\(header.actorName)", "error": "\(error)"])
+            replyFailure(to: call, .unknownMethod, "\(header.actorName) on \(node.endpoint) cannot run \(header.target): \(error)")
         }
     }
 
