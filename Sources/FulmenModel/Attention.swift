@@ -11,7 +11,7 @@ import Foundation
 /// https://pytorch.org/docs/stable/generated/torch.nn.functional.scaled_dot_product_attention.html
 enum Attention {
     /// Query rows per block: small enough to skip most of the masked triangle, large enough for sgemm.
-    static let blockRows = 64
+    static let blockRows = 32
 
     static func forward(
         output: FloatPointer, logSumExp: FloatPointer, qkv: UnsafePointer<Float>, scratch: FloatPointer,

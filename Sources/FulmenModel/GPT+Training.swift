@@ -24,14 +24,14 @@ extension GPT {
     /// - Throws: ``ModelError`` if the batch is longer than the context or holds an unknown token id.
     @discardableResult
     public func accumulateGradients(for batch: TrainingBatch) throws(ModelError) -> Float {
-        try run(batch, gradient: true).loss
+        try run(batch, gradient: true, logProbabilities: false).loss
     }
 
     /// The loss of `batch` without touching the gradients.
     ///
     /// - Throws: ``ModelError`` if the batch is longer than the context or holds an unknown token id.
     public func loss(for batch: TrainingBatch) throws(ModelError) -> Float {
-        try run(batch, gradient: false).loss
+        try run(batch, gradient: false, logProbabilities: false).loss
     }
 
     /// The log-probability the model gives each token of each sequence after the first, given the tokens
@@ -42,7 +42,7 @@ extension GPT {
     /// - Throws: ``ModelError`` if a sequence is shorter than 2, longer than the context, or holds an unknown id.
     public func logProbabilities(of sequences: [[Int32]]) throws(ModelError) -> [[Float]] {
         let batch = try TrainingBatch(sequences: sequences, targetWeights: sequences.map { [Float](repeating: 0, count: max(0, $0.count - 1)) })
-        let flat = try run(batch, gradient: false).logProbabilities
+        let flat = try run(batch, gradient: false, logProbabilities: true).logProbabilities
         return sequences.enumerated().map { b, sequence in
             Array(flat[(b * batch.length)..<(b * batch.length + sequence.count - 1)])
         }
@@ -80,7 +80,9 @@ extension GPT {
         return trainingWorkspaces[index]
     }
 
-    private func run(_ batch: TrainingBatch, gradient: Bool) throws(ModelError) -> (loss: Float, logProbabilities: [Float]) {
+    private func run(_ batch: TrainingBatch, gradient: Bool, logProbabilities collect: Bool) throws(ModelError)
+        -> (loss: Float, logProbabilities: [Float])
+    {
         if batch.length > config.contextLength {
             throw ModelError("batch length \(batch.length) exceeds the context length \(config.contextLength)")
         }
@@ -103,7 +105,7 @@ extension GPT {
             }
         }
         var losses = [Double](repeating: 0, count: workers)
-        var logProbabilities = [Float](repeating: 0, count: b * t)
+        var logProbabilities = [Float](repeating: 0, count: collect ? b * t : 0)
         batch.inputs.withUnsafeBufferPointer { inputs in
             batch.targets.withUnsafeBufferPointer { targets in
                 batch.weights.withUnsafeBufferPointer { weights in
@@ -117,7 +119,10 @@ extension GPT {
                                 losses[w] = forward(
                                     a, inputs: inputs.baseAddress! + offset, targets: targets.baseAddress! + offset,
                                     weights: weights.baseAddress! + offset, batch: count, length: t, gradient: gradient)
-                                (logProbabilities.baseAddress! + offset).update(from: a.targetLogProbabilities, count: count * t)
+                                if collect {
+                                    (logProbabilities.baseAddress! + offset).update(
+                                        from: a.targetLogProbabilities, count: count * t)
+                                }
                                 if gradient {
                                     let g = w == 0 ? self.gradients.base : workspaces[w].gradients!.base
                                     backward(a, gradients: g, inputs: inputs.baseAddress! + offset, batch: count, length: t)
@@ -165,10 +170,9 @@ extension GPT {
             Attention.forward(
                 output: x.attention, logSumExp: x.logSumExp, qkv: x.qkv, scratch: a.attentionScratch, batch: batch,
                 length: length, channels: c, heads: config.headCount)
-            x.residual2.update(from: residual, count: rows * c)
             Linear.forward(
                 output: x.residual2, input: x.attention, weight: p + block.projWeight, bias: p + block.projBias,
-                rows: rows, inputSize: c, outputSize: c, accumulate: true)
+                rows: rows, inputSize: c, outputSize: c, residual: residual)
             LayerNorm.forward(
                 output: x.ln2, mean: x.ln2Mean, rstd: x.ln2Rstd, input: x.residual2, weight: p + block.ln2Weight,
                 bias: p + block.ln2Bias, rows: rows, channels: c)
@@ -176,10 +180,9 @@ extension GPT {
                 output: x.hidden, input: x.ln2, weight: p + block.fc1Weight, bias: p + block.fc1Bias, rows: rows,
                 inputSize: c, outputSize: 4 * c)
             GELU.forward(output: x.hiddenGELU, input: x.hidden, count: rows * 4 * c)
-            x.residual3.update(from: x.residual2, count: rows * c)
             Linear.forward(
                 output: x.residual3, input: x.hiddenGELU, weight: p + block.fc2Weight, bias: p + block.fc2Bias,
-                rows: rows, inputSize: 4 * c, outputSize: c, accumulate: true)
+                rows: rows, inputSize: 4 * c, outputSize: c, residual: x.residual2)
             residual = x.residual3
         }
         LayerNorm.forward(

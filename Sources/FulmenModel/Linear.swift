@@ -3,15 +3,22 @@
 /// Shapes: `input` (R, I) for R rows; `weight` (O, I); `bias` (O); `output` (R, O).
 /// https://pytorch.org/docs/stable/generated/torch.nn.Linear.html
 enum Linear {
-    /// Writes `input · Wᵀ + bias` into `output`, or adds it to `output` when `accumulate` is true
-    /// (a residual connection fused into the product).
+    /// Writes `input · Wᵀ + bias` into `output`; adds it to `output` when `accumulate` is true, or to `residual`
+    /// when one is given (a residual connection fused into the product).
     static func forward(
         output: FloatPointer, input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        rows: Int, inputSize: Int, outputSize: Int, accumulate: Bool = false
+        rows: Int, inputSize: Int, outputSize: Int, accumulate: Bool = false, residual: UnsafePointer<Float>? = nil
     ) {
         for r in 0..<rows {
             let y = output + r * outputSize
-            if let bias {
+            if let residual {
+                let x = residual + r * outputSize
+                if let bias {
+                    for o in 0..<outputSize { y[o] = x[o] + bias[o] }
+                } else {
+                    y.update(from: x, count: outputSize)
+                }
+            } else if let bias {
                 if accumulate {
                     for o in 0..<outputSize { y[o] += bias[o] }
                 } else {
