@@ -74,7 +74,7 @@ let package = Package(
             name: "ActorsBenchmark",
             dependencies: ["ZMQActorSystem", "ZeroMQ"],
             path: "benchmarks/actors",
-            exclude: ["floor.c", "README.md"],
+            exclude: ["floor.c", "run.sh"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
