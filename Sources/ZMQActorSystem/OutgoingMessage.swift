@@ -11,6 +11,27 @@ struct OutgoingMessage: @unchecked Sendable {
 
     var byteCount: Int { blobs.reduce(first.count) { $0 + $1.count } }
 
+    init(first: OwnedBytes, blobs: [OwnedBytes]) {
+        self.first = first
+        self.blobs = blobs
+    }
+
+    /// A single small frame.
+    init(_ frame: [UInt8]) {
+        self.init(first: frame.withUnsafeBytes { OwnedBytes(copying: $0) }, blobs: [])
+    }
+
+    /// One frame holding several messages (none with out-of-band frames): see `Envelope.batch`.
+    init(batching messages: [OutgoingMessage]) {
+        var writer = ByteWriter(capacity: messages.reduce(16) { $0 + $1.first.count + 5 })
+        Envelope.beginBatch(&writer, count: messages.count)
+        for message in messages {
+            writer.write(varint: UInt64(message.first.count))
+            writer.write(bytes: message.first.bytes)
+        }
+        self.init(first: writer.take(), blobs: [])
+    }
+
     /// Sends every frame, after an optional routing id, as one multipart message.
     func send(on socket: Socket, routingID: [UInt8]? = nil) throws(ZMQError) {
         if let routingID { try socket.send(routingID, more: true) }

@@ -77,11 +77,12 @@ extension ZMQActorSystem {
                 return replyFailure(
                     to: call, .messageTooLarge, "the reply is \(reply.byteCount) bytes; the caller accepts at most \(limit)")
             }
-            do {
-                if try router.send(reply, routingID: routingID) { wakeup.signal() }
-            } catch {
-                logger.info("reply not delivered", metadata: ["caller": "\(call.caller.map(\.description) ?? "?")", "error": "\(error)"])
+            let logger = self.logger
+            let caller = call.caller.map(\.description) ?? "?"
+            let wake = router.send(reply, routingID: routingID) { error in
+                logger.info("reply not delivered", metadata: ["caller": "\(caller)", "error": "\(error)"])
             }
+            if wake { wakeup.signal() }
         }
     }
 

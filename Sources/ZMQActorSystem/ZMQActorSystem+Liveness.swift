@@ -219,12 +219,8 @@ extension ZMQActorSystem {
 
     func ping(_ connection: DealerConnection) {
         let sequence = callIDs.add(1, ordering: .relaxed).newValue
-        do {
-            if try connection.socket.send(Envelope.ping(sequence: sequence, maximumMessageSize: settings.maximumMessageSize)) {
-                wakeup.signal()
-            }
-        } catch {
-            // No connection right now (`ZMQ_IMMEDIATE`): silence is what the timeout measures.
-        }
+        let ping = Envelope.ping(sequence: sequence, maximumMessageSize: settings.maximumMessageSize)
+        // Without a connection (`ZMQ_IMMEDIATE`) the ping is dropped: silence is what the timeout measures.
+        if connection.socket.send(OutgoingMessage(ping)) { wakeup.signal() }
     }
 }

@@ -97,12 +97,12 @@ extension ZMQActorSystem {
 
     /// Sends an already registered call; a failure to send completes it with an error.
     func send(_ message: OutgoingMessage, callID: UInt64, on connection: DealerConnection) {
-        do {
-            if try connection.socket.send(message) { wakeup.signal() }
-        } catch {
+        let endpoint = connection.endpoint
+        let wake = connection.socket.send(message) { [weak self] error in
             let code: RemoteCallError.Code = error.wouldBlock ? .sendQueueFull : .nodeDown
-            complete(callID, with: .failure(RemoteCallError(code, "sending to \(connection.endpoint) failed: \(error)")))
+            self?.complete(callID, with: .failure(RemoteCallError(code, "sending to \(endpoint) failed: \(error)")))
         }
+        if wake { wakeup.signal() }
     }
 
     /// Resumes the caller of a pending call, if it is still waiting.

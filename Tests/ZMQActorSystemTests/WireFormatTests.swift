@@ -138,6 +138,19 @@ struct WireFormatTests {
         #expect(sequence == 7 && limit == 1024)
     }
 
+    @Test func batchesSplitIntoTheirMessages() throws {
+        let pings = (1...3).map { OutgoingMessage(Envelope.ping(sequence: UInt64($0), maximumMessageSize: 64)) }
+        let batch = OutgoingMessage(batching: pings).asReceived()[0]
+        let parts = try #require(try Envelope.unbatch(batch))
+        #expect(parts.map(\.bytes) == (1...3).map { Envelope.ping(sequence: UInt64($0), maximumMessageSize: 64) })
+        #expect(try Envelope.unbatch(OutgoingMessage(Envelope.ping(sequence: 1, maximumMessageSize: 1)).asReceived()[0]) == nil)
+        let bytes = batch.bytes
+        for length in 2..<bytes.count {
+            let truncated = OutgoingMessage(Array(bytes.prefix(length))).asReceived()[0]
+            #expect(throws: WireFormatError.self) { try Envelope.unbatch(truncated) }
+        }
+    }
+
     @Test func routingIDsNameTheirNode() throws {
         let node = NodeID(endpoint: "tcp://10.0.0.5:7100", incarnation: 0xABCDEF)
         let id = Envelope.routingID(for: node)

@@ -36,13 +36,26 @@ extension DealerConnection {
     }
 }
 
-/// A socket that several threads use one at a time, under a lock.
+/// A socket that several threads use one at a time, under a lock, with an outbox in front.
 ///
-/// libzmq only signals a socket's file descriptor when a command arrives that nobody has
-/// processed yet; any operation on the socket processes them. So after every send, the sender
-/// checks whether input became readable and, if so, wakes the I/O thread.
+/// Senders append to the outbox; the one that finds it empty also tries to take the socket and
+/// send everything queued, so under load one thread sends for many and the messages for one peer
+/// leave as one batch (`Envelope.Kind.batch`). A sender that cannot take the socket leaves the
+/// work to the I/O thread, which flushes every outbox each time it wakes.
+///
+/// libzmq only signals a socket's file descriptor for commands nobody has processed yet, and any
+/// operation on the socket processes them; so whoever sends checks afterwards whether input is
+/// waiting and, if so, wakes the I/O thread.
 final class SharedSocket: Sendable {
+    /// A message waiting in the outbox, with what to do if it cannot be sent.
+    struct Queued: Sendable {
+        let routingID: [UInt8]?
+        let message: OutgoingMessage
+        let onFailure: (@Sendable (ZMQError) -> Void)?
+    }
+
     private let socket: Mutex<Socket>
+    private let outbox = Mutex<[Queued]>([])
     let fileDescriptor: Int32
 
     init(_ socket: consuming sending Socket) throws(ZMQError) {
@@ -55,21 +68,56 @@ final class SharedSocket: Sendable {
         try socket.withLock { socket throws(E) -> sending R in try body(socket) }
     }
 
-    /// Sends `message` and reports whether the I/O thread needs waking to read pending input.
-    func send(_ message: OutgoingMessage, routingID: [UInt8]? = nil) throws(ZMQError) -> Bool {
-        try socket.withLock { socket throws(ZMQError) -> Bool in
-            try message.send(on: socket, routingID: routingID)
-            return socket.canReceive
+    /// Queues `message` and sends it unless another thread is sending. Returns whether the I/O
+    /// thread must be woken (to send it, or to read input that arrived meanwhile).
+    func send(
+        _ message: OutgoingMessage, routingID: [UInt8]? = nil, onFailure: (@Sendable (ZMQError) -> Void)? = nil
+    ) -> Bool {
+        let first = outbox.withLock { outbox in
+            outbox.append(Queued(routingID: routingID, message: message, onFailure: onFailure))
+            return outbox.count == 1
         }
+        guard first else { return false }
+        return socket.withLockIfAvailable { socket in flush(socket) } ?? true
     }
 
-    /// Sends one small frame (a heartbeat) and reports whether input is pending.
-    func send(_ frame: [UInt8], routingID: [UInt8]? = nil) throws(ZMQError) -> Bool {
-        try socket.withLock { socket throws(ZMQError) -> Bool in
-            if let routingID { try socket.send(routingID, more: true) }
-            try socket.send(frame)
-            return socket.canReceive
+    /// Sends everything queued, waiting for the socket if needed (the I/O thread's way).
+    /// Returns whether input is waiting.
+    @discardableResult
+    func flush() -> Bool {
+        guard outbox.withLock({ !$0.isEmpty }) else { return false }
+        return socket.withLock { socket in flush(socket) }
+    }
+
+    private func flush(_ socket: Socket) -> Bool {
+        var failures: [(Queued, ZMQError)] = []
+        while true {
+            let queued = outbox.withLock { outbox in
+                defer { outbox.removeAll(keepingCapacity: true) }
+                return outbox
+            }
+            if queued.isEmpty { break }
+            var start = 0
+            while start < queued.count {
+                // Messages for the same peer without out-of-band frames leave as one batch.
+                var end = start + 1
+                if queued[start].message.blobs.isEmpty {
+                    while end < queued.count, end - start < 1024, queued[end].message.blobs.isEmpty,
+                          queued[end].routingID == queued[start].routingID { end += 1 }
+                }
+                let group = queued[start..<end]
+                do throws(ZMQError) {
+                    let message = group.count == 1 ? group.first!.message : OutgoingMessage(batching: group.map(\.message))
+                    try message.send(on: socket, routingID: group.first!.routingID)
+                } catch {
+                    failures += group.map { ($0, error) }
+                }
+                start = end
+            }
         }
+        let inputWaiting = socket.canReceive
+        for (queued, error) in failures { queued.onFailure?(error) }
+        return inputWaiting
     }
 
     /// Receives up to `limit` waiting messages; `more` tells whether others are waiting still.

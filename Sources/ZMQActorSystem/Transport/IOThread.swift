@@ -115,6 +115,8 @@ private final class IOLoop {
                 case .stop: return stop()
                 }
             }
+            system.router.flush()
+            for (connection, _) in connections { connection.socket.flush() }
             readRouter()
             for (connection, _) in connections { read(connection) }
             readMonitors()
@@ -174,8 +176,16 @@ private final class IOLoop {
                     continue
                 }
                 let routingID = frames[0].bytes
-                let body = Array(frames.dropFirst())
+                let fd = frames[1].sourceFileDescriptor
                 var limit: Int?
+                let bodies: [[Message]]
+                do {
+                    bodies = try Envelope.unbatch(frames[1]).map { $0.map { [$0] } } ?? [Array(frames.dropFirst())]
+                } catch {
+                    logger.warning("dropped a malformed batch", metadata: ["peer": "\(sender)", "error": "\(error)"])
+                    continue
+                }
+                for body in bodies {
                 do {
                     let header = try body[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
                     switch header {
@@ -186,14 +196,15 @@ private final class IOLoop {
                         let pong = Envelope.pong(
                             sequence: sequence, incarnation: system.node.incarnation,
                             maximumMessageSize: system.settings.maximumMessageSize)
-                        _ = try? system.router.send(pong, routingID: routingID)
+                        if system.router.send(OutgoingMessage(pong), routingID: routingID) { system.wakeup.signal() }
                     case .reply, .pong:
                         logger.warning("dropped a reply sent to the call port", metadata: ["peer": "\(sender)"])
                     }
                 } catch {
                     logger.warning("dropped a malformed message", metadata: ["peer": "\(sender)", "error": "\(error)"])
                 }
-                heard.append((sender, routingID, body[0].sourceFileDescriptor, limit))
+                }
+                heard.append((sender, routingID, fd, limit))
             }
             system.heard(heard, viaOutbound: false)
             if !more { return }
@@ -206,7 +217,19 @@ private final class IOLoop {
             let (messages, more, error) = connection.socket.receive(limit: 256)
             if let error { logger.error("receive failed", metadata: ["endpoint": "\(connection.endpoint)", "error": "\(error)"]) }
             var heard: [(node: NodeID, routingID: [UInt8]?, fd: Int32?, limit: Int?)] = []
+            var replies: [[Message]] = []
             for frames in messages {
+                do {
+                    if let batch = try Envelope.unbatch(frames[0]) {
+                        replies += batch.map { [$0] }
+                    } else {
+                        replies.append(frames)
+                    }
+                } catch {
+                    logger.warning("dropped a malformed batch", metadata: ["endpoint": "\(connection.endpoint)", "error": "\(error)"])
+                }
+            }
+            for frames in replies {
                 let header: Envelope.Header
                 do {
                     header = try frames[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }

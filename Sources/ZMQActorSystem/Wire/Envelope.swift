@@ -10,6 +10,7 @@ import ZeroMQ
 ///   reply   callID u64 · status u8 · status body (value | nothing | thrown error | failure)
 ///   ping    sequence u64 · sender's message size limit u64
 ///   pong    sequence u64 · sender's incarnation u64 · sender's message size limit u64
+///   batch   count varint · (length varint · one of the messages above)*, none with frames 1…
 /// frames 1…: out-of-band arrays referenced by `blob` values
 /// ```
 /// Integers are little-endian; strings are a varint length and UTF-8 bytes. A DEALER's routing
@@ -22,6 +23,7 @@ enum Envelope {
         case reply = 2
         case ping = 3
         case pong = 4
+        case batch = 5
     }
 
     enum ReplyStatus: UInt8 {
@@ -89,6 +91,29 @@ enum Envelope {
     static func writeFailure(_ writer: inout ByteWriter, code: RemoteCallError.Code, message: String) {
         writer.write(string: code.name)
         writer.write(string: message)
+    }
+
+    static func beginBatch(_ writer: inout ByteWriter, count: Int) {
+        writer.write(version)
+        writer.write(Kind.batch.rawValue)
+        writer.write(varint: UInt64(count))
+    }
+
+    /// The messages of a batch as frames of their own, or nil when `frame` is not a batch.
+    static func unbatch(_ frame: Message) throws(WireFormatError) -> [Message]? {
+        try frame.withUnsafeBytes { buffer throws(WireFormatError) -> [Message]? in
+            guard buffer.count >= 2, buffer[0] == version, buffer[1] == Kind.batch.rawValue else { return nil }
+            var reader = ByteReader(buffer, offset: 2)
+            let count = try reader.readCount("batch count")
+            var messages: [Message] = []
+            messages.reserveCapacity(count)
+            for _ in 0..<count {
+                let length = try reader.readCount("batched message length")
+                messages.append(Message(taking: OwnedBytes(copying: try reader.readBytes(length, "batched message"))))
+            }
+            guard reader.isAtEnd else { throw WireFormatError.malformed("\(reader.remaining) bytes after a batch") }
+            return messages
+        }
     }
 
     static func ping(sequence: UInt64, maximumMessageSize: Int) -> [UInt8] {
@@ -164,6 +189,8 @@ enum Envelope {
             let sequence = try reader.readFixed(UInt64.self, "ping sequence")
             let limit = try reader.readFixed(UInt64.self, "message size limit")
             return .ping(sequence: sequence, maximumMessageSize: Int(clamping: limit))
+        case .batch:
+            throw WireFormatError.malformed("a batch inside a batch")
         case .pong:
             let sequence = try reader.readFixed(UInt64.self, "pong sequence")
             let incarnation = try reader.readFixed(UInt64.self, "incarnation")
