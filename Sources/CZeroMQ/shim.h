@@ -2,3 +2,4 @@
 // that Glibc does not export to Swift.
 #include <zmq.h>
 #include <sys/eventfd.h>
+#include <malloc.h>

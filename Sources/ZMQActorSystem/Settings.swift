@@ -20,6 +20,10 @@ extension ZMQActorSystem {
         public var maximumMessageSize: Int = 256 << 20
         /// Arrays of at least this many bytes travel as separate frames, without copying.
         public var blobThreshold: Int = 32 << 10
+        /// Whether to tune the process's allocator (glibc) to keep multi-megabyte buffers in its
+        /// heap instead of mapping pages afresh for every large message; it affects the whole
+        /// process, which for a Fulmen node is what is wanted.
+        public var keepsLargeBuffersInHeap = true
         /// How long `shutdown()` waits for calls being executed to finish.
         public var shutdownGracePeriod: Duration = .seconds(5)
         /// Where the node reports bad input, peers going down and coming back.

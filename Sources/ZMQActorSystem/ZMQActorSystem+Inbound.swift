@@ -82,7 +82,7 @@ extension ZMQActorSystem {
             let wake = router.send(reply, routingID: routingID) { error in
                 logger.info("reply not delivered", metadata: ["caller": "\(caller)", "error": "\(error)"])
             }
-            if wake { wakeup.signal() }
+            if wake { wakeIOThread() }
         }
     }
 

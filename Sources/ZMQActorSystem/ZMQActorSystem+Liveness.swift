@@ -221,6 +221,6 @@ extension ZMQActorSystem {
         let sequence = callIDs.add(1, ordering: .relaxed).newValue
         let ping = Envelope.ping(sequence: sequence, maximumMessageSize: settings.maximumMessageSize)
         // Without a connection (`ZMQ_IMMEDIATE`) the ping is dropped: silence is what the timeout measures.
-        if connection.socket.send(OutgoingMessage(ping)) { wakeup.signal() }
+        if connection.socket.send(OutgoingMessage(ping)) { wakeIOThread() }
     }
 }

@@ -102,7 +102,7 @@ extension ZMQActorSystem {
             let code: RemoteCallError.Code = error.wouldBlock ? .sendQueueFull : .nodeDown
             self?.complete(callID, with: .failure(RemoteCallError(code, "sending to \(endpoint) failed: \(error)")))
         }
-        if wake { wakeup.signal() }
+        if wake { wakeIOThread() }
     }
 
     /// Resumes the caller of a pending call, if it is still waiting.

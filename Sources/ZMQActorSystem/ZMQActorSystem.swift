@@ -37,10 +37,13 @@ public final class ZMQActorSystem: DistributedActorSystem, Sendable {
     let state: Mutex<State>
     let routingID: [UInt8]
     let callIDs = Atomic<UInt64>(0)
+    /// True while the I/O thread sleeps in `poll`; see `wakeIOThread()`.
+    let ioSleeping = Atomic<Bool>(false)
 
     /// Starts a node listening at `settings.bindEndpoint`.
     public init(settings: Settings = Settings()) throws {
         self.settings = settings
+        if settings.keepsLargeBuffersInHeap { Self.keepLargeBuffersInHeap() }
         let incarnation = UInt64.random(in: 1...UInt64.max)
         context = try Context(ioThreads: 1)
         wakeup = try WakeupSignal()
@@ -88,6 +91,15 @@ public final class ZMQActorSystem: DistributedActorSystem, Sendable {
             return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }()
         return bound[..<schemeEnd.upperBound] + name + bound[colon...]
+    }
+
+    /// Raises glibc's mmap threshold to its maximum (32 MiB) and its trim threshold with it.
+    ///
+    /// Otherwise every buffer above 128 KiB is mapped fresh and unmapped when freed, so each
+    /// multi-megabyte message pays a page fault per 4 KiB page, several times over.
+    private static func keepLargeBuffersInHeap() {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20)
+        mallopt(M_TRIM_THRESHOLD, 128 << 20)
     }
 
     // MARK: Naming actors
@@ -164,6 +176,15 @@ public final class ZMQActorSystem: DistributedActorSystem, Sendable {
     ) async throws where Act: DistributedActor, Act.ID == ActorAddress, Err: Error {
         let reply = try await call(actor.id, target: target, invocation: invocation)
         try reply.void()
+    }
+
+    /// Wakes the I/O thread if it sleeps: a message waits in an outbox, or a send found input
+    /// waiting that libzmq will not signal again.
+    ///
+    /// The exchange is a full barrier, paired with the I/O thread's store before it checks the
+    /// sockets one last time: either it sees the work, or this sees it sleeping.
+    func wakeIOThread() {
+        if ioSleeping.exchange(false, ordering: .sequentiallyConsistent) { wakeup.signal() }
     }
 
     func isLocal(_ id: ActorAddress) -> Bool {

@@ -135,6 +135,12 @@ final class SharedSocket: Sendable {
         }
     }
 
+    /// Whether messages wait to be sent or received (true when another thread holds the socket).
+    var needsAttention: Bool {
+        if outbox.withLock({ !$0.isEmpty }) { return true }
+        return socket.withLockIfAvailable { $0.canReceive } ?? true
+    }
+
     func close() {
         socket.withLock { $0.close() }
     }

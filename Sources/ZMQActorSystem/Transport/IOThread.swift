@@ -98,12 +98,17 @@ private final class IOLoop {
                 state.ioWakeAt = wakeAt
                 return wakeAt
             }
-            let timeout = wakeAt > now ? Int((wakeAt - now).milliseconds) : 0
+            var timeout = wakeAt > now ? Int((wakeAt - now).milliseconds) : 0
+            system.ioSleeping.store(true, ordering: .sequentiallyConsistent)
+            if system.router.needsAttention || connections.contains(where: { $0.connection.socket.needsAttention }) {
+                timeout = 0
+            }
             do {
                 _ = try poller.poll(timeoutMilliseconds: timeout)
             } catch {
                 logger.error("poll failed", metadata: ["error": "\(error)"])
             }
+            system.ioSleeping.store(false, ordering: .sequentiallyConsistent)
             system.wakeup.drain()
             let commands = system.state.withLock { state in
                 defer { state.commands.removeAll() }
@@ -196,7 +201,7 @@ private final class IOLoop {
                         let pong = Envelope.pong(
                             sequence: sequence, incarnation: system.node.incarnation,
                             maximumMessageSize: system.settings.maximumMessageSize)
-                        if system.router.send(OutgoingMessage(pong), routingID: routingID) { system.wakeup.signal() }
+                        _ = system.router.send(OutgoingMessage(pong), routingID: routingID)
                     case .reply, .pong:
                         logger.warning("dropped a reply sent to the call port", metadata: ["peer": "\(sender)"])
                     }
