@@ -57,6 +57,7 @@ public final class AdamW {
             let keep = 1 - learningRate * settings.weightDecay
             for i in range { p[i] *= keep }
         }
+        model.parametersChanged()
         let g = model.gradients.base
         let m = firstMoment.base
         let v = secondMoment.base

@@ -53,8 +53,13 @@ func sgemm(
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
-/// Row-major `y(m) = alpha · A(m×n) · x(n) + beta · y`.
+/// Row-major `y = alpha · op(A) · x + beta · y` for A (m×n): `op(A)` is A (y has m values) or, when `transposed`,
+/// Aᵀ (y has n values).
 @inline(__always)
-func sgemv(m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>, beta: Float, y: FloatPointer) {
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+func sgemv(
+    transposed: Bool, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+    beta: Float, y: FloatPointer
+) {
+    cblas_sgemv(
+        CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
 }

@@ -65,6 +65,7 @@ extension GPT {
                 }
                 Safetensors.read(info, from: raw, into: parameters.base + entry.offset)
             }
+            parametersChanged()
         }
     }
 

@@ -83,18 +83,22 @@ extension GPT {
         if requests.isEmpty { return [] }
         let workers = min(threadCount, requests.count)
         while generationWorkspaces.count < workers { generationWorkspaces.append(GenerationWorkspace()) }
+        let weights = inferenceWeights()
         var results = [Generation?](repeating: nil, count: requests.count)
         results.withUnsafeMutableBufferPointer { results in
             parallelFor(workers) { w in
                 let indices = Array(stride(from: w, to: requests.count, by: workers))
-                let generations = generate(indices.map { requests[$0] }, workspace: generationWorkspaces[w])
+                let generations = generate(
+                    indices.map { requests[$0] }, weights: weights, workspace: generationWorkspaces[w])
                 for (i, generation) in zip(indices, generations) { results[i] = generation }
             }
         }
         return results.map { $0! }
     }
 
-    private func generate(_ requests: [GenerationRequest], workspace: GenerationWorkspace) -> [Generation] {
+    private func generate(
+        _ requests: [GenerationRequest], weights: InferenceWeights, workspace: GenerationWorkspace
+    ) -> [Generation] {
         struct Sequence {
             var tokens: [Int32]
             var cached = 0
@@ -127,7 +131,7 @@ extension GPT {
                 positions.append(contentsOf: sequence.cached..<sequence.tokens.count)
             }
             if segments.isEmpty { break }
-            forward(tokens: tokens, positions: positions, segments: segments, workspace: workspace)
+            forward(tokens: tokens, positions: positions, segments: segments, weights: weights, workspace: workspace)
             let logits = workspace.logits(config: config)
             for (s, i) in owners.enumerated() {
                 let request = requests[i]
@@ -152,12 +156,25 @@ extension GPT {
         return sequences.map(\.generation)
     }
 
+    /// The transposed weight copies for generation, rebuilt if the parameters changed since they were made.
+    func inferenceWeights() -> InferenceWeights {
+        if let cached = cachedInferenceWeights, cached.version == parameterVersion { return cached }
+        cachedInferenceWeights = nil
+        let weights = InferenceWeights(
+            layout: layout, config: config, parameters: parameters.base, version: parameterVersion)
+        cachedInferenceWeights = weights
+        return weights
+    }
+
     /// One step of cached generation: feeds `tokens` (at `positions`) through the model, appending their keys and
     /// values to each segment's slot, and leaves the logits of each segment's last row in the workspace.
-    func forward(tokens: [Int32], positions: [Int], segments: [Segment], workspace ws: GenerationWorkspace) {
+    func forward(
+        tokens: [Int32], positions: [Int], segments: [Segment], weights: InferenceWeights, workspace ws: GenerationWorkspace
+    ) {
         let c = config.embeddingSize
         let rows = tokens.count
         let p = UnsafePointer(parameters.base)
+        let w = UnsafePointer(weights.buffer.base)
         let x = ws.residual
         for r in 0..<rows {
             let w = p + layout.tokenEmbedding + Int(tokens[r]) * c
@@ -168,25 +185,25 @@ extension GPT {
             LayerNorm.forward(
                 output: ws.norm, mean: nil, rstd: nil, input: x, weight: p + block.ln1Weight, bias: p + block.ln1Bias,
                 rows: rows, channels: c)
-            Linear.forward(
-                output: ws.qkv, input: ws.norm, weight: p + block.qkvWeight, bias: p + block.qkvBias, rows: rows,
-                inputSize: c, outputSize: 3 * c)
+            Linear.forwardTransposed(
+                output: ws.qkv, input: ws.norm, transposedWeight: w + weights.blocks[l].qkv, bias: p + block.qkvBias,
+                rows: rows, inputSize: c, outputSize: 3 * c, accumulate: false)
             for segment in segments {
                 cachedAttention(segment: segment, layer: l, workspace: ws)
             }
-            Linear.forward(
-                output: x, input: ws.attention, weight: p + block.projWeight, bias: p + block.projBias, rows: rows,
-                inputSize: c, outputSize: c, accumulate: true)
+            Linear.forwardTransposed(
+                output: x, input: ws.attention, transposedWeight: w + weights.blocks[l].proj, bias: p + block.projBias,
+                rows: rows, inputSize: c, outputSize: c, accumulate: true)
             LayerNorm.forward(
                 output: ws.norm, mean: nil, rstd: nil, input: x, weight: p + block.ln2Weight, bias: p + block.ln2Bias,
                 rows: rows, channels: c)
-            Linear.forward(
-                output: ws.hidden, input: ws.norm, weight: p + block.fc1Weight, bias: p + block.fc1Bias, rows: rows,
-                inputSize: c, outputSize: 4 * c)
+            Linear.forwardTransposed(
+                output: ws.hidden, input: ws.norm, transposedWeight: w + weights.blocks[l].fc1, bias: p + block.fc1Bias,
+                rows: rows, inputSize: c, outputSize: 4 * c, accumulate: false)
             GELU.forward(output: ws.hidden, input: ws.hidden, count: rows * 4 * c)
-            Linear.forward(
-                output: x, input: ws.hidden, weight: p + block.fc2Weight, bias: p + block.fc2Bias, rows: rows,
-                inputSize: 4 * c, outputSize: c, accumulate: true)
+            Linear.forwardTransposed(
+                output: x, input: ws.hidden, transposedWeight: w + weights.blocks[l].fc2, bias: p + block.fc2Bias,
+                rows: rows, inputSize: 4 * c, outputSize: c, accumulate: true)
         }
         let last = ws.lastNorm(config: config)
         for (s, segment) in segments.enumerated() {
@@ -194,9 +211,9 @@ extension GPT {
                 output: last + s * c, mean: nil, rstd: nil, input: x + (segment.firstRow + segment.count - 1) * c,
                 weight: p + layout.finalNormWeight, bias: p + layout.finalNormBias, rows: 1, channels: c)
         }
-        Linear.forward(
-            output: ws.logits(config: config), input: last, weight: p + layout.tokenEmbedding, bias: nil,
-            rows: segments.count, inputSize: c, outputSize: config.vocabularySize)
+        Linear.forwardTransposed(
+            output: ws.logits(config: config), input: last, transposedWeight: w + weights.lmHead, bias: nil,
+            rows: segments.count, inputSize: c, outputSize: config.vocabularySize, accumulate: false)
     }
 
     /// Stores a segment's keys and values in its cache slot and attends from its rows to every cached position

@@ -31,6 +31,9 @@ public final class GPT {
     let gradients: FloatBuffer
     var trainingWorkspaces: [TrainingWorkspace] = []
     var generationWorkspaces: [GenerationWorkspace] = []
+    /// Counts changes of the parameters, so that derived copies (``InferenceWeights``) know when they are stale.
+    private(set) var parameterVersion = 0
+    var cachedInferenceWeights: InferenceWeights?
 
     /// Creates a model with the reference's GPT-2 style initialisation: biases 0, LayerNorm weights 1, the
     /// residual projections (`proj`, `fc2`) normal with std 0.02/√(2L), every other weight normal with std 0.02.
@@ -91,8 +94,14 @@ public final class GPT {
         guard entry.shape == tensor.shape else {
             throw ModelError("GPT: tensor '\(name)' has shape \(entry.shape), got \(tensor.shape)")
         }
-        tensor.scalars.withUnsafeBufferPointer { (parameters.base + entry.offset).update(from: $0.baseAddress!, count: entry.count) }
+        tensor.scalars.withUnsafeBufferPointer {
+            (parameters.base + entry.offset).update(from: $0.baseAddress!, count: entry.count)
+        }
+        parametersChanged()
     }
+
+    /// Records that the parameters were written; every writer of `parameters` outside initialisation calls it.
+    func parametersChanged() { parameterVersion += 1 }
 
     /// Sets every gradient to zero; gradients otherwise accumulate over ``accumulateGradients(for:)`` calls.
     public func zeroGradients() { gradients.zero() }

@@ -3,11 +3,11 @@
 /// Shapes: `input` (R, I) for R rows; `weight` (O, I); `bias` (O); `output` (R, O).
 /// https://pytorch.org/docs/stable/generated/torch.nn.Linear.html
 enum Linear {
-    /// Writes `input · Wᵀ + bias` into `output`; adds it to `output` when `accumulate` is true, or to `residual`
-    /// when one is given (a residual connection fused into the product).
+    /// Writes `input · Wᵀ + bias` into `output`, or `residual + input · Wᵀ + bias` when a residual is given
+    /// (a residual connection fused into the product).
     static func forward(
         output: FloatPointer, input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        rows: Int, inputSize: Int, outputSize: Int, accumulate: Bool = false, residual: UnsafePointer<Float>? = nil
+        rows: Int, inputSize: Int, outputSize: Int, residual: UnsafePointer<Float>? = nil
     ) {
         for r in 0..<rows {
             let y = output + r * outputSize
@@ -19,6 +19,28 @@ enum Linear {
                     y.update(from: x, count: outputSize)
                 }
             } else if let bias {
+                y.update(from: bias, count: outputSize)
+            } else {
+                y.update(repeating: 0, count: outputSize)
+            }
+        }
+        if rows == 1 {
+            sgemv(transposed: false, m: outputSize, n: inputSize, a: weight, lda: inputSize, x: input, beta: 1, y: output)
+        } else {
+            sgemm(
+                false, true, m: rows, n: outputSize, k: inputSize, a: input, lda: inputSize, b: weight, ldb: inputSize,
+                beta: 1, c: output, ldc: outputSize)
+        }
+    }
+
+    /// Adds `input · W + bias` to `output`, with the weight given transposed, `[in, out]` (see ``InferenceWeights``).
+    static func forwardTransposed(
+        output: FloatPointer, input: UnsafePointer<Float>, transposedWeight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, rows: Int, inputSize: Int, outputSize: Int, accumulate: Bool
+    ) {
+        for r in 0..<rows {
+            let y = output + r * outputSize
+            if let bias {
                 if accumulate {
                     for o in 0..<outputSize { y[o] += bias[o] }
                 } else {
@@ -29,11 +51,13 @@ enum Linear {
             }
         }
         if rows == 1 {
-            sgemv(m: outputSize, n: inputSize, a: weight, lda: inputSize, x: input, beta: 1, y: output)
+            sgemv(
+                transposed: true, m: inputSize, n: outputSize, a: transposedWeight, lda: outputSize, x: input, beta: 1,
+                y: output)
         } else {
             sgemm(
-                false, true, m: rows, n: outputSize, k: inputSize, a: input, lda: inputSize, b: weight, ldb: inputSize,
-                beta: 1, c: output, ldc: outputSize)
+                false, false, m: rows, n: outputSize, k: inputSize, a: input, lda: inputSize, b: transposedWeight,
+                ldb: outputSize, beta: 1, c: output, ldc: outputSize)
         }
     }
 

@@ -46,12 +46,12 @@ import Testing
         let logits = try model.logits(for: tokens).scalars
         let workspace = GenerationWorkspace()
         workspace.reserve(config: Self.config, slots: 1, slotLength: tokens.count, rows: tokens.count)
-        model.forward(tokens: prompt, positions: Array(0..<prompt.count), segments: [Segment(slot: 0, start: 0, count: prompt.count, firstRow: 0)], workspace: workspace)
+        model.forward(tokens: prompt, positions: Array(0..<prompt.count), segments: [Segment(slot: 0, start: 0, count: prompt.count, firstRow: 0)], weights: model.inferenceWeights(), workspace: workspace)
         for position in prompt.count..<tokens.count {
             let cached = Array(UnsafeBufferPointer(start: workspace.logits(config: Self.config), count: 256))
             let reference = logits[(position - 1) * 256..<position * 256]
             #expect(zip(cached, reference).map { abs($0 - $1) }.max()! < 1e-4, "position \(position - 1)")
-            model.forward(tokens: [tokens[position]], positions: [position], segments: [Segment(slot: 0, start: position, count: 1, firstRow: 0)], workspace: workspace)
+            model.forward(tokens: [tokens[position]], positions: [position], segments: [Segment(slot: 0, start: position, count: 1, firstRow: 0)], weights: model.inferenceWeights(), workspace: workspace)
         }
     }
 
@@ -121,6 +121,20 @@ import Testing
         let result = try model.generate([GenerationRequest(prompt: prompt, maxNewTokens: 100, sampling: SamplingParameters(temperature: 0))])[0]
         #expect(result.finishReason == .contextLength)
         #expect(prompt.count + result.tokens.count == Self.config.contextLength)
+    }
+
+    @Test func test_generation_shouldUseTheWeightsAfterAnUpdate() throws {
+        let model = try Self.model()
+        let request = GenerationRequest(prompt: Tokenizer.encode("update"), maxNewTokens: 12, sampling: SamplingParameters(temperature: 0))
+        let before = try model.generate([request])[0]
+        var wte = model.tensor(named: "wte.weight")!
+        var random = SeededRandom(seed: 13)
+        for i in 0..<wte.count { wte.scalars[i] += 0.5 * random.nextGaussian() }
+        try model.setTensor(named: "wte.weight", to: wte)
+        let after = try model.generate([request])[0]
+        let fresh = try GPT(checkpoint: model.checkpoint()).generate([request])[0]
+        #expect(after.tokens == fresh.tokens, "the cached transposed weights were rebuilt")
+        #expect(after.tokens != before.tokens)
     }
 
     @Test func test_invalidRequests_shouldThrow() throws {
