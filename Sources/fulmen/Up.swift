@@ -29,7 +29,7 @@ extension Fulmen {
 
         func run() async throws {
             var settings = ZMQActorSystem.Settings(bindEndpoint: "tcp://127.0.0.1:0")
-            settings.logger.logLevel = .warning
+            settings.logger.logLevel = .error
             let server = try ZMQActorSystem(settings: settings)
             let client = try ZMQActorSystem(settings: settings)
             let hosted = server.makeWellKnown(DemoService.name) { DemoService(actorSystem: $0) }
