@@ -34,10 +34,25 @@ enum VectorMath {
     @inline(__always)
     static func minimum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: b .< a) }
 
-    /// tanh(x) for each lane, as 1 − 2 / (e^{2x} + 1).
+    /// tanh(x) for each lane, by a 13/6 rational minimax approximation on [−7.9, 7.9] (beyond which tanh is ±1 in
+    /// Float32), as Eigen computes it: a few ulp, and cheaper than going through exp.
     @inline(__always)
     static func tanh(_ x: Vector) -> Vector {
-        1 - 2 / (exp(x + x) + 1)
+        let clamped = minimum(maximum(x, Vector(repeating: -7.905_311_107_635_498)), Vector(repeating: 7.905_311_107_635_498))
+        let x2 = clamped * clamped
+        var p = Vector(repeating: -2.760_768_477_423_55e-16)
+        p = p * x2 + 2.000_187_904_824_77e-13
+        p = p * x2 - 8.604_671_522_137_35e-11
+        p = p * x2 + 5.122_297_090_371_14e-08
+        p = p * x2 + 1.485_722_357_179_79e-05
+        p = p * x2 + 6.372_619_288_754_36e-04
+        p = p * x2 + 4.893_524_558_917_86e-03
+        p = p * clamped
+        var q = Vector(repeating: 1.198_258_394_667_02e-06)
+        q = q * x2 + 1.185_347_056_866_54e-04
+        q = q * x2 + 2.268_434_632_439_00e-03
+        q = q * x2 + 4.893_525_185_543_85e-03
+        return p / q
     }
 
     /// Loads `count` (< 8) values into a vector, filling the rest with `fill`.
