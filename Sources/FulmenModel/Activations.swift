@@ -45,7 +45,8 @@ final class Activations {
         let c = config.embeddingSize
         let lseCount = rows * config.headCount
         let perLayer = 4 * rows + 3 * rows * c + 3 * rows * c + lseCount + 2 * rows * c + 8 * rows * c
-        let total = rows * c + config.layerCount * perLayer + rows * c + 2 * rows
+        let total =
+            rows * c + config.layerCount * perLayer + rows * c + 2 * rows
             + rows * config.vocabularySize + rows + rows * (c + c + c + 3 * c + 4 * c) + 2 * length * length
         buffer = FloatBuffer(count: total)
         var next = buffer.base

@@ -26,7 +26,9 @@ public enum BLAS {
         var random = SeededRandom(seed: 7)
         for i in 0..<a.count { a.base[i] = random.nextUnitFloat() - 0.5 }
         for i in 0..<b.count { b.base[i] = random.nextUnitFloat() - 0.5 }
-        let run = { sgemm(false, true, m: m, n: n, k: k, a: a.base, lda: k, b: b.base, ldb: k, beta: 0, c: c.base, ldc: n) }
+        let run = {
+            sgemm(false, true, m: m, n: n, k: k, a: a.base, lda: k, b: b.base, ldb: k, beta: 0, c: c.base, ldc: n)
+        }
         run()
         let clock = ContinuousClock()
         var calls = 0
@@ -61,5 +63,6 @@ func sgemv(
     beta: Float, y: FloatPointer
 ) {
     cblas_sgemv(
-        CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+        CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y,
+        1)
 }

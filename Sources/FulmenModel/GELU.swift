@@ -30,7 +30,8 @@ enum GELU {
         }
         if i < count {
             let n = count - i
-            let g = derivative(VectorMath.loadPartial(input + i, n, fill: 0))
+            let g =
+                derivative(VectorMath.loadPartial(input + i, n, fill: 0))
                 * VectorMath.loadPartial(outputGradient + i, n, fill: 0)
             VectorMath.storePartial(g, inputGradient + i, n)
         }

@@ -12,7 +12,10 @@ extension GPT {
     /// The model's parameters as a safetensors file image.
     public func checkpoint() -> [UInt8] {
         let tensors = layout.entries.map {
-            (name: $0.name, shape: $0.shape, values: UnsafeBufferPointer(start: parameters.base + $0.offset, count: $0.count))
+            (
+                name: $0.name, shape: $0.shape,
+                values: UnsafeBufferPointer(start: parameters.base + $0.offset, count: $0.count)
+            )
         }
         var metadata = [
             "format": Self.formatName, "vocab_size": "\(config.vocabularySize)", "ctx": "\(config.contextLength)",
@@ -61,7 +64,9 @@ extension GPT {
                 }
                 guard info.shape == entry.shape else {
                     throw ModelError(
-                        "checkpoint tensor '\(entry.name)' has shape \(info.shape), but the configuration needs \(entry.shape)")
+                        "checkpoint tensor '\(entry.name)' has shape \(info.shape), "
+                            + "but the configuration needs \(entry.shape)"
+                    )
                 }
                 Safetensors.read(info, from: raw, into: parameters.base + entry.offset)
             }
@@ -85,11 +90,14 @@ extension GPT {
         }
         func field(_ key: String) throws(ModelError) -> Int {
             guard let text = metadata[key] else { throw ModelError("checkpoint metadata lacks '\(key)'") }
-            guard let value = Int(text) else { throw ModelError("checkpoint metadata '\(key)' is not an integer: '\(text)'") }
+            guard let value = Int(text) else {
+                throw ModelError("checkpoint metadata '\(key)' is not an integer: '\(text)'")
+            }
             return value
         }
         let config = GPTConfig(
-            vocabularySize: try field("vocab_size"), contextLength: try field("ctx"), embeddingSize: try field("d_model"),
+            vocabularySize: try field("vocab_size"), contextLength: try field("ctx"),
+            embeddingSize: try field("d_model"),
             layerCount: try field("n_layer"), headCount: try field("n_head"))
         try config.validate()
         return config

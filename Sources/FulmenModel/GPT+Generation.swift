@@ -1,58 +1,5 @@
 import Foundation
 
-/// One worker's buffers for generation: the key/value cache of its sequences and the activations of one step.
-///
-/// Dimensions: S sequence slots, L layers, H heads, N cached positions per slot, D head size, C = H·D channels,
-/// R rows in a step. The cache is head-major so that attending reads each head's keys and values sequentially.
-final class GenerationWorkspace {
-    private(set) var cache = FloatBuffer(count: 0)  // (S, L, 2, H, N·D) keys (N/8, D, 8) and values (N, D)
-    private(set) var slotLength = 0
-    private(set) var rowCapacity = 0
-    private(set) var segmentCapacity = 0
-    private(set) var rows = FloatBuffer(count: 0)  // residual (R, C), norm (R, C), qkv (R, 3C), attention (R, C), hidden (R, 4C)
-    private(set) var heads = FloatBuffer(count: 0)  // attention scores (N), last-row norms (S, C), logits (S, V)
-    private var channels = 0
-
-    func reserve(config: GPTConfig, slots: Int, slotLength requested: Int, rows: Int) {
-        let slotLength = (requested + 7) / 8 * 8
-        let c = config.embeddingSize
-        channels = c
-        let cacheCount = slots * config.layerCount * 2 * slotLength * c
-        if cache.count < cacheCount || self.slotLength != slotLength {
-            cache = FloatBuffer(count: cacheCount)
-            self.slotLength = slotLength
-        }
-        if rows > rowCapacity {
-            self.rows = FloatBuffer(count: rows * 10 * c)
-            rowCapacity = rows
-        }
-        let headCount = config.contextLength + slots * (c + config.vocabularySize)
-        if slots > segmentCapacity || heads.count < headCount {
-            heads = FloatBuffer(count: headCount)
-            segmentCapacity = slots
-        }
-    }
-
-    func keys(slot: Int, layer: Int, config: GPTConfig) -> FloatPointer {
-        cache.base + ((slot * config.layerCount + layer) * 2) * slotLength * config.embeddingSize
-    }
-
-    func values(slot: Int, layer: Int, config: GPTConfig) -> FloatPointer {
-        keys(slot: slot, layer: layer, config: config) + slotLength * config.embeddingSize
-    }
-
-    var residual: FloatPointer { rows.base }
-    var norm: FloatPointer { rows.base + rowCapacity * 1 * channels }
-    var qkv: FloatPointer { rows.base + rowCapacity * 2 * channels }
-    var attention: FloatPointer { rows.base + rowCapacity * 5 * channels }
-    var hidden: FloatPointer { rows.base + rowCapacity * 6 * channels }
-    var scores: FloatPointer { heads.base }
-    func lastNorm(config: GPTConfig) -> FloatPointer { heads.base + config.contextLength }
-    func logits(config: GPTConfig) -> FloatPointer {
-        lastNorm(config: config) + segmentCapacity * config.embeddingSize
-    }
-}
-
 /// The rows one sequence adds to a generation step: `count` tokens at positions `start ..< start + count`.
 struct Segment {
     let slot: Int
@@ -109,9 +56,11 @@ extension GPT {
         let longest = min(config.contextLength, requests.map { $0.prompt.count + $0.maxNewTokens }.max() ?? 1)
         let slotLength = (longest + 7) / 8 * 8
         let promptRows = requests.reduce(0) { $0 + $1.prompt.count }
-        workspace.reserve(config: config, slots: requests.count, slotLength: slotLength, rows: max(promptRows, requests.count))
+        workspace.reserve(
+            config: config, slots: requests.count, slotLength: slotLength, rows: max(promptRows, requests.count))
         var sequences = requests.map {
-            Sequence(tokens: $0.prompt, sampler: Sampler(parameters: $0.sampling, vocabularySize: config.vocabularySize))
+            Sequence(
+                tokens: $0.prompt, sampler: Sampler(parameters: $0.sampling, vocabularySize: config.vocabularySize))
         }
         for (i, request) in requests.enumerated() where request.maxNewTokens == 0 {
             sequences[i].finished = true
@@ -169,7 +118,8 @@ extension GPT {
     /// One step of cached generation: feeds `tokens` (at `positions`) through the model, appending their keys and
     /// values to each segment's slot, and leaves the logits of each segment's last row in the workspace.
     func forward(
-        tokens: [Int32], positions: [Int], segments: [Segment], weights: InferenceWeights, workspace ws: GenerationWorkspace
+        tokens: [Int32], positions: [Int], segments: [Segment], weights: InferenceWeights,
+        workspace ws: GenerationWorkspace
     ) {
         let c = config.embeddingSize
         let rows = tokens.count
@@ -242,7 +192,8 @@ extension GPT {
             }
             for r in 0..<segment.count {
                 let visible = segment.start + r + 1
-                Self.score(scores: scores, query: qkv + r * 3 * c + h * d, keys: keys, visible: visible, size: d, scale: scale)
+                Self.score(
+                    scores: scores, query: qkv + r * 3 * c + h * d, keys: keys, visible: visible, size: d, scale: scale)
                 let m = VectorMath.max(scores, visible)
                 let inverse = 1 / VectorMath.expShiftedSum(scores, visible, shift: m)
                 Self.weightedValues(

@@ -41,7 +41,8 @@ extension GPT {
     /// sampling time (``Generation/logProbabilities``), which use the same, untempered distribution.
     /// - Throws: ``ModelError`` if a sequence is shorter than 2, longer than the context, or holds an unknown id.
     public func logProbabilities(of sequences: [[Int32]]) throws(ModelError) -> [[Float]] {
-        let batch = try TrainingBatch(sequences: sequences, targetWeights: sequences.map { [Float](repeating: 0, count: max(0, $0.count - 1)) })
+        let batch = try TrainingBatch(
+            sequences: sequences, targetWeights: sequences.map { [Float](repeating: 0, count: max(0, $0.count - 1)) })
         let flat = try run(batch, gradient: false, logProbabilities: true).logProbabilities
         return sequences.enumerated().map { b, sequence in
             Array(flat[(b * batch.length)..<(b * batch.length + sequence.count - 1)])
@@ -60,10 +61,14 @@ extension GPT {
         let targets = [Int32](repeating: 0, count: t)
         _ = tokens.withUnsafeBufferPointer { inputs in
             targets.withUnsafeBufferPointer { targets in
-                forward(a, inputs: inputs.baseAddress!, targets: targets.baseAddress!, weights: nil, batch: 1, length: t, gradient: false)
+                forward(
+                    a, inputs: inputs.baseAddress!, targets: targets.baseAddress!, weights: nil, batch: 1, length: t,
+                    gradient: false)
             }
         }
-        return Tensor(shape: [t, config.vocabularySize], scalars: Array(UnsafeBufferPointer(start: a.logits, count: t * config.vocabularySize)))
+        return Tensor(
+            shape: [t, config.vocabularySize],
+            scalars: Array(UnsafeBufferPointer(start: a.logits, count: t * config.vocabularySize)))
     }
 
     func validate(tokens: [Int32]) throws(ModelError) {
@@ -125,7 +130,8 @@ extension GPT {
                                 }
                                 if gradient {
                                     let g = w == 0 ? self.gradients.base : workspaces[w].gradients!.base
-                                    backward(a, gradients: g, inputs: inputs.baseAddress! + offset, batch: count, length: t)
+                                    backward(
+                                        a, gradients: g, inputs: inputs.baseAddress! + offset, batch: count, length: t)
                                 }
                             }
                         }

@@ -69,7 +69,8 @@ public final class GPT {
     /// The number of trainable parameters (equal to ``GPTConfig/parameterCount``).
     public var parameterCount: Int { layout.count }
 
-    /// The names of the parameter tensors, in checkpoint order (`wte.weight`, `wpe.weight`, `blocks.0.ln1.weight`, …).
+    /// The names of the parameter tensors, in checkpoint order
+    /// (`wte.weight`, `wpe.weight`, `blocks.0.ln1.weight`, …).
     public var tensorNames: [String] { layout.entries.map(\.name) }
 
     /// A copy of one parameter tensor, or nil if there is none of that name.

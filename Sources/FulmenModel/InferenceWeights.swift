@@ -24,7 +24,8 @@ final class InferenceWeights {
         var offset = 0
         var blocks: [Block] = []
         for _ in layout.blocks {
-            blocks.append(Block(qkv: offset, proj: offset + 3 * c * c, fc1: offset + 4 * c * c, fc2: offset + 8 * c * c))
+            blocks.append(
+                Block(qkv: offset, proj: offset + 3 * c * c, fc1: offset + 4 * c * c, fc2: offset + 8 * c * c))
             offset += 12 * c * c
         }
         self.blocks = blocks

@@ -8,7 +8,8 @@ enum LayerNorm {
     /// Normalises each row and stores its mean and reciprocal standard deviation for the backward pass.
     static func forward(
         output: FloatPointer, mean: FloatPointer?, rstd: FloatPointer?,
-        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows: Int, channels c: Int
+        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows: Int,
+        channels c: Int
     ) {
         let inverseC = 1 / Float(c)
         for r in 0..<rows {

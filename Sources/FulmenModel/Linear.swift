@@ -25,7 +25,8 @@ enum Linear {
             }
         }
         if rows == 1 {
-            sgemv(transposed: false, m: outputSize, n: inputSize, a: weight, lda: inputSize, x: input, beta: 1, y: output)
+            sgemv(
+                transposed: false, m: outputSize, n: inputSize, a: weight, lda: inputSize, x: input, beta: 1, y: output)
         } else {
             sgemm(
                 false, true, m: rows, n: outputSize, k: inputSize, a: input, lda: inputSize, b: weight, ldb: inputSize,

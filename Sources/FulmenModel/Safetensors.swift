@@ -23,7 +23,9 @@ enum Safetensors {
     }
 
     /// Encodes tensors (in the given order, contiguous) and string metadata into a file image.
-    static func encode(tensors: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)], metadata: [String: String])
+    static func encode(
+        tensors: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)], metadata: [String: String]
+    )
         -> [UInt8]
     {
         var json = "{\"__metadata__\":{"
@@ -33,7 +35,8 @@ enum Safetensors {
         for tensor in tensors {
             let end = offset + tensor.values.count * 4
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            json += ",\(quoted(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+            json +=
+                ",\(quoted(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }
         json += "}"
@@ -44,7 +47,9 @@ enum Safetensors {
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: header)
         for tensor in tensors {
-            for value in tensor.values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            for value in tensor.values {
+                withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            }
         }
         return bytes
     }
@@ -102,7 +107,8 @@ enum Safetensors {
             guard let shape = integers(info["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
                 throw ModelError("safetensors: tensor '\(name)' has no valid shape")
             }
-            guard let offsets = integers(info["data_offsets"]), offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1]
+            guard let offsets = integers(info["data_offsets"]), offsets.count == 2, offsets[0] >= 0,
+                offsets[0] <= offsets[1]
             else {
                 throw ModelError("safetensors: tensor '\(name)' has no valid data_offsets")
             }
@@ -126,7 +132,10 @@ enum Safetensors {
     static func read(_ info: TensorInfo, from bytes: UnsafeRawBufferPointer, into destination: FloatPointer) {
         let count = info.byteRange.count / 4
         for i in 0..<count {
-            destination[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: info.byteRange.lowerBound + 4 * i, as: UInt32.self)))
+            destination[i] = Float(
+                bitPattern: UInt32(
+                    littleEndian: bytes.loadUnaligned(
+                        fromByteOffset: info.byteRange.lowerBound + 4 * i, as: UInt32.self)))
         }
     }
 

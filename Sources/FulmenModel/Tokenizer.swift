@@ -3,7 +3,8 @@
 /// The bytes 0xF5–0xFF can never appear in valid UTF-8, and Swift strings are always valid UTF-8, so special
 /// tokens placed there coexist with every text inside the reference's vocabulary of 256 (and the presets keep its
 /// parameter count). Encoding text never produces a special token, even if the text spells one out, unless asked
-/// to with `parsingSpecialTokens`; callers insert them explicitly, e.g. `Tokenizer.encode(prompt) + [SpecialToken.assistant.id]`.
+/// to with `parsingSpecialTokens`; callers insert them explicitly, e.g.
+/// `Tokenizer.encode(prompt) + [SpecialToken.assistant.id]`.
 public enum Tokenizer {
     /// A token with a meaning of its own rather than a byte of text.
     public enum SpecialToken: Int32, CaseIterable, Sendable {

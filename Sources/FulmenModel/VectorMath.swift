@@ -38,7 +38,8 @@ enum VectorMath {
     /// Float32), as Eigen computes it: a few ulp, and cheaper than going through exp.
     @inline(__always)
     static func tanh(_ x: Vector) -> Vector {
-        let clamped = minimum(maximum(x, Vector(repeating: -7.905_311_107_635_498)), Vector(repeating: 7.905_311_107_635_498))
+        let clamped = minimum(
+            maximum(x, Vector(repeating: -7.905_311_107_635_498)), Vector(repeating: 7.905_311_107_635_498))
         let x2 = clamped * clamped
         var p = Vector(repeating: -2.760_768_477_423_55e-16)
         p = p * x2 + 2.000_187_904_824_77e-13

@@ -5,7 +5,8 @@ import Testing
 
 /// Safetensors checkpoints: round trip, the Python ecosystem's reading of them, and errors on damaged files.
 @Suite struct CheckpointTests {
-    static let config = GPTConfig(vocabularySize: 256, contextLength: 16, embeddingSize: 16, layerCount: 2, headCount: 2)
+    static let config = GPTConfig(
+        vocabularySize: 256, contextLength: 16, embeddingSize: 16, layerCount: 2, headCount: 2)
 
     @Test func test_checkpoint_shouldRoundTripExactly() throws {
         let model = try GPT(config: Self.config, seed: 21)
@@ -45,7 +46,9 @@ import Testing
     }
 
     @Test func test_logits_shouldMatchTheNumpyReference() throws {
-        let model = try GPT(config: GPTConfig(vocabularySize: 256, contextLength: 32, embeddingSize: 32, layerCount: 2, headCount: 4), seed: 23)
+        let model = try GPT(
+            config: GPTConfig(vocabularySize: 256, contextLength: 32, embeddingSize: 32, layerCount: 2, headCount: 4),
+            seed: 23)
         var random = SeededRandom(seed: 24)
         for i in 0..<model.parameterCount { model.parameters.base[i] += 0.1 * random.nextGaussian() }
         let checkpoint = PythonReference.temporaryPath("parity.safetensors")
@@ -60,7 +63,8 @@ import Testing
         let tokenValues = tokens.map(Float.init)
         let image = tokenValues.withUnsafeBufferPointer { t in
             logits.scalars.withUnsafeBufferPointer { l in
-                Safetensors.encode(tensors: [("tokens", [tokens.count], t), ("logits", logits.shape, l)], metadata: [:])
+                Safetensors.encode(
+                    tensors: [("tokens", [tokens.count], t), ("logits", logits.shape, l)], metadata: [:])
             }
         }
         try Data(image).write(to: URL(fileURLWithPath: casePath))
@@ -114,10 +118,14 @@ import Testing
     @Test func test_checkpointOfAnotherShape_shouldBeRejectedByName() throws {
         let model = try GPT(config: Self.config, seed: 27)
         let tensors = model.layout.entries.filter { $0.name != "ln_f.bias" }.map {
-            (name: $0.name, shape: $0.shape, values: UnsafeBufferPointer(start: model.parameters.base + $0.offset, count: $0.count))
+            (
+                name: $0.name, shape: $0.shape,
+                values: UnsafeBufferPointer(start: model.parameters.base + $0.offset, count: $0.count)
+            )
         }
         let image = Safetensors.encode(
-            tensors: tensors, metadata: ["vocab_size": "256", "ctx": "16", "d_model": "16", "n_layer": "2", "n_head": "2"])
+            tensors: tensors,
+            metadata: ["vocab_size": "256", "ctx": "16", "d_model": "16", "n_layer": "2", "n_head": "2"])
         let error = #expect(throws: ModelError.self) { try GPT(checkpoint: image) }
         #expect(error?.message == "checkpoint is missing tensor 'ln_f.bias'")
     }

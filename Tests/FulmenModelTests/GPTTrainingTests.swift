@@ -4,7 +4,8 @@ import Testing
 
 /// Whole-model training: parameter counts, gradients, optimisation, batching.
 @Suite struct GPTTrainingTests {
-    static let testConfig = GPTConfig(vocabularySize: 256, contextLength: 64, embeddingSize: 32, layerCount: 2, headCount: 4)
+    static let testConfig = GPTConfig(
+        vocabularySize: 256, contextLength: 64, embeddingSize: 32, layerCount: 2, headCount: 4)
 
     @Test func test_presets_shouldHaveTheReferenceParameterCounts() throws {
         #expect(GPTConfig.tiny.parameterCount == 842_496)
@@ -25,7 +26,8 @@ import Testing
         var random = SeededRandom(seed: 4)
         for i in 0..<model.parameterCount { model.parameters.base[i] = 0.4 * random.nextGaussian() }
         let batch = try TrainingBatch(
-            sequences: [[1, 5, 2, 9, 9, 3, 14, 0], [7, 7, 1, 4]], targetWeights: [[0.1, 0.2, 0.1, 0.3, 0.2, 0.1, 0.4], [0, -0.3, 0.5]])
+            sequences: [[1, 5, 2, 9, 9, 3, 14, 0], [7, 7, 1, 4]],
+            targetWeights: [[0.1, 0.2, 0.1, 0.3, 0.2, 0.1, 0.4], [0, -0.3, 0.5]])
         model.zeroGradients()
         try model.accumulateGradients(for: batch)
         let analytic = model.gradients.copy(count: model.parameterCount)
@@ -68,13 +70,19 @@ import Testing
         let final = try model.loss(for: batch)
         #expect(first > 4, "starts near log(256) = 5.5, got \(first)")
         #expect(final < 0.02, "overfits to near-zero loss, got \(final) (last step \(last))")
-        let greedy = try model.generate([GenerationRequest(prompt: Array(text.prefix(8)), maxNewTokens: text.count - 8, sampling: SamplingParameters(temperature: 0))])
+        let greedy = try model.generate([
+            GenerationRequest(
+                prompt: Array(text.prefix(8)), maxNewTokens: text.count - 8,
+                sampling: SamplingParameters(temperature: 0))
+        ])
         #expect(greedy[0].tokens == Array(text.dropFirst(8)), "greedy decoding recites the text")
     }
 
     @Test func test_gradientAccumulation_shouldEqualOneLargeBatch() throws {
         let model = try GPT(config: Self.testConfig, seed: 2)
-        let sequences: [[Int32]] = [Tokenizer.encode("abcdefgh"), Tokenizer.encode("the quick brown fox"), Tokenizer.encode("xyz")]
+        let sequences: [[Int32]] = [
+            Tokenizer.encode("abcdefgh"), Tokenizer.encode("the quick brown fox"), Tokenizer.encode("xyz"),
+        ]
         let whole = try TrainingBatch.languageModeling(sequences: sequences)
         model.zeroGradients()
         let wholeLoss = try model.accumulateGradients(for: whole)
@@ -111,13 +119,16 @@ import Testing
     @Test func test_maskedPositions_shouldNotAffectLossOrGradients() throws {
         let model = try GPT(config: Self.testConfig, seed: 6)
         let prompt = Tokenizer.encode("prompt: ")
-        let a = try TrainingBatch.languageModeling(sequences: [prompt + Tokenizer.encode("yes")], promptLengths: [prompt.count])
-        let b = try TrainingBatch.languageModeling(sequences: [prompt + Tokenizer.encode("yes")], promptLengths: [prompt.count + 1])
+        let a = try TrainingBatch.languageModeling(
+            sequences: [prompt + Tokenizer.encode("yes")], promptLengths: [prompt.count])
+        let b = try TrainingBatch.languageModeling(
+            sequences: [prompt + Tokenizer.encode("yes")], promptLengths: [prompt.count + 1])
         #expect(try model.loss(for: a) != model.loss(for: b), "the mask changes which tokens count")
         let padded = try TrainingBatch.languageModeling(
             sequences: [prompt + Tokenizer.encode("yes"), Tokenizer.encode("a much longer second sequence")],
             promptLengths: [prompt.count, 1000])
-        #expect(abs(try model.loss(for: a) - model.loss(for: padded)) < 1e-6, "padding and masked sequences add nothing")
+        #expect(
+            abs(try model.loss(for: a) - model.loss(for: padded)) < 1e-6, "padding and masked sequences add nothing")
     }
 
     @Test func test_adamW_shouldFollowPyTorchsUpdateRule() throws {

@@ -13,7 +13,8 @@ import Testing
         let projection = GradientCheck.random(rows * outputSize, seed: 4)
         func run(_ x: [Float], _ w: [Float], _ b: [Float]) -> [Float] {
             var y = [Float](repeating: 0, count: rows * outputSize)
-            Linear.forward(output: &y, input: x, weight: w, bias: b, rows: rows, inputSize: inputSize, outputSize: outputSize)
+            Linear.forward(
+                output: &y, input: x, weight: w, bias: b, rows: rows, inputSize: inputSize, outputSize: outputSize)
             return y
         }
         var dx = [Float](repeating: 0, count: x.count)
@@ -44,8 +45,10 @@ import Testing
             let b = GradientCheck.random(outputSize, seed: 7)
             var fast = [Float](repeating: 0, count: rows * outputSize)
             var naive = fast
-            Linear.forward(output: &fast, input: x, weight: w, bias: b, rows: rows, inputSize: inputSize, outputSize: outputSize)
-            Linear.forwardNaive(output: &naive, input: x, weight: w, bias: b, rows: rows, inputSize: inputSize, outputSize: outputSize)
+            Linear.forward(
+                output: &fast, input: x, weight: w, bias: b, rows: rows, inputSize: inputSize, outputSize: outputSize)
+            Linear.forwardNaive(
+                output: &naive, input: x, weight: w, bias: b, rows: rows, inputSize: inputSize, outputSize: outputSize)
             let difference = zip(fast, naive).map { abs($0 - $1) }.max()!
             #expect(difference < 1e-5, "rows \(rows): max difference \(difference)")
         }
@@ -72,9 +75,18 @@ import Testing
         LayerNorm.backward(
             inputGradient: &dx, weightGradient: &dw, biasGradient: &db, outputGradient: projection, input: x, weight: w,
             mean: mean, rstd: rstd, rows: rows, channels: c)
-        #expect(GradientCheck.worstRatio(input: x, analytic: dx, indices: Array(0..<x.count)) { GradientCheck.objective(run($0, w, b), projection) } <= 1)
-        #expect(GradientCheck.worstRatio(input: w, analytic: dw, indices: Array(0..<c)) { GradientCheck.objective(run(x, $0, b), projection) } <= 1)
-        #expect(GradientCheck.worstRatio(input: b, analytic: db, indices: Array(0..<c)) { GradientCheck.objective(run(x, w, $0), projection) } <= 1)
+        #expect(
+            GradientCheck.worstRatio(input: x, analytic: dx, indices: Array(0..<x.count)) {
+                GradientCheck.objective(run($0, w, b), projection)
+            } <= 1)
+        #expect(
+            GradientCheck.worstRatio(input: w, analytic: dw, indices: Array(0..<c)) {
+                GradientCheck.objective(run(x, $0, b), projection)
+            } <= 1)
+        #expect(
+            GradientCheck.worstRatio(input: b, analytic: db, indices: Array(0..<c)) {
+                GradientCheck.objective(run(x, w, $0), projection)
+            } <= 1)
     }
 
     @Test func test_gelu_backward_shouldMatchFiniteDifferences() {
@@ -87,7 +99,10 @@ import Testing
         }
         var dx = [Float](repeating: 0, count: x.count)
         GELU.backward(inputGradient: &dx, outputGradient: projection, input: x, count: x.count)
-        #expect(GradientCheck.worstRatio(input: x, analytic: dx, indices: Array(0..<x.count), epsilon: 1e-3) { GradientCheck.objective(run($0), projection) } <= 1)
+        #expect(
+            GradientCheck.worstRatio(input: x, analytic: dx, indices: Array(0..<x.count), epsilon: 1e-3) {
+                GradientCheck.objective(run($0), projection)
+            } <= 1)
     }
 
     @Test func test_gelu_forward_shouldMatchTanhFormula() {
@@ -110,7 +125,8 @@ import Testing
         func run(_ qkv: [Float], _ lse: inout [Float]) -> [Float] {
             var y = [Float](repeating: 0, count: batch * t * c)
             Attention.forward(
-                output: &y, logSumExp: &lse, qkv: qkv, scratch: &scratch, batch: batch, length: t, channels: c, heads: heads)
+                output: &y, logSumExp: &lse, qkv: qkv, scratch: &scratch, batch: batch, length: t, channels: c,
+                heads: heads)
             return y
         }
         var lse = [Float](repeating: 0, count: batch * heads * t)
@@ -120,7 +136,9 @@ import Testing
             qkvGradient: &dqkv, outputGradient: projection, qkv: qkv, logSumExp: lse, scratch: &scratch, batch: batch,
             length: t, channels: c, heads: heads)
         #expect(dqkv.allSatisfy { $0.isFinite }, "every element of the qkv gradient is written")
-        let ratio = GradientCheck.worstRatio(input: qkv, analytic: dqkv, indices: GradientCheck.sample(qkv.count, count: 80)) {
+        let ratio = GradientCheck.worstRatio(
+            input: qkv, analytic: dqkv, indices: GradientCheck.sample(qkv.count, count: 80)
+        ) {
             var scratchLSE = [Float](repeating: 0, count: batch * heads * t)
             return GradientCheck.objective(run($0, &scratchLSE), projection)
         }
@@ -133,10 +151,14 @@ import Testing
         var scratch = [Float](repeating: 0, count: 2 * t * t)
         var lse = [Float](repeating: 0, count: heads * t)
         var before = [Float](repeating: 0, count: t * c)
-        Attention.forward(output: &before, logSumExp: &lse, qkv: qkv, scratch: &scratch, batch: 1, length: t, channels: c, heads: heads)
+        Attention.forward(
+            output: &before, logSumExp: &lse, qkv: qkv, scratch: &scratch, batch: 1, length: t, channels: c,
+            heads: heads)
         for i in (t - 1) * 3 * c..<t * 3 * c { qkv[i] += 1 }
         var after = [Float](repeating: 0, count: t * c)
-        Attention.forward(output: &after, logSumExp: &lse, qkv: qkv, scratch: &scratch, batch: 1, length: t, channels: c, heads: heads)
+        Attention.forward(
+            output: &after, logSumExp: &lse, qkv: qkv, scratch: &scratch, batch: 1, length: t, channels: c, heads: heads
+        )
         let boundary = (t - 1) * c
         let earlierBefore = Array(before[0..<boundary])
         let earlierAfter = Array(after[0..<boundary])
@@ -155,17 +177,23 @@ import Testing
             var copy = logits
             var logProbabilities = [Float](repeating: 0, count: rows)
             return CrossEntropy.forward(
-                logits: &copy, targetLogProbabilities: &logProbabilities, targets: targets, weights: weights, rows: rows,
+                logits: &copy, targetLogProbabilities: &logProbabilities, targets: targets, weights: weights,
+                rows: rows,
                 vocabulary: v, gradient: false)
         }
         var gradient = logits
         var logProbabilities = [Float](repeating: 0, count: rows)
         let value = CrossEntropy.forward(
-            logits: &gradient, targetLogProbabilities: &logProbabilities, targets: targets, weights: weights, rows: rows,
+            logits: &gradient, targetLogProbabilities: &logProbabilities, targets: targets, weights: weights,
+            rows: rows,
             vocabulary: v, gradient: true)
         #expect(abs(value - loss(logits)) < 1e-9)
         #expect(gradient[2 * v..<3 * v].allSatisfy { $0 == 0 }, "a weight of 0 masks the position out")
-        #expect(GradientCheck.worstRatio(input: logits, analytic: gradient, indices: Array(0..<logits.count), epsilon: 1e-3, absoluteTolerance: 1e-4) { loss($0) } <= 1)
+        #expect(
+            GradientCheck.worstRatio(
+                input: logits, analytic: gradient, indices: Array(0..<logits.count), epsilon: 1e-3,
+                absoluteTolerance: 1e-4
+            ) { loss($0) } <= 1)
     }
 
     @Test func test_embedding_backward_shouldAddIntoTheRowsUsed() {
@@ -175,7 +203,8 @@ import Testing
         var dwte = [Float](repeating: 0, count: 2 * c)
         var dwpe = [Float](repeating: 0, count: t * c)
         Embedding.backward(
-            tokenEmbeddingGradient: &dwte, positionEmbeddingGradient: &dwpe, outputGradient: dy, tokens: tokens, batch: 1,
+            tokenEmbeddingGradient: &dwte, positionEmbeddingGradient: &dwpe, outputGradient: dy, tokens: tokens,
+            batch: 1,
             length: t, channels: c)
         #expect(dwte == [5, 6, 4, 6])
         #expect(dwpe == dy)

@@ -7,12 +7,15 @@ import Testing
     func test_text_shouldRoundTripExactly(text: String) {
         let tokens = Tokenizer.encode(text)
         #expect(tokens.count == text.utf8.count)
-        #expect(tokens.allSatisfy { Tokenizer.SpecialToken(rawValue: $0) == nil }, "plain encoding never makes special tokens")
+        #expect(
+            tokens.allSatisfy { Tokenizer.SpecialToken(rawValue: $0) == nil },
+            "plain encoding never makes special tokens")
         #expect(Tokenizer.decode(tokens) == text)
     }
 
     @Test func test_specialTokens_shouldRoundTripWhenParsed() {
-        let tokens = [Tokenizer.SpecialToken.user.id] + Tokenizer.encode("2+2?") + [Tokenizer.SpecialToken.assistant.id]
+        let tokens =
+            [Tokenizer.SpecialToken.user.id] + Tokenizer.encode("2+2?") + [Tokenizer.SpecialToken.assistant.id]
             + Tokenizer.encode("4 ✓") + [Tokenizer.SpecialToken.endOfText.id]
         let text = Tokenizer.decode(tokens)
         #expect(text == "<|user|>2+2?<|assistant|>4 ✓<|endoftext|>")

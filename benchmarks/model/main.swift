@@ -1,3 +1,4 @@
+import Foundation
 // The model engine benchmark (see benchmarks/README.md): the protocol of peers/torch_tinygpt.py, run on FulmenModel.
 //
 //     ModelBenchmark run --preset tiny|small --threads N [--seed S]
@@ -6,7 +7,6 @@
 //         cblas_sgemm GFLOP/s on the linear-layer products of one training step of the preset (OpenBLAS with N
 //         threads): the "peak at the relevant sizes" the training figure is compared with.
 import FulmenModel
-import Foundation
 
 let trainBatch = 16
 let trainWarmup = 3
@@ -63,7 +63,8 @@ func seconds(_ duration: Duration) -> Double {
 
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
 func peakResidentMegabytes() -> Double {
@@ -81,8 +82,10 @@ func sgemmPeak(_ config: GPTConfig, threads: Int) -> Double {
     BLAS.threadCount = threads
     let rows = trainBatch * config.contextLength
     let c = config.embeddingSize
-    let shapes = [(3 * c, c, config.layerCount), (c, c, config.layerCount), (4 * c, c, config.layerCount),
-                  (c, 4 * c, config.layerCount), (config.vocabularySize, c, 1)]
+    let shapes = [
+        (3 * c, c, config.layerCount), (c, c, config.layerCount), (4 * c, c, config.layerCount),
+        (c, 4 * c, config.layerCount), (config.vocabularySize, c, 1),
+    ]
     var flops = 0.0
     var time = 0.0
     for (n, k, count) in shapes {
@@ -121,9 +124,11 @@ func runBenchmark(_ options: Options) throws {
     let tokens = Double(trainBatch * config.contextLength * trainSteps)
     let trainTokensPerSecond = tokens / total
     let trainGFLOPs = Double(config.trainingFLOPsPerToken) * tokens / total / 1e9
-    print(String(format: "train: batch=%d ctx=%d warmup=%d steps=%d time=%.3fs step_median=%.1fms loss first=%.4f last=%.4f",
-                 trainBatch, config.contextLength, trainWarmup, trainSteps, total, median(stepTimes) * 1e3,
-                 losses.first!, losses.last!))
+    print(
+        String(
+            format: "train: batch=%d ctx=%d warmup=%d steps=%d time=%.3fs step_median=%.1fms loss first=%.4f last=%.4f",
+            trainBatch, config.contextLength, trainWarmup, trainSteps, total, median(stepTimes) * 1e3,
+            losses.first!, losses.last!))
     print(String(format: "train: tok/s=%.1f  GFLOP/s=%.2f", trainTokensPerSecond, trainGFLOPs))
 
     var generationRates: [Int: Double] = [:]
@@ -143,13 +148,18 @@ func runBenchmark(_ options: Options) throws {
         }
         let rate = Double(batch * generatedLength) / median(times)
         generationRates[batch] = rate
-        print(String(format: "gen: batch=%d prompt=%d new=%d: median %.1fms over %d (%@) -> %.1f tok/s", batch,
-                     promptLength, generatedLength, median(times) * 1e3, generationRepetitions,
-                     times.map { String(format: "%.1f", $0 * 1e3) }.joined(separator: ", "), rate))
+        print(
+            String(
+                format: "gen: batch=%d prompt=%d new=%d: median %.1fms over %d (%@) -> %.1f tok/s", batch,
+                promptLength, generatedLength, median(times) * 1e3, generationRepetitions,
+                times.map { String(format: "%.1f", $0 * 1e3) }.joined(separator: ", "), rate))
     }
-    print(String(format: "preset=%@ threads=%d train_tok_s=%.1f train_gflops=%.2f gen_tok_s_b1=%.1f gen_tok_s_b16=%.1f params=%d peak_rss_mb=%.1f",
-                 options.preset, options.threads, trainTokensPerSecond, trainGFLOPs, generationRates[1]!,
-                 generationRates[16]!, model.parameterCount, peakResidentMegabytes()))
+    print(
+        String(
+            format:
+                "preset=%@ threads=%d train_tok_s=%.1f train_gflops=%.2f gen_tok_s_b1=%.1f gen_tok_s_b16=%.1f params=%d peak_rss_mb=%.1f",
+            options.preset, options.threads, trainTokensPerSecond, trainGFLOPs, generationRates[1]!,
+            generationRates[16]!, model.parameterCount, peakResidentMegabytes()))
 }
 
 let options = Options(CommandLine.arguments)
