@@ -97,6 +97,23 @@ enum VectorMath {
         return result
     }
 
+    /// Σ p[i] over `n` values.
+    @inline(__always)
+    static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var s = Vector()
+        var i = 0
+        while i + 8 <= n {
+            s += load(p + i)
+            i += 8
+        }
+        var result = s.sum()
+        while i < n {
+            result += p[i]
+            i += 1
+        }
+        return result
+    }
+
     /// Σ a[i]·b[i] over `n` values.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
