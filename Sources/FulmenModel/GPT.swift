@@ -21,7 +21,9 @@ public final class GPT {
     /// The model's shape.
     public let config: GPTConfig
     /// How many threads a call may use. Training and log-probability calls split their sequences over this many
-    /// workers, generation its requests; each worker calls OpenBLAS single-threaded. Default 1.
+    /// workers, generation its requests; each worker calls OpenBLAS single-threaded. Default 1. Calls block the
+    /// calling thread until every worker is done, so call them from a dedicated thread or executor rather than the
+    /// Swift concurrency pool when other tasks must keep running.
     public var threadCount: Int {
         didSet { threadCount = max(1, threadCount) }
     }
