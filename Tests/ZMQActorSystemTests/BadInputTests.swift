@@ -29,17 +29,16 @@ struct BadInputTests {
     func rawDealer(to endpoint: String) throws -> Socket {
         let dealer = try Socket(context, kind: .dealer)
         try dealer.setOption(ZMQ_ROUTING_ID, bytes: Envelope.routingID(for: NodeID(endpoint: "tcp://127.0.0.1:1", incarnation: 99)))
-        try dealer.setOption(ZMQ_RCVTIMEO, Int32(5000))
         try dealer.connect(endpoint)
         return dealer
     }
 
-    /// Waits (on this thread, briefly) for one multipart message.
-    func receive(_ socket: Socket, timeout: Duration = .seconds(5)) throws -> [Message]? {
+    /// Waits for one multipart message, looking every few milliseconds.
+    func receive(_ socket: Socket, timeout: Duration = .seconds(20)) async throws -> [Message]? {
         let giveUp = ContinuousClock.now + timeout
         while ContinuousClock.now < giveUp {
             if let frames = try socket.receiveMultipart() { return frames }
-            usleep(2000)
+            try await Task.sleep(for: .milliseconds(2))
         }
         return nil
     }
@@ -86,11 +85,12 @@ struct BadInputTests {
         let fakeEndpoint = try router.lastEndpoint
         let client = try ZMQActorSystem(settings: testSettings())
         let fake = try $TestService<ZMQActorSystem>.resolve(id: .wellKnown("service", at: fakeEndpoint), using: client)
-        let capture = Task { try await CallOptions.withTimeout(.seconds(2)) { try await fake.echo("captured") } }
+        let capture = Task { try await CallOptions.withTimeout(.seconds(20)) { try await fake.echo("captured") } }
         var captured: Envelope.CallHeader?
-        while captured == nil, let frames = try receive(router) {
+        while captured == nil, let frames = try await receive(router) {
             if case let .call(header) = try frames[1].withUnsafeBytes({ try Envelope.parseHeader($0) }) { captured = header }
         }
+        capture.cancel()
         _ = await capture.result
         await client.shutdown()
         let header = try #require(captured)
@@ -104,7 +104,7 @@ struct BadInputTests {
             writer.write(WireTag.int.rawValue)  // an integer where a String is expected
             writer.write(varint: 7)
             try dealer.send(writer.bytes)
-            let reply = try #require(try receive(dealer))
+            let reply = try #require(try await receive(dealer))
             let parsed = try reply[0].withUnsafeBytes { try Envelope.parseHeader($0) }
             guard case let .reply(callID, status, offset) = parsed else {
                 Issue.record("expected a reply, got \(parsed)")

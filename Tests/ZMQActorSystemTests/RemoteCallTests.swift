@@ -67,10 +67,11 @@ struct RemoteCallTests {
         try await withPair { _, _, service async throws in
             let started = ContinuousClock.now
             let error = await #expect(throws: RemoteCallError.self) {
-                try await CallOptions.withTimeout(.milliseconds(200)) { try await service.sleep(milliseconds: 3000) }
+                try await CallOptions.withTimeout(.milliseconds(200)) { try await service.sleep(milliseconds: 30_000) }
             }
             #expect(error?.code == .deadlineExceeded)
-            #expect(ContinuousClock.now - started < .milliseconds(2000))
+            // The deadline ended the wait, not the call's own end (with a wide margin for a loaded machine).
+            #expect(ContinuousClock.now - started < .seconds(15))
             // The node goes on serving.
             #expect(try await service.echo("after") == "after")
         }
@@ -87,12 +88,12 @@ struct RemoteCallTests {
 
     @Test func cancellationEndsTheWaitAtOnce() async throws {
         try await withPair { _, _, service async throws in
-            let call = Task { try await service.sleep(milliseconds: 5000) }
+            let call = Task { try await CallOptions.withTimeout(.seconds(60)) { try await service.sleep(milliseconds: 30_000) } }
             try await Task.sleep(for: .milliseconds(100))
             let started = ContinuousClock.now
             call.cancel()
             await #expect(throws: CancellationError.self) { try await call.value }
-            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(ContinuousClock.now - started < .seconds(15))
         }
     }
 
@@ -135,6 +136,21 @@ struct RemoteCallTests {
         actor = nil
         #expect(recorder.all == [id])
         await system.shutdown()
+    }
+
+    @Test func shutdownLetsCallsBeingExecutedFinish() async throws {
+        let server = try ZMQActorSystem(settings: testSettings())
+        let hosted = server.makeWellKnown("service") { TestServiceActor(actorSystem: $0) }
+        let client = try ZMQActorSystem(settings: testSettings())
+        let service = try $TestService<ZMQActorSystem>.resolve(id: hosted.id, using: client)
+        try await service.touch()
+        let slow = Task { try await service.sleep(milliseconds: 300) }
+        try await Task.sleep(for: .milliseconds(100))
+        await server.shutdown()
+        try await slow.value
+        let refused = await #expect(throws: RemoteCallError.self) { try await service.touch() }
+        #expect(refused?.code == .nodeDown || refused?.code == .shutDown)
+        await client.shutdown()
     }
 
     @Test func callsAfterShutdownFailClearly() async throws {

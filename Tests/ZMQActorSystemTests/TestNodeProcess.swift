@@ -77,6 +77,7 @@ func testSettings(_ configure: (inout ZMQActorSystem.Settings) -> Void = { _ in 
     settings.logger.logLevel = .critical
     settings.heartbeatInterval = .milliseconds(100)
     settings.heartbeatTimeout = .seconds(1)
+    settings.shutdownGracePeriod = .seconds(1)
     configure(&settings)
     return settings
 }

@@ -49,7 +49,7 @@ struct TwoProcessTests {
 
     @Test func killedPeerFailsPendingCallsFastAndTellsWatchers() async throws {
         let node = try TestNodeProcess()
-        let system = try ZMQActorSystem(settings: testSettings { $0.heartbeatTimeout = .seconds(5) })
+        let system = try ZMQActorSystem(settings: testSettings { $0.heartbeatTimeout = .seconds(30) })
         let service = try $TestService<ZMQActorSystem>.resolve(id: node.service, using: system)
         #expect(try await service.processID() == node.pid)
 
@@ -58,15 +58,15 @@ struct TwoProcessTests {
         system.watch(watched) { terminated.record($0) }
         let events = system.nodeEvents()
 
-        let call = Task { try await CallOptions.withTimeout(.seconds(30)) { try await service.sleep(milliseconds: 20_000) } }
+        let call = Task { try await CallOptions.withTimeout(.seconds(60)) { try await service.sleep(milliseconds: 50_000) } }
         try await Task.sleep(for: .milliseconds(200))
         let killedAt = ContinuousClock.now
         node.kill()
 
         let error = await #expect(throws: RemoteCallError.self) { try await call.value }
         #expect(error?.code == .nodeDown)
-        // The connection's end, not the 30 s deadline nor the 5 s heartbeat timeout, ended the call.
-        #expect(ContinuousClock.now - killedAt < .seconds(2))
+        // The connection's end, not the 60 s deadline nor the 30 s heartbeat timeout, ended the call.
+        #expect(ContinuousClock.now - killedAt < .seconds(15))
         #expect(terminated.all == [watched])
         var iterator = events.makeAsyncIterator()
         let event = await iterator.next()
@@ -78,7 +78,7 @@ struct TwoProcessTests {
 
         let fast = ContinuousClock.now
         #expect(await #expect(throws: RemoteCallError.self) { try await service.touch() }?.code == .nodeDown)
-        #expect(ContinuousClock.now - fast < .seconds(1))
+        #expect(ContinuousClock.now - fast < .seconds(15))
         await system.shutdown()
     }
 
@@ -111,10 +111,10 @@ struct TwoProcessTests {
         let service = try $TestService<ZMQActorSystem>.resolve(id: .wellKnown("service", at: nowhere), using: system)
         let started = ContinuousClock.now
         let error = await #expect(throws: RemoteCallError.self) {
-            try await CallOptions.withTimeout(.seconds(30)) { try await service.touch() }
+            try await CallOptions.withTimeout(.seconds(60)) { try await service.touch() }
         }
         #expect(error?.code == .nodeDown)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(30))
         await system.shutdown()
     }
 }
