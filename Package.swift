@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "fulmen", targets: ["fulmen"]),
         .library(name: "ZMQActorSystem", targets: ["ZMQActorSystem"]),
+        .library(name: "FulmenCore", targets: ["FulmenCore"]),
         .library(name: "FulmenModel", targets: ["FulmenModel"]),
     ],
     dependencies: [
@@ -32,6 +33,9 @@ let package = Package(
             dependencies: ["ZeroMQ", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+
+        // The vocabulary every Fulmen process shares.
+        .target(name: "FulmenCore", swiftSettings: strictSettings),
 
         // The policy language model on OpenBLAS.
         .target(name: "FulmenModel", dependencies: ["CBLAS"], swiftSettings: strictSettings),
@@ -67,6 +71,7 @@ let package = Package(
             dependencies: ["ZMQActorSystem", "ZMQTestSupport", "ZMQTestNode"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "FulmenCoreTests", dependencies: ["FulmenCore"], swiftSettings: strictSettings),
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
 
         // Benchmarks (built in release by benchmarks/run).
