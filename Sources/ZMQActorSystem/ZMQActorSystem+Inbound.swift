@@ -5,6 +5,11 @@ import ZeroMQ
 // MARK: Inbound calls
 
 extension ZMQActorSystem {
+    /// The node that made the call the current task is executing: this node for calls made
+    /// locally, nil outside distributed calls. A store uses it to learn which runner node holds
+    /// an attempt, and to watch that node.
+    @TaskLocal public static var currentCaller: NodeID?
+
     /// Parses a call made on this node and starts executing it.
     func dispatchLocalCall(frames: [Message]) throws {
         let header = try frames[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
@@ -45,9 +50,11 @@ extension ZMQActorSystem {
         }
         var decoder = ZMQInvocationDecoder(system: self, call: call)
         do {
-            try await executeDistributedTarget(
-                on: actor, target: RemoteCallTarget(header.target), invocationDecoder: &decoder,
-                handler: ZMQResultHandler(system: self, call: call))
+            try await Self.$currentCaller.withValue(call.caller) {
+                try await executeDistributedTarget(
+                    on: actor, target: RemoteCallTarget(header.target), invocationDecoder: &decoder,
+                    handler: ZMQResultHandler(system: self, call: call))
+            }
         } catch {
             // Errors of the call itself reach `ZMQResultHandler.onThrow`; this is the runtime
             // refusing to start it.

@@ -38,7 +38,15 @@ extension ZMQActorSystem {
         return WatchToken(id: token)
     }
 
-    /// Stops a watch started with `watch(_:onTermination:)`.
+    /// Calls `onDown` once, when `node` goes down (its connection breaks, it stops answering
+    /// heartbeats, or it restarts).
+    @discardableResult
+    public func watch(node: NodeID, onDown: @escaping @Sendable (NodeID) -> Void) -> WatchToken {
+        // An actor name no actor has: the watch can only end by the node going down.
+        watch(ActorAddress(endpoint: node.endpoint, incarnation: node.incarnation, name: "")) { _ in onDown(node) }
+    }
+
+    /// Stops a watch started with `watch(_:onTermination:)` or `watch(node:onDown:)`.
     public func unwatch(_ token: WatchToken) {
         state.withLock { _ = $0.watches.removeValue(forKey: token.id) }
     }

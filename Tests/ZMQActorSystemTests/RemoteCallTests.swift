@@ -39,6 +39,13 @@ struct RemoteCallTests {
         }
     }
 
+    @Test func theCalleeKnowsWhichNodeCalled() async throws {
+        try await withPair { client, _, service async throws in
+            #expect(try await service.caller() == client.node)
+        }
+        #expect(ZMQActorSystem.currentCaller == nil)
+    }
+
     @Test func voidCallsComplete() async throws {
         try await withPair { _, _, service async throws in
             try await service.touch()

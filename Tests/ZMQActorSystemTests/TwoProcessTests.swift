@@ -56,6 +56,9 @@ struct TwoProcessTests {
         let watched = ActorAddress(endpoint: node.endpoint, incarnation: node.incarnation, name: "service")
         let terminated = Recorder<ActorAddress>()
         system.watch(watched) { terminated.record($0) }
+        let nodeDown = Recorder<NodeID>()
+        let peer = NodeID(endpoint: node.endpoint, incarnation: node.incarnation)
+        system.watch(node: peer) { nodeDown.record($0) }
         let events = system.nodeEvents()
 
         let call = Task { try await CallOptions.withTimeout(.seconds(60)) { try await service.sleep(milliseconds: 50_000) } }
@@ -68,6 +71,7 @@ struct TwoProcessTests {
         // The connection's end, not the 60 s deadline nor the 30 s heartbeat timeout, ended the call.
         #expect(ContinuousClock.now - killedAt < .seconds(15))
         #expect(terminated.all == [watched])
+        #expect(nodeDown.all == [peer])
         var iterator = events.makeAsyncIterator()
         let event = await iterator.next()
         guard case let .down(down, _) = event else {

@@ -17,6 +17,7 @@ public protocol TestService: DistributedActor where ActorSystem: DistributedActo
     distributed func sleep(milliseconds: Int) async
     distributed func touch()
     distributed func processID() -> Int32
+    distributed func caller() -> NodeID?
     distributed func callBack(_ service: ActorAddress, text: String) async throws -> String
 }
 

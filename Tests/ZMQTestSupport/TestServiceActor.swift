@@ -35,6 +35,8 @@ public distributed actor TestServiceActor: TestService {
 
     public distributed func processID() -> Int32 { getpid() }
 
+    public distributed func caller() -> NodeID? { ZMQActorSystem.currentCaller }
+
     public distributed func callBack(_ service: ActorAddress, text: String) async throws -> String {
         let peer = try $TestService<ZMQActorSystem>.resolve(id: service, using: actorSystem)
         return try await peer.echo("called back: \(text)")
