@@ -61,9 +61,16 @@ extension Fulmen {
                 try await Benchmark(service: demo, calls: calls, concurrency: concurrency).run()
             } catch {
                 await system.shutdown()
-                throw ValidationError("cannot reach \(endpoint): \(error)")
+                throw Unreachable(endpoint: endpoint, reason: error)
             }
             await system.shutdown()
         }
     }
+}
+
+/// A node that `fulmen ping` could not call.
+struct Unreachable: Error, CustomStringConvertible {
+    let endpoint: String
+    let reason: any Error
+    var description: String { "cannot reach \(endpoint): \(reason)" }
 }
