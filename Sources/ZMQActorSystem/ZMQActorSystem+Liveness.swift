@@ -138,8 +138,10 @@ extension State {
 extension ZMQActorSystem {
     /// Carries out what a liveness change decided: fail calls, tell watchers, publish events,
     /// send calls that waited for a connection.
+    ///
+    /// Watchers and subscribers hear of a node going down before the calls to it fail, so that a
+    /// caller seeing `nodeDown` can rely on the watchers having been told.
     func perform(_ effects: LivenessEffects, connection: DealerConnection? = nil) {
-        for (call, error) in effects.failedCalls { call.continuation.resume(throwing: error) }
         for event in effects.events {
             switch event {
             case let .up(peer): logger.info("peer up", metadata: ["peer": "\(peer)"])
@@ -148,6 +150,7 @@ extension ZMQActorSystem {
             for subscriber in effects.subscribers { subscriber.yield(event) }
         }
         for watch in effects.firedWatches { watch.onTermination(watch.id) }
+        for (call, error) in effects.failedCalls { call.continuation.resume(throwing: error) }
         if let connection {
             for (callID, message) in effects.backlog { send(message, callID: callID, on: connection) }
         }

@@ -141,7 +141,11 @@ final class SharedSocket: Sendable {
         return socket.withLockIfAvailable { $0.canReceive } ?? true
     }
 
-    func close() {
-        socket.withLock { $0.close() }
+    /// Closes the socket; `linger` is how long libzmq may still spend sending what is queued.
+    func close(linger: Duration = .zero) {
+        socket.withLock { socket in
+            try? socket.setOption(ZMQ_LINGER, Int32(linger.milliseconds))
+            socket.close()
+        }
     }
 }

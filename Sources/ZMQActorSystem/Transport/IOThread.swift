@@ -172,7 +172,8 @@ private final class IOLoop {
         while true {
             let (messages, more, error) = system.router.receive(limit: 256)
             if let error { logger.error("receive failed", metadata: ["error": "\(error)"]) }
-            var heard: [(node: NodeID, routingID: [UInt8]?, fd: Int32?, limit: Int?)] = []
+            // What was heard from each sender, by routing id: one liveness update per peer.
+            var heard: [[UInt8]: (node: NodeID, routingID: [UInt8]?, fd: Int32?, limit: Int?)] = [:]
             for frames in messages {
                 guard frames.count >= 2,
                       let sender = frames[0].withUnsafeBytes({ Envelope.node(fromRoutingID: $0) })
@@ -181,8 +182,6 @@ private final class IOLoop {
                     continue
                 }
                 let routingID = frames[0].bytes
-                let fd = frames[1].sourceFileDescriptor
-                var limit: Int?
                 let bodies: [[Message]]
                 do {
                     bodies = try Envelope.unbatch(frames[1]).map { $0.map { [$0] } } ?? [Array(frames.dropFirst())]
@@ -190,30 +189,36 @@ private final class IOLoop {
                     logger.warning("dropped a malformed batch", metadata: ["peer": "\(sender)", "error": "\(error)"])
                     continue
                 }
+                var limit = heard[routingID]?.limit
                 for body in bodies {
-                do {
-                    let header = try body[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
-                    switch header {
-                    case let .call(callHeader):
-                        system.start(InboundCall(header: callHeader, frames: body, replyRoute: .router(routingID: routingID), caller: sender))
-                    case let .ping(sequence, maximumMessageSize):
-                        limit = maximumMessageSize
-                        let pong = Envelope.pong(
-                            sequence: sequence, incarnation: system.node.incarnation,
-                            maximumMessageSize: system.settings.maximumMessageSize)
-                        _ = system.router.send(OutgoingMessage(pong), routingID: routingID)
-                    case .reply, .pong:
-                        logger.warning("dropped a reply sent to the call port", metadata: ["peer": "\(sender)"])
-                    }
-                } catch {
-                    logger.warning("dropped a malformed message", metadata: ["peer": "\(sender)", "error": "\(error)"])
+                    limit = handle(body, from: sender, routingID: routingID) ?? limit
                 }
-                }
-                heard.append((sender, routingID, fd, limit))
+                heard[routingID] = (sender, routingID, frames[1].sourceFileDescriptor, limit)
             }
-            system.heard(heard, viaOutbound: false)
+            system.heard(Array(heard.values), viaOutbound: false)
             if !more { return }
         }
+    }
+
+    /// Starts a received call or answers a ping; returns the sender's size limit if it said.
+    private func handle(_ body: [Message], from sender: NodeID, routingID: [UInt8]) -> Int? {
+        do {
+            let header = try body[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
+            switch header {
+            case let .call(callHeader):
+                system.start(InboundCall(header: callHeader, frames: body, replyRoute: .router(routingID: routingID), caller: sender))
+            case let .ping(sequence, maximumMessageSize):
+                let pong = Envelope.pong(
+                    sequence: sequence, incarnation: system.node.incarnation, maximumMessageSize: system.settings.maximumMessageSize)
+                _ = system.router.send(OutgoingMessage(pong), routingID: routingID)
+                return maximumMessageSize
+            case .reply, .pong:
+                logger.warning("dropped a reply sent to the call port", metadata: ["peer": "\(sender)"])
+            }
+        } catch {
+            logger.warning("dropped a malformed message", metadata: ["peer": "\(sender)", "error": "\(error)"])
+        }
+        return nil
     }
 
     /// Reads everything waiting on a DEALER: replies and pongs.
@@ -281,7 +286,10 @@ private final class IOLoop {
             monitor.close()
         }
         connections.removeAll()
-        system.router.close()
+        // Replies to the calls that finished while draining may still be queued: give them a
+        // moment to reach the network before the socket goes.
+        system.router.flush()
+        system.router.close(linger: .milliseconds(500))
         routerMonitor.close()
         let waiting = system.state.withLock { state in
             state.ioRunning = false

@@ -29,7 +29,7 @@ struct ByteWriter: ~Copyable {
     /// Hands over the bytes written so far and starts again with an empty buffer.
     mutating func takeAndReset() -> OwnedBytes {
         let owned = OwnedBytes(mallocated: base, count: count)
-        capacity = 256
+        capacity = 16
         base = malloc(capacity)!
         count = 0
         return owned
