@@ -12,7 +12,7 @@ import Foundation
 /// let optimizer = AdamW(model: model)
 /// let batch = try TrainingBatch.languageModeling(sequences: [Tokenizer.encode("hello, world")])
 /// model.zeroGradients()
-/// let loss = model.accumulateGradients(for: batch)
+/// let loss = try model.accumulateGradients(for: batch)
 /// model.clipGradientNorm(to: 1)
 /// optimizer.update(model, learningRate: 3e-4)
 /// let reply = try model.generate([GenerationRequest(prompt: Tokenizer.encode("hel"), maxNewTokens: 8)])

@@ -3,7 +3,8 @@ import ZeroMQ
 /// The frames of one message on its way out: the envelope, then out-of-band arrays.
 ///
 /// Owned by one party at a time: the task that built it, then (while a connection is being
-/// made) the connection's backlog, then libzmq. That hand-over discipline is what makes the
+/// made) the connection's backlog, then a socket's outbox, then the thread that sends it, then
+/// libzmq. That hand-over discipline is what makes the
 /// unchecked `Sendable` safe: no two threads ever hold the frames at once.
 struct OutgoingMessage: @unchecked Sendable {
     let first: OwnedBytes

@@ -9,14 +9,15 @@ import ZeroMQ
 ///
 /// A node binds one ROUTER socket that receives calls, and opens one DEALER socket per peer it
 /// calls. One I/O thread receives on all of them and keeps time (heartbeats, call deadlines);
-/// calls and replies are sent directly by the task that makes them, under the socket's lock, so
-/// the cooperative thread pool never blocks and a round trip costs few thread hand-offs.
+/// calls and replies are sent by the task that makes them whenever the socket is free (and
+/// otherwise by whoever holds it, or the I/O thread), so the cooperative thread pool never blocks
+/// and a quiet round trip costs few thread hand-offs. Call `shutdown()` when done.
 ///
 /// ```swift
 /// let system = try ZMQActorSystem(settings: .init(bindEndpoint: "tcp://0.0.0.0:7100"))
 /// let store = system.makeWellKnown("store") { StoreActor(actorSystem: $0) }
 /// // elsewhere:
-/// let store = try $Store.resolve(id: .wellKnown("store", at: "tcp://store-host:7100"), using: system)
+/// let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown("store", at: "tcp://store-host:7100"), using: system)
 /// ```
 public final class ZMQActorSystem: DistributedActorSystem, Sendable {
     public typealias ActorID = ActorAddress
@@ -35,7 +36,6 @@ public final class ZMQActorSystem: DistributedActorSystem, Sendable {
     let wakeup: WakeupSignal
     let typeRegistry = TypeRegistry()
     let state: Mutex<State>
-    let routingID: [UInt8]
     let callIDs = Atomic<UInt64>(0)
     /// True while the I/O thread sleeps in `poll`; see `wakeIOThread()`.
     let ioSleeping = Atomic<Bool>(false)
@@ -63,7 +63,6 @@ public final class ZMQActorSystem: DistributedActorSystem, Sendable {
         try socket.bind(Self.zmqEndpoint(settings.bindEndpoint))
         let bound = try socket.lastEndpoint
         node = NodeID(endpoint: Self.advertised(bound, host: settings.advertisedHost), incarnation: incarnation)
-        routingID = Envelope.routingID(for: node)
         router = try SharedSocket(socket)
         state = Mutex(State())
         startIOThread(routerMonitor: routerMonitor)
