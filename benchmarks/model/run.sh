@@ -6,6 +6,8 @@
 # Environment: FULMEN_CPU_LOCK=/path  take this flock(1) lock around each build and measurement step
 #              FULMEN_BENCH_VENV=/path  where PyTorch is installed (default ~/.cache/fulmen-bench-venv)
 #              FULMEN_MODEL_PRESETS="tiny small", FULMEN_MODEL_THREADS="1 2"  to run a subset
+#              FULMEN_MODEL_REPEATS=2  alternate PyTorch and Fulmen this many times per configuration; each side's
+#                                      best throughput (and largest peak RSS) is reported
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -13,6 +15,7 @@ peer="${FULMEN_TORCH_PEER:-$root/../shared/peers/torch_tinygpt.py}"
 venv="${FULMEN_BENCH_VENV:-$HOME/.cache/fulmen-bench-venv}"
 presets="${FULMEN_MODEL_PRESETS:-tiny small}"
 threads_list="${FULMEN_MODEL_THREADS:-1 2}"
+repeats="${FULMEN_MODEL_REPEATS:-2}"
 out="$root/benchmarks/.out/model"
 mkdir -p "$out"
 
@@ -49,21 +52,23 @@ for preset in $presets; do
     for threads in $threads_list; do
         echo "model benchmark: $preset, $threads thread(s): sgemm peak, PyTorch, Fulmen" >&2
         locked "$bench" sgemm --preset "$preset" --threads "$threads" >"$out/sgemm-$preset-$threads.log"
-        measure "$out/torch-$preset-$threads.log" env OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" \
-            "$venv/bin/python" "$peer" --preset "$preset" --threads "$threads"
-        measure "$out/fulmen-$preset-$threads.log" env OPENBLAS_NUM_THREADS=1 \
-            "$bench" run --preset "$preset" --threads "$threads"
-        tail -n 1 "$out/torch-$preset-$threads.log" >&2
-        tail -n 1 "$out/fulmen-$preset-$threads.log" >&2
+        for repeat in $(seq "$repeats"); do
+            measure "$out/torch-$preset-$threads-$repeat.log" env OMP_NUM_THREADS="$threads" \
+                MKL_NUM_THREADS="$threads" "$venv/bin/python" "$peer" --preset "$preset" --threads "$threads"
+            measure "$out/fulmen-$preset-$threads-$repeat.log" env OPENBLAS_NUM_THREADS=1 \
+                "$bench" run --preset "$preset" --threads "$threads"
+            tail -n 1 "$out/torch-$preset-$threads-$repeat.log" >&2
+            tail -n 1 "$out/fulmen-$preset-$threads-$repeat.log" >&2
+        done
     done
 done
 
-python3 - "$out" $presets -- $threads_list <<'PY'
+python3 - "$out" "$repeats" $presets -- $threads_list <<'PY'
 import sys
 
-out = sys.argv[1]
+out, repeats = sys.argv[1], int(sys.argv[2])
 split = sys.argv.index("--")
-presets, threads = sys.argv[2:split], sys.argv[split + 1:]
+presets, threads = sys.argv[3:split], sys.argv[split + 1:]
 
 
 def last_line(path):
@@ -77,19 +82,28 @@ def rss_mb(path):
         return int(f.read().split()[-1]) / 1024
 
 
+def best(side, p, t):
+    """The best throughput of each metric over the repeats, and the largest peak RSS."""
+    runs = [last_line(f"{out}/{side}-{p}-{t}-{r}.log") for r in range(1, repeats + 1)]
+    result = {k: max(float(run[k]) for run in runs)
+              for k in ("train_tok_s", "train_gflops", "gen_tok_s_b1", "gen_tok_s_b16")}
+    result["rss"] = max(rss_mb(f"{out}/{side}-{p}-{t}-{r}.log") for r in range(1, repeats + 1))
+    return result
+
+
 rows = []
 for p in presets:
     for t in threads:
         peak = float(last_line(f"{out}/sgemm-{p}-{t}.log")["sgemm_gflops"])
-        torch = last_line(f"{out}/torch-{p}-{t}.log")
-        fulmen = last_line(f"{out}/fulmen-{p}-{t}.log")
+        torch = best("torch", p, t)
+        fulmen = best("fulmen", p, t)
         rows.append(dict(
             preset=p, threads=t, peak=peak,
             t_train=float(torch["train_tok_s"]), f_train=float(fulmen["train_tok_s"]),
             t_gflops=float(torch["train_gflops"]), f_gflops=float(fulmen["train_gflops"]),
             t_b1=float(torch["gen_tok_s_b1"]), f_b1=float(fulmen["gen_tok_s_b1"]),
             t_b16=float(torch["gen_tok_s_b16"]), f_b16=float(fulmen["gen_tok_s_b16"]),
-            t_rss=rss_mb(f"{out}/torch-{p}-{t}.log"), f_rss=rss_mb(f"{out}/fulmen-{p}-{t}.log"),
+            t_rss=torch["rss"], f_rss=fulmen["rss"],
         ))
 
 print()
