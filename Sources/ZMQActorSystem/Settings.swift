@@ -15,8 +15,9 @@ extension ZMQActorSystem {
         public var heartbeatInterval: Duration = .milliseconds(250)
         /// How long a peer may stay silent before it is declared down.
         public var heartbeatTimeout: Duration = .seconds(3)
-        /// The largest message this node accepts (all frames together). Senders learn the limit
-        /// from heartbeats and refuse larger calls with a clear error.
+        /// The largest message this node accepts (all frames together), at least
+        /// `minimumMessageSizeLimit`. Senders learn the limit from heartbeats and refuse larger
+        /// calls with a clear error.
         public var maximumMessageSize: Int = 256 << 20
         /// Arrays of at least this many bytes travel as separate frames, without copying.
         public var blobThreshold: Int = 32 << 10
@@ -29,10 +30,23 @@ extension ZMQActorSystem {
         /// Where the node reports bad input, peers going down and coming back.
         public var logger: Logger
 
+        /// The smallest `maximumMessageSize` a node may set: messages up to this size are never
+        /// checked against a peer's limit.
+        public static let minimumMessageSizeLimit = 64 << 10
+
         /// Settings for a node listening at `bindEndpoint`.
         public init(bindEndpoint: String = "tcp://127.0.0.1:0", logger: Logger = Logger(label: "fulmen.actors")) {
             self.bindEndpoint = bindEndpoint
             self.logger = logger
         }
+    }
+}
+
+/// Settings a node cannot start with; the message names the setting and the allowed values.
+public struct SettingsError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

@@ -77,7 +77,8 @@ extension ZMQActorSystem {
         case .local:
             deliverReply(reply.asReceived())
         case let .router(routingID):
-            if let caller = call.caller,
+            // Every node accepts at least `Settings.minimumMessageSizeLimit`: smaller replies need no look-up.
+            if reply.byteCount > Settings.minimumMessageSizeLimit, let caller = call.caller,
                let limit = state.withLock({ $0.peers[caller.endpoint]?.maximumMessageSize }),
                reply.byteCount > limit
             {
@@ -85,9 +86,9 @@ extension ZMQActorSystem {
                     to: call, .messageTooLarge, "the reply is \(reply.byteCount) bytes; the caller accepts at most \(limit)")
             }
             let logger = self.logger
-            let caller = call.caller.map(\.description) ?? "?"
+            let caller = call.caller
             let wake = router.send(reply, routingID: routingID) { error in
-                logger.info("reply not delivered", metadata: ["caller": "\(caller)", "error": "\(error)"])
+                logger.info("reply not delivered", metadata: ["caller": "\(caller.map(\.description) ?? "?")", "error": "\(error)"])
             }
             if wake { wakeIOThread() }
         }

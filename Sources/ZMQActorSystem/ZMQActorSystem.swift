@@ -42,6 +42,10 @@ public final class ZMQActorSystem: DistributedActorSystem, Sendable {
 
     /// Starts a node listening at `settings.bindEndpoint`.
     public init(settings: Settings = Settings()) throws {
+        guard settings.maximumMessageSize >= Settings.minimumMessageSizeLimit else {
+            throw SettingsError(
+                "maximumMessageSize is \(settings.maximumMessageSize) bytes; it must be at least \(Settings.minimumMessageSizeLimit)")
+        }
         self.settings = settings
         if settings.keepsLargeBuffersInHeap { Self.keepLargeBuffersInHeap() }
         let incarnation = UInt64.random(in: 1...UInt64.max)

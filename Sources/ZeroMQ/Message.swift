@@ -90,6 +90,15 @@ public final class OwnedBytes {
 }
 
 extension Message {
+    /// A frame holding a copy of `bytes` (for splitting a frame that carries several messages).
+    public convenience init(copying bytes: UnsafeRawBufferPointer) {
+        self.init(uninitialized: ())
+        zmq_msg_init_size(storage, bytes.count)
+        if let source = bytes.baseAddress, bytes.count > 0 {
+            memcpy(zmq_msg_data(storage), source, bytes.count)
+        }
+    }
+
     /// Wraps bytes produced locally as a received frame, without copying them.
     public convenience init(taking bytes: OwnedBytes) {
         self.init(uninitialized: ())

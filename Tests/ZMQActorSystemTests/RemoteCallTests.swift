@@ -117,6 +117,13 @@ struct RemoteCallTests {
         }
     }
 
+    @Test func tooSmallAMessageLimitIsRefusedAtStart() throws {
+        let error = #expect(throws: SettingsError.self) {
+            try ZMQActorSystem(settings: testSettings { $0.maximumMessageSize = 1000 })
+        }
+        #expect(error?.description.contains("maximumMessageSize") == true)
+    }
+
     @Test func callsToAnActorOnTheSameNodeWork() async throws {
         let system = try ZMQActorSystem(settings: testSettings())
         let hosted = system.makeWellKnown("service") { TestServiceActor(actorSystem: $0) }

@@ -109,7 +109,7 @@ enum Envelope {
             messages.reserveCapacity(count)
             for _ in 0..<count {
                 let length = try reader.readCount("batched message length")
-                messages.append(Message(taking: OwnedBytes(copying: try reader.readBytes(length, "batched message"))))
+                messages.append(Message(copying: try reader.readBytes(length, "batched message")))
             }
             guard reader.isAtEnd else { throw WireFormatError.malformed("\(reader.remaining) bytes after a batch") }
             return messages
