@@ -65,16 +65,15 @@ extension ZMQActorSystem {
             track()
             return .runLocally
         }
+        // The common case, a connected peer, reads the peer without writing it back.
+        if let peer = state.peers[endpoint], case .connected = peer.outbound, let connection = peer.connection {
+            if let refusal = refusal(of: call, message: message, by: peer) { return .fail(refusal) }
+            track()
+            return .send(connection, wakeIOThread: wake)
+        }
         var peer = state.peers[endpoint] ?? Peer()
         defer { state.peers[endpoint] = peer }
-        if let live = peer.liveIncarnation, let wanted = call.actor.incarnation, live != wanted {
-            return .fail(RemoteCallError(
-                .staleIncarnation, "\(call.actor) belonged to an earlier life of \(endpoint), which restarted"))
-        }
-        if let limit = peer.maximumMessageSize, message.byteCount > limit {
-            return .fail(RemoteCallError(
-                .messageTooLarge, "call to \(call.actor) is \(message.byteCount) bytes; \(endpoint) accepts at most \(limit)"))
-        }
+        if let refusal = refusal(of: call, message: message, by: peer) { return .fail(refusal) }
         switch peer.outbound {
         case .none:
             peer.outbound = .connecting(since: .now, backlog: [(call.callID, message)])
@@ -93,6 +92,20 @@ extension ZMQActorSystem {
         case let .unavailable(reason):
             return .fail(RemoteCallError(.nodeDown, "\(endpoint) is down (\(reason)); call to \(call.actor) not sent"))
         }
+    }
+
+    /// Why `peer` cannot take the call, known before sending: it restarted since the reference
+    /// was made, or the message exceeds its size limit.
+    private func refusal(of call: PendingCall, message: OutgoingMessage, by peer: Peer) -> RemoteCallError? {
+        let endpoint = call.actor.endpoint
+        if let live = peer.liveIncarnation, let wanted = call.actor.incarnation, live != wanted {
+            return RemoteCallError(.staleIncarnation, "\(call.actor) belonged to an earlier life of \(endpoint), which restarted")
+        }
+        if let limit = peer.maximumMessageSize, message.byteCount > limit {
+            return RemoteCallError(
+                .messageTooLarge, "call to \(call.actor) is \(message.byteCount) bytes; \(endpoint) accepts at most \(limit)")
+        }
+        return nil
     }
 
     /// Sends an already registered call; a failure to send completes it with an error.
@@ -114,6 +127,21 @@ extension ZMQActorSystem {
             return
         }
         call.continuation.resume(with: result)
+    }
+
+    /// Resumes the callers of several replies, taking the state lock once.
+    func complete(replies: [(callID: UInt64, reply: InboundReply)]) {
+        guard !replies.isEmpty else { return }
+        let waiting = state.withLock { state in
+            replies.map { (state.pending.removeValue(forKey: $0.callID), $0.reply) }
+        }
+        for (call, reply) in waiting {
+            guard let call else {
+                logger.debug("reply to a call that already ended (deadline or cancellation)")
+                continue
+            }
+            call.continuation.resume(returning: reply)
+        }
     }
 
     /// Fails every call whose deadline has passed; returns when the next one is due.

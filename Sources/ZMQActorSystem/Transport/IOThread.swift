@@ -239,6 +239,7 @@ private final class IOLoop {
                     logger.warning("dropped a malformed batch", metadata: ["endpoint": "\(connection.endpoint)", "error": "\(error)"])
                 }
             }
+            var completed: [(callID: UInt64, reply: InboundReply)] = []
             for frames in replies {
                 let header: Envelope.Header
                 do {
@@ -249,13 +250,14 @@ private final class IOLoop {
                 }
                 switch header {
                 case let .reply(callID, status, bodyOffset):
-                    system.complete(callID, with: .success(InboundReply(frames: frames, status: status, bodyOffset: bodyOffset)))
+                    completed.append((callID, InboundReply(frames: frames, status: status, bodyOffset: bodyOffset)))
                 case let .pong(_, incarnation, limit):
                     heard.append((NodeID(endpoint: connection.endpoint, incarnation: incarnation), nil, nil, limit))
                 case .call, .ping:
                     logger.warning("dropped a call sent to a reply port", metadata: ["endpoint": "\(connection.endpoint)"])
                 }
             }
+            system.complete(replies: completed)
             system.heard(heard, viaOutbound: true)
             if !more { return }
         }
