@@ -36,7 +36,7 @@ public struct ZMQInvocationDecoder: DistributedTargetInvocationDecoder {
         var offset = self.offset
         let index = argumentsRead
         let value = try frames[0].withUnsafeBytes { buffer in
-            let context = WireDecodingContext(buffer: buffer, blobs: Array(frames.dropFirst()), userInfo: system.codingUserInfo)
+            let context = WireDecodingContext(buffer: buffer, blobs: Array(frames.dropFirst()), actorSystem: system)
             do {
                 return try context.decodeValue(Argument.self, at: &offset)
             } catch {

@@ -13,7 +13,7 @@ public struct ZMQInvocationEncoder: DistributedTargetInvocationEncoder {
     private(set) var argumentCount = 0
 
     init(system: ZMQActorSystem) {
-        context = WireEncodingContext(userInfo: system.codingUserInfo, blobThreshold: system.settings.blobThreshold)
+        context = WireEncodingContext(userInfo: [:], blobThreshold: system.settings.blobThreshold)
     }
 
     public mutating func recordGenericSubstitution<T>(_ type: T.Type) throws {

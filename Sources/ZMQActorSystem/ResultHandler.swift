@@ -10,7 +10,7 @@ public struct ZMQResultHandler: DistributedTargetInvocationResultHandler {
 
     public func onReturn<Success: Codable>(value: Success) async throws {
         let context = WireEncodingContext(
-            userInfo: system.codingUserInfo, blobThreshold: system.settings.blobThreshold,
+            userInfo: [:], blobThreshold: system.settings.blobThreshold,
             writer: replyWriter(.value))
         do {
             try context.encodeValue(value)

@@ -114,7 +114,7 @@ struct InboundReply: Sendable {
         guard status == .value else { throw RemoteCallError(.badPayload, "expected a \(R.self) result, the reply has none") }
         let blobs = Array(frames.dropFirst())
         return try frames[0].withUnsafeBytes { buffer in
-            let context = WireDecodingContext(buffer: buffer, blobs: blobs, userInfo: system.codingUserInfo)
+            let context = WireDecodingContext(buffer: buffer, blobs: blobs, actorSystem: system)
             var offset = bodyOffset
             do {
                 return try context.decodeValue(R.self, at: &offset)

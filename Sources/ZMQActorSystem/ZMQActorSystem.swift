@@ -73,9 +73,6 @@ public final class ZMQActorSystem: DistributedActorSystem, Sendable {
         logger.debug("node started", metadata: ["node": "\(node)"])
     }
 
-    /// Coders carry the system so that actor references inside arguments resolve.
-    var codingUserInfo: [CodingUserInfoKey: any Sendable] { [.actorSystemKey: self] }
-
     /// `tcp://host:0` means "any free port" to us; libzmq spells that `tcp://host:*`.
     static func zmqEndpoint(_ endpoint: String) -> String {
         endpoint.hasSuffix(":0") ? String(endpoint.dropLast()) + "*" : endpoint

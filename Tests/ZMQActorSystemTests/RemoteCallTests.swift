@@ -137,6 +137,9 @@ struct RemoteCallTests {
         try await withPair { client, _, service async throws in
             let local = TestServiceActor(actorSystem: client)
             #expect(try await service.callBack(local.id, text: "ping") == "called back: ping")
+            // An actor reference as an argument resolves on the callee's node.
+            let concrete = try TestServiceActor.resolve(id: service.id, using: client)
+            #expect(try await concrete.callBack(actor: local, text: "by reference") == "called back: by reference")
         }
     }
 

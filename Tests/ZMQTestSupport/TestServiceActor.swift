@@ -20,6 +20,11 @@ public distributed actor TestServiceActor: TestService {
 
     public distributed func roundTrip(_ record: TestRecord) -> TestRecord { record }
 
+    /// Calls back an actor passed by reference (decoding it needs the actor system).
+    public distributed func callBack(actor: TestServiceActor, text: String) async throws -> String {
+        try await actor.echo("called back: \(text)")
+    }
+
     /// A generic distributed function, called through a proxy of this concrete type.
     public distributed func identity<Value: Codable & Sendable>(_ value: Value) -> Value { value }
 

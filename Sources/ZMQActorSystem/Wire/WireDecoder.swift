@@ -37,14 +37,27 @@ final class WireDecodingContext {
 
     let buffer: UnsafeRawBufferPointer
     let blobs: [Message]
-    let userInfo: [CodingUserInfoKey: Any]
+    private let baseUserInfo: [CodingUserInfoKey: any Sendable]
+    /// The actor system that actor references inside the value resolve through, if any.
+    private let actorSystem: ZMQActorSystem?
     /// The keys and indexes leading to the value being decoded, for error messages.
     var path: [String] = []
 
-    init(buffer: UnsafeRawBufferPointer, blobs: [Message], userInfo: [CodingUserInfoKey: any Sendable]) {
+    init(
+        buffer: UnsafeRawBufferPointer, blobs: [Message], userInfo: [CodingUserInfoKey: any Sendable] = [:],
+        actorSystem: ZMQActorSystem? = nil
+    ) {
         self.buffer = buffer
         self.blobs = blobs
-        self.userInfo = userInfo
+        baseUserInfo = userInfo
+        self.actorSystem = actorSystem
+    }
+
+    /// Built only when an `init(from:)` asks for it, which most values never do.
+    var userInfo: [CodingUserInfoKey: Any] {
+        var userInfo: [CodingUserInfoKey: Any] = baseUserInfo
+        if let actorSystem { userInfo[.actorSystemKey] = actorSystem }
+        return userInfo
     }
 
     var pathDescription: String { path.joined(separator: ".") }
