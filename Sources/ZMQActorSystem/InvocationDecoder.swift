@@ -36,7 +36,7 @@ public struct ZMQInvocationDecoder: DistributedTargetInvocationDecoder {
         var offset = self.offset
         let index = argumentsRead
         let value = try frames[0].withUnsafeBytes { buffer in
-            let context = WireDecodingContext(buffer: buffer, blobs: Array(frames.dropFirst()), actorSystem: system)
+            let context = WireDecodingContext(buffer: buffer, blobs: frames.outOfBand, actorSystem: system)
             do {
                 return try context.decodeValue(Argument.self, at: &offset)
             } catch {

@@ -112,7 +112,7 @@ struct InboundReply: Sendable {
     func value<R: Decodable>(_ type: R.Type, system: ZMQActorSystem) throws -> R {
         try throwIfFailed()
         guard status == .value else { throw RemoteCallError(.badPayload, "expected a \(R.self) result, the reply has none") }
-        let blobs = Array(frames.dropFirst())
+        let blobs = frames.outOfBand
         return try frames[0].withUnsafeBytes { buffer in
             let context = WireDecodingContext(buffer: buffer, blobs: blobs, actorSystem: system)
             var offset = bodyOffset
@@ -134,5 +134,12 @@ struct InboundReply: Sendable {
         case .thrown: throw try frames[0].withUnsafeBytes { try Envelope.readThrown($0, at: bodyOffset) }
         case .failure: throw try frames[0].withUnsafeBytes { try Envelope.readFailure($0, at: bodyOffset) }
         }
+    }
+}
+
+extension [Message] {
+    /// The frames after the first: the out-of-band arrays of a message (most messages have none).
+    var outOfBand: [Message] {
+        count > 1 ? Array(dropFirst()) : []
     }
 }
