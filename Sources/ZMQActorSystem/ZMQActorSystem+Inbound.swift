@@ -19,21 +19,22 @@ extension ZMQActorSystem {
 
     /// Starts executing a received call in a task of its own.
     func start(_ call: InboundCall) {
-        let accepted = state.withLock { state -> Bool in
-            guard state.phase == .running else { return false }
+        let (accepted, actor) = state.withLock { state -> (Bool, (any DistributedActor)?) in
+            guard state.phase == .running else { return (false, nil) }
             state.executing += 1
-            return true
+            return (true, state.actors[call.header.actorName]?.actor)
         }
         guard accepted else {
             return replyFailure(to: call, .shutDown, "\(node) is shutting down")
         }
         Task {
-            await self.execute(call)
+            await self.execute(call, on: actor)
             self.state.withLock { $0.executing -= 1 }
         }
     }
 
-    private func execute(_ call: InboundCall) async {
+    /// Runs a call on `actor`, the local actor its header names (nil when there is none).
+    private func execute(_ call: InboundCall, on actor: (any DistributedActor)?) async {
         let header = call.header
         let size = call.frames.reduce(0) { $0 + $1.count }
         if size > settings.maximumMessageSize {
@@ -44,7 +45,7 @@ extension ZMQActorSystem {
             return replyFailure(
                 to: call, .staleIncarnation, "\(header.actorName) belonged to an earlier life of \(node.endpoint), which restarted")
         }
-        guard let actor = state.withLock({ $0.actors[header.actorName]?.actor }) else {
+        guard let actor else {
             logger.info("call to an unknown actor", metadata: ["actor": "\(header.actorName)", "caller": "\(call.caller.map(\.description) ?? "?")"])
             return replyFailure(to: call, .unknownActor, "no actor named '\(header.actorName)' on \(node.endpoint)")
         }
