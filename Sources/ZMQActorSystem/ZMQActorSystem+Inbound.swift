@@ -12,7 +12,7 @@ extension ZMQActorSystem {
 
     /// Parses a call made on this node and starts executing it.
     func dispatchLocalCall(frames: [Message]) throws {
-        let header = try frames[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
+        let header = try Envelope.parseHeader(frames[0])
         guard case let .call(callHeader) = header else { throw WireFormatError.malformed("expected a call") }
         start(InboundCall(header: callHeader, frames: frames, replyRoute: .local, caller: node))
     }
@@ -99,7 +99,7 @@ extension ZMQActorSystem {
     func deliverReply(_ frames: [Message]) {
         let header: Envelope.Header
         do {
-            header = try frames[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
+            header = try Envelope.parseHeader(frames[0])
         } catch {
             return logger.warning("dropped a malformed reply", metadata: ["error": "\(error)"])
         }

@@ -24,16 +24,4 @@ public final class Context: Sendable {
     deinit {
         zmq_ctx_term(handle)
     }
-
-    /// Whether this libzmq was built with a capability, e.g. `"curve"` or `"draft"`.
-    public static func has(_ capability: String) -> Bool {
-        zmq_has(capability) != 0
-    }
-
-    /// The libzmq version as `(major, minor, patch)`.
-    public static var version: (major: Int, minor: Int, patch: Int) {
-        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
-        zmq_version(&major, &minor, &patch)
-        return (Int(major), Int(minor), Int(patch))
-    }
 }

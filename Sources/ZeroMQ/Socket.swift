@@ -123,12 +123,6 @@ public final class Socket {
     /// Sends one frame, copying `bytes`; `more` marks it as not the last frame of a message.
     ///
     /// Never blocks: throws `ZMQError` with `wouldBlock` when the message cannot be queued now.
-    public func send(_ bytes: UnsafeRawBufferPointer, more: Bool = false) throws(ZMQError) {
-        let flags = ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0)
-        if zmq_send(try live, bytes.baseAddress, bytes.count, flags) < 0 { throw ZMQError("send") }
-    }
-
-    /// Sends one frame, copying `bytes`.
     public func send(_ bytes: [UInt8], more: Bool = false) throws(ZMQError) {
         let handle = try live
         let flags = ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0)

@@ -7,7 +7,6 @@ import ZeroMQ
 final class DealerConnection: Sendable {
     let endpoint: String
     let socket: SharedSocket
-    let monitorEndpoint: String
 
     init(context: Context, to endpoint: String, from node: NodeID, settings: ZMQActorSystem.Settings, monitorEndpoint: String)
         throws(ZMQError)
@@ -24,7 +23,6 @@ final class DealerConnection: Sendable {
         try socket.setOption(ZMQ_MAXMSGSIZE, Int64(settings.maximumMessageSize) * 2)
         try socket.monitor(monitorEndpoint, events: [.handshakeSucceeded, .disconnected])
         self.endpoint = endpoint
-        self.monitorEndpoint = monitorEndpoint
         self.socket = try SharedSocket(socket)
     }
 }

@@ -203,7 +203,7 @@ private final class IOLoop {
     /// Starts a received call or answers a ping; returns the sender's size limit if it said.
     private func handle(_ body: [Message], from sender: NodeID, routingID: [UInt8]) -> Int? {
         do {
-            let header = try body[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
+            let header = try Envelope.parseHeader(body[0])
             switch header {
             case let .call(callHeader):
                 system.start(InboundCall(header: callHeader, frames: body, replyRoute: .router(routingID: routingID), caller: sender))
@@ -243,7 +243,7 @@ private final class IOLoop {
             for frames in replies {
                 let header: Envelope.Header
                 do {
-                    header = try frames[0].withUnsafeBytes { buffer throws(WireFormatError) in try Envelope.parseHeader(buffer) }
+                    header = try Envelope.parseHeader(frames[0])
                 } catch {
                     logger.warning("dropped a malformed message", metadata: ["endpoint": "\(connection.endpoint)", "error": "\(error)"])
                     continue

@@ -199,6 +199,11 @@ enum Envelope {
         }
     }
 
+    /// The header of a message's first frame.
+    static func parseHeader(_ frame: Message) throws(WireFormatError) -> Header {
+        try frame.withUnsafeBytes { buffer throws(WireFormatError) in try parseHeader(buffer) }
+    }
+
     static func readThrown(_ frame: UnsafeRawBufferPointer, at offset: Int) throws(WireFormatError) -> RemoteError {
         var reader = ByteReader(frame, offset: offset)
         let typeName = try reader.readString("error type")
