@@ -13,11 +13,14 @@ let package = Package(
         .executable(name: "fulmen", targets: ["fulmen"]),
         .library(name: "ZMQActorSystem", targets: ["ZMQActorSystem"]),
         .library(name: "FulmenCore", targets: ["FulmenCore"]),
+        .library(name: "FulmenStore", targets: ["FulmenStore"]),
         .library(name: "FulmenModel", targets: ["FulmenModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // System libraries (installed by scripts/bootstrap).
@@ -34,8 +37,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The vocabulary every Fulmen process shares.
-        .target(name: "FulmenCore", swiftSettings: strictSettings),
+        // The vocabulary every Fulmen process shares, and the distributed protocols they call.
+        .target(name: "FulmenCore", dependencies: ["ZMQActorSystem"], swiftSettings: strictSettings),
+
+        // The store actor and its SQLite persistence.
+        .target(
+            name: "FulmenStore",
+            dependencies: [
+                "FulmenCore",
+                "ZMQActorSystem",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // The policy language model on OpenBLAS.
         .target(name: "FulmenModel", dependencies: ["CBLAS"], swiftSettings: strictSettings),
@@ -45,6 +61,8 @@ let package = Package(
             name: "fulmen",
             dependencies: [
                 "ZMQActorSystem",
+                "FulmenCore",
+                "FulmenStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -72,6 +90,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FulmenCoreTests", dependencies: ["FulmenCore"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "StoreTestWorker",
+            dependencies: ["FulmenCore", "ZMQActorSystem", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/StoreTestWorker",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FulmenStoreTests",
+            dependencies: ["FulmenStore", "FulmenCore", "ZMQActorSystem", "ZMQTestSupport", "StoreTestWorker", "fulmen"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
 
         // Benchmarks (built in release by benchmarks/run).

@@ -1,0 +1,28 @@
+import GRDB
+import FulmenCore
+
+/// The append-only log of settled rollouts that trainers read with a cursor.
+enum CompletionLog {
+    static func append(_ rollout: Rollout, in db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO completions (rollout, experiment) VALUES (?, ?)")
+            .execute(arguments: [rollout.id.rawValue, rollout.experiment?.rawValue])
+    }
+
+    static func read(after position: Int64, experiment: ExperimentID?, limit: Int, in db: Database) throws -> CompletionBatch {
+        let rows: [Row]
+        let columns = RolloutQueue.columns.split(separator: ", ").map { "rollouts.\($0)" }.joined(separator: ", ")
+        if let experiment {
+            rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT completions.position, \(columns) FROM completions JOIN rollouts ON rollouts.id = completions.rollout
+                WHERE completions.experiment = ? AND completions.position > ? ORDER BY completions.position LIMIT ?
+                """), arguments: [experiment.rawValue, position, limit])
+        } else {
+            rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT completions.position, \(columns) FROM completions JOIN rollouts ON rollouts.id = completions.rollout
+                WHERE completions.position > ? ORDER BY completions.position LIMIT ?
+                """), arguments: [position, limit])
+        }
+        let completions = try rows.map { Completion(position: $0["position"], rollout: try RolloutQueue.decode($0)) }
+        return CompletionBatch(completions: completions, cursor: completions.last?.position ?? position)
+    }
+}

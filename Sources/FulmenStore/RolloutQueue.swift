@@ -1,0 +1,191 @@
+import Foundation
+import GRDB
+import FulmenCore
+
+/// Enqueueing, claiming, cancelling and listing rollouts: the queue part of the store, one
+/// transaction per call.
+enum RolloutQueue {
+    static let columns = "id, task, input, mode, resources, config, metadata, experiment, status, attempts, enqueued_at, updated_at, settled_at"
+
+    /// Inserts new rollouts; an id already present returns the rollout it names, unchanged.
+    static func enqueue(_ requests: [RolloutRequest], limits: StoreLimits, in db: Database, now: Date) throws -> [Rollout] {
+        var latestSnapshot: ResourceSnapshotID??
+        var rollouts: [Rollout] = []
+        rollouts.reserveCapacity(requests.count)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO rollouts (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL)
+            """)
+        for (index, request) in requests.enumerated() {
+            try validate(request, index: index, limits: limits)
+            if let id = request.id, let existing = try rollout(id, in: db) {
+                rollouts.append(existing)
+                continue
+            }
+            let pinned: ResourceSnapshotID?
+            switch request.resources {
+            case .none:
+                pinned = nil
+            case .latest:
+                if latestSnapshot == nil { latestSnapshot = try ResourceRegistry.latestID(in: db) }
+                pinned = latestSnapshot!
+            case .snapshot(let id):
+                guard try ResourceRegistry.exists(id, in: db) else {
+                    throw StoreError(.notFound, "requests[\(index)].resources: no resource snapshot \(id)")
+                }
+                pinned = id
+            }
+            if let experiment = request.experiment, try !ExperimentBook.exists(experiment, in: db) {
+                throw StoreError(.notFound, "requests[\(index)].experiment: no experiment \(experiment)")
+            }
+            let rollout = Rollout(
+                id: request.id ?? RolloutID("ro-\(randomHex())"), task: request.task, input: request.input,
+                mode: request.mode, resources: pinned, config: request.config, metadata: request.metadata,
+                experiment: request.experiment, status: .queuing, attempts: 0, enqueuedAt: now, updatedAt: now,
+                settledAt: nil)
+            try insert.execute(arguments: [
+                rollout.id.rawValue, rollout.task, rollout.input, rollout.mode.rawValue, rollout.resources,
+                try Blob.encode(rollout.config), try Blob.encode(rollout.metadata), rollout.experiment?.rawValue,
+                rollout.status.rawValue, now.storeTime, now.storeTime,
+            ])
+            rollouts.append(rollout)
+        }
+        return rollouts
+    }
+
+    private static func validate(_ request: RolloutRequest, index: Int, limits: StoreLimits) throws {
+        let field = "requests[\(index)]"
+        if let id = request.id, id.rawValue.isEmpty || id.rawValue.utf8.count > 256 {
+            throw StoreError(.invalidArgument, "\(field).id: must have 1 to 256 bytes")
+        }
+        if request.task.isEmpty {
+            throw StoreError(.invalidArgument, "\(field).task: must not be empty")
+        }
+        if request.input.count > limits.maximumInputBytes {
+            throw StoreError(.invalidArgument, "\(field).input: \(request.input.count) bytes exceed the limit of \(limits.maximumInputBytes)")
+        }
+        let config = request.config
+        if config.timeout <= .zero || config.livenessWindow <= .zero {
+            throw StoreError(.invalidArgument, "\(field).config: timeout and livenessWindow must be positive")
+        }
+        if config.retry.maxAttempts < 1 {
+            throw StoreError(.invalidArgument, "\(field).config.retry.maxAttempts: must be at least 1")
+        }
+    }
+
+    /// Claims up to `limit` claimable rollouts, oldest first, starting an attempt at each.
+    static func claim(_ request: DequeueRequest, in db: Database, now: Date) throws -> [Claim] {
+        let rows: [Row]
+        switch request.tasks.count {
+        case 0:
+            rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT \(columns) FROM rollouts INDEXED BY rollouts_claimable
+                WHERE status IN ('queuing', 'requeuing') ORDER BY seq LIMIT ?
+                """), arguments: [request.limit])
+        case 1:
+            rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT \(columns) FROM rollouts INDEXED BY rollouts_claimable_by_task
+                WHERE status IN ('queuing', 'requeuing') AND task = ? ORDER BY seq LIMIT ?
+                """), arguments: [request.tasks[0], request.limit])
+        default:
+            let marks = Array(repeating: "?", count: request.tasks.count).joined(separator: ", ")
+            rows = try Row.fetchAll(db, sql: """
+                SELECT \(columns) FROM rollouts INDEXED BY rollouts_claimable
+                WHERE status IN ('queuing', 'requeuing') AND task IN (\(marks)) ORDER BY seq LIMIT ?
+                """, arguments: StatementArguments(request.tasks + [String(request.limit)]))
+        }
+        guard !rows.isEmpty else { return [] }
+        let update = try db.cachedStatement(sql: "UPDATE rollouts SET status = ?, attempts = ?, updated_at = ? WHERE id = ?")
+        var claims: [Claim] = []
+        claims.reserveCapacity(rows.count)
+        for row in rows {
+            var rollout = try decode(row)
+            rollout.status = try rollout.status.transition(to: .preparing)
+            rollout.attempts += 1
+            rollout.updatedAt = now
+            try update.execute(arguments: [rollout.status.rawValue, rollout.attempts, now.storeTime, rollout.id.rawValue])
+            let attempt = try AttemptLedger.start(rollout, worker: request.worker, in: db, now: now)
+            claims.append(Claim(rollout: rollout, attempt: attempt))
+        }
+        return claims
+    }
+
+    /// Moves a rollout to `status`, checking the move and logging the rollout when it becomes final.
+    static func setStatus(_ status: RolloutStatus, of rollout: inout Rollout, in db: Database, now: Date) throws {
+        rollout.status = try rollout.status.transition(to: status)
+        rollout.updatedAt = now
+        if status.isFinal { rollout.settledAt = now }
+        try db.cachedStatement(sql: "UPDATE rollouts SET status = ?, updated_at = ?, settled_at = ? WHERE id = ?")
+            .execute(arguments: [status.rawValue, now.storeTime, rollout.settledAt?.storeTime, rollout.id.rawValue])
+        if status.isFinal {
+            try CompletionLog.append(rollout, in: db)
+        }
+    }
+
+    /// Cancels the rollouts among `ids` that are not final; answers which were.
+    static func cancel(_ ids: [RolloutID], in db: Database, now: Date) throws -> [Rollout] {
+        var cancelled: [Rollout] = []
+        for id in ids {
+            guard var rollout = try rollout(id, in: db) else {
+                throw StoreError(.notFound, "no rollout \(id)")
+            }
+            guard !rollout.status.isFinal else { continue }
+            try setStatus(.cancelled, of: &rollout, in: db, now: now)
+            cancelled.append(rollout)
+        }
+        return cancelled
+    }
+
+    static func rollout(_ id: RolloutID, in db: Database) throws -> Rollout? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM rollouts WHERE id = ?"), arguments: [id.rawValue])
+            .map(decode)
+    }
+
+    static func list(_ query: RolloutQuery, in db: Database) throws -> Page<Rollout> {
+        var conditions = ["seq > ?"]
+        var arguments: [(any DatabaseValueConvertible)?] = [query.page.after?.position ?? 0]
+        if !query.statuses.isEmpty {
+            conditions.append("status IN (\(Array(repeating: "?", count: query.statuses.count).joined(separator: ", ")))")
+            arguments += query.statuses.map(\.rawValue).sorted()
+        }
+        if let experiment = query.experiment {
+            conditions.append("experiment = ?")
+            arguments.append(experiment.rawValue)
+        }
+        if let mode = query.mode {
+            conditions.append("mode = ?")
+            arguments.append(mode.rawValue)
+        }
+        if let task = query.task {
+            conditions.append("task = ?")
+            arguments.append(task)
+        }
+        arguments.append(query.page.limit + 1)
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT seq, \(columns) FROM rollouts WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?
+            """, arguments: StatementArguments(arguments))
+        let items = try rows.prefix(query.page.limit).map(decode)
+        let next = rows.count > query.page.limit ? PageCursor(position: rows[query.page.limit - 1]["seq"]) : nil
+        return Page(items: items, next: next)
+    }
+
+    /// A rollout from a row holding `columns`.
+    static func decode(_ row: Row) throws -> Rollout {
+        guard let mode = RolloutMode(rawValue: row["mode"]), let status = RolloutStatus(rawValue: row["status"]) else {
+            throw StoreError(.storage, "rollout \(row["id"] as String? ?? "?") has an unknown mode or status")
+        }
+        return Rollout(
+            id: RolloutID(row["id"]), task: row["task"], input: row["input"], mode: mode, resources: row["resources"],
+            config: try Blob.decode(RolloutConfig.self, from: row["config"]),
+            metadata: try Blob.decode([String: String].self, from: row["metadata"]),
+            experiment: (row["experiment"] as String?).map { ExperimentID($0) }, status: status, attempts: row["attempts"],
+            enqueuedAt: row.date("enqueued_at"), updatedAt: row.date("updated_at"),
+            settledAt: row.optionalDate("settled_at"))
+    }
+}
+
+/// 16 random hex digits, for ids the store chooses.
+func randomHex() -> String {
+    let value = UInt64.random(in: 1...UInt64.max)
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
+}

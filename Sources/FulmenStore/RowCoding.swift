@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import ZMQActorSystem
+
+/// Structured columns (configs, metadata, span bodies) are kept in the binary wire format: compact,
+/// fast, and tolerant of fields added later.
+enum Blob {
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
+        Data(try WireEncoder().encode(value))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        try WireDecoder().decode(type, from: [UInt8](data))
+    }
+}
+
+extension Date {
+    /// Seconds since 1970, as the database keeps times.
+    var storeTime: Double { timeIntervalSince1970 }
+
+    init(storeTime: Double) {
+        self.init(timeIntervalSince1970: storeTime)
+    }
+
+    /// Now, as precise as the database keeps it, so a record returned equals the record read back.
+    static var storeNow: Date { Date(storeTime: Date().storeTime) }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+extension Row {
+    /// A time column.
+    func date(_ column: String) -> Date {
+        Date(storeTime: self[column] as Double)
+    }
+
+    /// A time column that may be NULL.
+    func optionalDate(_ column: String) -> Date? {
+        (self[column] as Double?).map { Date(storeTime: $0) }
+    }
+}

@@ -1,0 +1,351 @@
+public import Distributed
+public import FulmenCore
+public import Foundation
+public import Logging
+import GRDB
+public import ZMQActorSystem
+
+/// The store: rollouts, attempts, spans, resources, workers and experiments on SQLite, served
+/// to every other process through the `Store` protocol.
+///
+/// Liveness is driven by a timer inside the store, and by the actor system: when a node that
+/// workers call from goes down, their attempts become unresponsive at once. Long polls
+/// (`dequeue`, `completions`, `claimExperiment`) wait on the store's own signals; nothing polls.
+public distributed actor StoreActor: Store {
+    public typealias ActorSystem = ZMQActorSystem
+
+    private enum Topic {
+        /// Rollouts became claimable.
+        case work
+        /// Rollouts were settled.
+        case completions
+        /// Experiments were submitted.
+        case experiments
+    }
+
+    private let database: StoreDatabase
+    private let limits: StoreLimits
+    private let logger: Logger
+    private var waitLists: [Topic: WaitList] = [.work: WaitList(), .completions: WaitList(), .experiments: WaitList()]
+    private var watchedNodes: Set<NodeID> = []
+    private var enqueued = RateMeter()
+    private var settled = RateMeter()
+
+    /// Opens (or creates) the store's database, recovers the attempts of a previous life, and
+    /// starts the liveness timer.
+    public init(configuration: StoreConfiguration, actorSystem: ZMQActorSystem, logger: Logger = Logger(label: "fulmen.store")) throws {
+        let database = try StoreDatabase(location: configuration.location)
+        try database.writer.write { try AttemptLedger.extendLiveness(in: $0, now: .storeNow) }
+        self.database = database
+        self.limits = configuration.limits
+        self.logger = logger
+        self.actorSystem = actorSystem
+        let interval = configuration.sweepInterval
+        Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self else { return }
+                await self.whenLocal { await $0.sweep() }
+            }
+        }
+    }
+
+    // MARK: Rollouts
+
+    public distributed func enqueue(_ requests: [RolloutRequest]) async throws -> [Rollout] {
+        try checkBatch(requests.count, "requests")
+        let limits = limits
+        let rollouts = try await database.write { db in
+            try RolloutQueue.enqueue(requests, limits: limits, in: db, now: .storeNow)
+        }
+        enqueued.record(rollouts.count, at: Date())
+        if rollouts.contains(where: { $0.status.isClaimable }) { changed(.work) }
+        return rollouts
+    }
+
+    public distributed func dequeue(_ request: DequeueRequest) async throws -> [Claim] {
+        try checkBatch(request.limit, "limit", allowEmpty: false)
+        let node = watchCaller()
+        try await database.write { db in try WorkerRegistry.seen(request.worker, node: node, snapshot: nil, in: db, now: .storeNow) }
+        let deadline = ContinuousClock.now + min(request.wait, limits.maximumWait)
+        while true {
+            let generation = waitLists[.work]!.generation
+            let claims = try await database.write { db in try RolloutQueue.claim(request, in: db, now: .storeNow) }
+            if !claims.isEmpty || ContinuousClock.now >= deadline { return claims }
+            await waitForChange(.work, since: generation, until: deadline)
+        }
+    }
+
+    public distributed func markRunning(_ attempt: AttemptID) async throws -> ReportAnswer {
+        try await report(.running, about: attempt)
+    }
+
+    public distributed func heartbeat(_ attempt: AttemptID) async throws -> ReportAnswer {
+        try await report(.heartbeat, about: attempt)
+    }
+
+    public distributed func complete(_ attempt: AttemptID, _ outcome: AttemptOutcome) async throws -> ReportAnswer {
+        try await report(.ended(outcome), about: attempt)
+    }
+
+    public distributed func addSpans(_ spans: [Span], to attempt: AttemptID) async throws -> SpanReceipt {
+        guard spans.count <= limits.maximumSpansPerBatch else {
+            throw StoreError(.invalidArgument, "spans: \(spans.count) spans exceed the limit of \(limits.maximumSpansPerBatch) per batch")
+        }
+        let (receipt, result) = try await database.write { db in try SpanLog.add(spans, to: attempt, in: db, now: .storeNow) }
+        handle(result, about: attempt)
+        return receipt
+    }
+
+    public distributed func cancel(_ rollouts: [RolloutID]) async throws -> Int {
+        try checkBatch(rollouts.count, "rollouts")
+        let cancelled = try await database.write { db in try RolloutQueue.cancel(rollouts, in: db, now: .storeNow) }
+        settledRollouts(cancelled)
+        return cancelled.count
+    }
+
+    public distributed func rollout(_ id: RolloutID) async throws -> RolloutDetail {
+        try await database.read { db in
+            guard let rollout = try RolloutQueue.rollout(id, in: db) else { throw StoreError(.notFound, "no rollout \(id)") }
+            return RolloutDetail(rollout: rollout, attempts: try AttemptLedger.attempts(of: id, in: db))
+        }
+    }
+
+    public distributed func rollouts(_ query: RolloutQuery) async throws -> Page<Rollout> {
+        try checkPage(query.page)
+        return try await database.read { db in try RolloutQueue.list(query, in: db) }
+    }
+
+    public distributed func completions(_ request: CompletionsRequest) async throws -> CompletionBatch {
+        try checkBatch(request.limit, "limit", allowEmpty: false)
+        let deadline = ContinuousClock.now + min(request.wait, limits.maximumWait)
+        while true {
+            let generation = waitLists[.completions]!.generation
+            let batch = try await database.read { db in
+                try CompletionLog.read(after: request.after, experiment: request.experiment, limit: request.limit, in: db)
+            }
+            if !batch.completions.isEmpty || ContinuousClock.now >= deadline { return batch }
+            await waitForChange(.completions, since: generation, until: deadline)
+        }
+    }
+
+    public distributed func spans(_ query: SpanQuery) async throws -> Page<StoredSpan> {
+        try checkPage(query.page)
+        return try await database.read { db in try SpanLog.list(query, in: db) }
+    }
+
+    // MARK: Resources
+
+    public distributed func publish(_ publication: ResourcePublication) async throws -> ResourceSnapshot {
+        let limits = limits
+        let snapshot = try await database.write { db in
+            try ResourceRegistry.publish(publication, limits: limits, in: db, now: .storeNow)
+        }
+        logger.info("published resources", metadata: ["snapshot": "\(snapshot.id)", "names": "\(snapshot.resources.keys.sorted())"])
+        return snapshot
+    }
+
+    public distributed func resources(_ id: ResourceSnapshotID?) async throws -> ResourceSnapshot? {
+        try await database.read { db in
+            guard let id else { return try ResourceRegistry.latest(in: db) }
+            guard let snapshot = try ResourceRegistry.snapshot(id, in: db) else {
+                throw StoreError(.notFound, "no resource snapshot \(id)")
+            }
+            return snapshot
+        }
+    }
+
+    public distributed func resourceContent(hash: String) async throws -> Data {
+        try await database.read { db in try ResourceRegistry.content(hash: hash, in: db) }
+    }
+
+    // MARK: Workers
+
+    public distributed func register(_ registration: WorkerRegistration) async throws -> Worker {
+        let node = watchCaller()
+        let worker = try await database.write { db in try WorkerRegistry.register(registration, node: node, in: db, now: .storeNow) }
+        logger.info("worker registered", metadata: ["worker": "\(worker.id)", "host": "\(worker.host)", "node": "\(node ?? "local")"])
+        return worker
+    }
+
+    public distributed func workerHeartbeat(_ worker: WorkerID, _ snapshot: WorkerSnapshot) async throws {
+        let node = watchCaller()
+        try await database.write { db in try WorkerRegistry.seen(worker, node: node, snapshot: snapshot, in: db, now: .storeNow) }
+    }
+
+    public distributed func unregister(_ worker: WorkerID) async throws {
+        let changed = try await database.write { db in
+            try WorkerRegistry.setStatus(.left, of: worker, in: db)
+            return try AttemptLedger.abandonAttempts(of: worker, in: db, now: .storeNow)
+        }
+        settledRollouts(changed)
+    }
+
+    public distributed func workers() async throws -> [Worker] {
+        try await database.read { db in try WorkerRegistry.all(in: db) }
+    }
+
+    // MARK: Experiments
+
+    public distributed func submit(_ submission: ExperimentSubmission) async throws -> Experiment {
+        let experiment = try await database.write { db in try ExperimentBook.submit(submission, in: db, now: .storeNow) }
+        changed(.experiments)
+        return experiment
+    }
+
+    public distributed func claimExperiment(trainer: String, wait: Duration) async throws -> Experiment? {
+        guard !trainer.isEmpty else { throw StoreError(.invalidArgument, "trainer: must not be empty") }
+        let deadline = ContinuousClock.now + min(wait, limits.maximumWait)
+        while true {
+            let generation = waitLists[.experiments]!.generation
+            let experiment = try await database.write { db in try ExperimentBook.claim(trainer: trainer, in: db, now: .storeNow) }
+            if experiment != nil || ContinuousClock.now >= deadline { return experiment }
+            await waitForChange(.experiments, since: generation, until: deadline)
+        }
+    }
+
+    public distributed func experiment(_ id: ExperimentID) async throws -> Experiment {
+        try await database.read { db in try ExperimentBook.experiment(id, in: db) }
+    }
+
+    public distributed func experiments(status: ExperimentStatus?) async throws -> [Experiment] {
+        try await database.read { db in try ExperimentBook.all(status: status, in: db) }
+    }
+
+    public distributed func updateExperiment(_ id: ExperimentID, status: ExperimentStatus, message: String?) async throws -> Experiment {
+        if status == .cancelled { return try await cancelExperiment(id) }
+        return try await database.write { db in try ExperimentBook.update(id, to: status, message: message, in: db, now: .storeNow) }
+    }
+
+    public distributed func cancelExperiment(_ id: ExperimentID) async throws -> Experiment {
+        let (experiment, cancelled) = try await database.write { db in
+            let now = Date.storeNow
+            let experiment = try ExperimentBook.update(id, to: .cancelled, message: nil, in: db, now: now)
+            let cancelled = try RolloutQueue.cancel(try ExperimentBook.openRollouts(of: id, in: db), in: db, now: now)
+            return (experiment, cancelled)
+        }
+        settledRollouts(cancelled)
+        return experiment
+    }
+
+    public distributed func reportMetrics(_ id: ExperimentID, _ points: [MetricPoint]) async throws {
+        try checkBatch(points.count, "points")
+        try await database.write { db in try ExperimentBook.addMetrics(points, to: id, in: db) }
+    }
+
+    public distributed func metrics(_ id: ExperimentID, afterStep: Int?) async throws -> [MetricPoint] {
+        try await database.read { db in try ExperimentBook.metrics(of: id, afterStep: afterStep, in: db) }
+    }
+
+    public distributed func addCheckpoint(_ id: ExperimentID, _ checkpoint: Checkpoint) async throws {
+        try await database.write { db in try ExperimentBook.addCheckpoint(checkpoint, to: id, in: db) }
+    }
+
+    // MARK: Overview
+
+    public distributed func statistics() async throws -> StoreStatistics {
+        let now = Date.storeNow
+        var statistics = try await database.read { db in try StoreStatistics.read(in: db) }
+        statistics.enqueuedPerSecond = enqueued.perSecond(at: now)
+        statistics.settledPerSecond = settled.perSecond(at: now)
+        return statistics
+    }
+
+    // MARK: Liveness
+
+    /// Ends attempts past their timeout or liveness window (the timer's tick).
+    private func sweep() async {
+        do {
+            let changed = try await database.write { db in try AttemptLedger.expire(in: db, now: .storeNow) }
+            for rollout in changed {
+                logger.notice("attempt ended by liveness", metadata: ["rollout": "\(rollout.id)", "status": "\(rollout.status)"])
+            }
+            settledRollouts(changed)
+        } catch {
+            logger.error("liveness sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Watches the node of a remote caller, so that its attempts end when it goes down; answers
+    /// the node as the database keeps it.
+    private func watchCaller() -> String? {
+        guard let caller = ZMQActorSystem.currentCaller, caller != actorSystem.node else { return nil }
+        if watchedNodes.insert(caller).inserted {
+            actorSystem.watch(node: caller) { [weak self] node in
+                Task { await self?.whenLocal { await $0.nodeWentDown(node) } }
+            }
+        }
+        return caller.description
+    }
+
+    private func nodeWentDown(_ node: NodeID) async {
+        watchedNodes.remove(node)
+        do {
+            let changed = try await database.write { db in
+                try WorkerRegistry.nodeDown(node.description, in: db)
+                return try AttemptLedger.abandonAttempts(onNode: node.description, in: db, now: .storeNow)
+            }
+            logger.notice("worker node down", metadata: ["node": "\(node)", "attempts ended": "\(changed.count)"])
+            settledRollouts(changed)
+        } catch {
+            logger.error("could not end the attempts of a node that went down", metadata: ["node": "\(node)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Helpers
+
+    private func report(_ report: AttemptReport, about attempt: AttemptID) async throws -> ReportAnswer {
+        let result = try await database.write { db in try AttemptLedger.apply(report, to: attempt, in: db, now: .storeNow) }
+        handle(result, about: attempt)
+        return result.answer
+    }
+
+    private func handle(_ result: ReportResult, about attempt: AttemptID) {
+        if let reason = result.supersededBecause {
+            logger.notice("stale report ignored", metadata: ["attempt": "\(attempt)", "reason": "\(reason)"])
+        }
+        if let rollout = result.changed { settledRollouts([rollout]) }
+    }
+
+    /// Wakes whoever waits on rollouts that were settled or requeued.
+    private func settledRollouts(_ rollouts: [Rollout]) {
+        let final = rollouts.filter(\.status.isFinal).count
+        if final > 0 {
+            settled.record(final, at: Date())
+            changed(.completions)
+        }
+        if final < rollouts.count { changed(.work) }
+    }
+
+    private func changed(_ topic: Topic) {
+        waitLists[topic]!.changed()
+    }
+
+    private func waitForChange(_ topic: Topic, since generation: UInt64, until deadline: ContinuousClock.Instant) async {
+        guard waitLists[topic]!.generation == generation else { return }
+        await withCheckedContinuation { continuation in
+            waitLists[topic]!.add(continuation) { token in
+                Task {
+                    try? await Task.sleep(until: deadline)
+                    self.expire(topic, token)
+                }
+            }
+        }
+    }
+
+    private func expire(_ topic: Topic, _ token: UInt64) {
+        waitLists[topic]!.expire(token)
+    }
+
+    private func checkBatch(_ count: Int, _ field: String, allowEmpty: Bool = true) throws {
+        guard count <= limits.maximumBatch, allowEmpty || count > 0 else {
+            throw StoreError(.invalidArgument, "\(field): \(count) is outside 1...\(limits.maximumBatch)")
+        }
+    }
+
+    private func checkPage(_ page: PageRequest) throws {
+        guard (1...limits.maximumPage).contains(page.limit) else {
+            throw StoreError(.invalidArgument, "page.limit: \(page.limit) is outside 1...\(limits.maximumPage)")
+        }
+    }
+}

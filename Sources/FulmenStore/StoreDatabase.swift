@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+import FulmenCore
+
+/// The store's SQLite database: opened in WAL mode and migrated to the current schema.
+///
+/// Every store operation is one transaction on the single writer connection, run on GRDB's own
+/// dispatch queue (never on Swift's cooperative thread pool). A call answers only after its
+/// transaction committed to the write-ahead log, which survives the process being killed.
+struct StoreDatabase: Sendable {
+    let writer: any DatabaseWriter
+
+    init(location: StoreConfiguration.Location) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        // Each commit reaches the write-ahead log before the call is answered; the log is
+        // flushed to disk at checkpoints. That keeps everything acknowledged across a killed
+        // process (the operating system holds the written pages); only a power loss can take
+        // the last transactions.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        switch location {
+        case .inMemory:
+            writer = try DatabaseQueue(configuration: configuration)
+        case .directory(let directory):
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            writer = try DatabasePool(path: directory.appendingPathComponent("store.sqlite").path, configuration: configuration)
+        }
+        try StoreSchema.migrator.migrate(writer)
+    }
+
+    /// Runs `body` in a write transaction; database failures become `StoreError.storage`.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch let error as DatabaseError {
+            throw StoreError(.storage, "database: \(error.message ?? error.description)")
+        } catch let error as StatusTransitionError {
+            throw StoreError(.illegalTransition, error.description)
+        }
+    }
+
+    /// Runs `body` on a consistent snapshot, concurrently with writes when the store is on disk.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.read(body)
+        } catch let error as DatabaseError {
+            throw StoreError(.storage, "database: \(error.message ?? error.description)")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import FulmenCore
+import FulmenStore
+import Logging
+import ZMQActorSystem
+
+extension Fulmen {
+    /// Serves the store until stopped.
+    struct StoreCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "store",
+            abstract: "Serve the store: rollouts, attempts, spans, resources, workers and experiments.",
+            discussion: """
+                The store keeps everything in SQLite (WAL mode) under --data; a store restarted on the
+                same directory has every rollout, attempt, span and resource it acknowledged.
+
+                Example:
+                  fulmen store --data /var/lib/fulmen --bind tcp://0.0.0.0:7200 --advertise store.example
+                """
+        )
+
+        @Option(help: "The data directory (created if missing).")
+        var data = "fulmen-data"
+
+        @Flag(help: "Keep everything in memory instead (lost when the process ends).")
+        var inMemory = false
+
+        @Option(help: "Where to listen (port 0 picks a free port).")
+        var bind = "tcp://127.0.0.1:7200"
+
+        @Option(help: "The host name other nodes use to reach this one, when listening on 0.0.0.0.")
+        var advertise: String?
+
+        @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+        var logLevel = "info"
+
+        func validate() throws {
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                throw ValidationError("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
+            }
+        }
+
+        func run() async throws {
+            var logger = Logger(label: "fulmen.store")
+            logger.logLevel = Logger.Level(rawValue: logLevel)!
+            var settings = ZMQActorSystem.Settings(bindEndpoint: bind)
+            settings.advertisedHost = advertise
+            settings.logger = logger
+            let system = try ZMQActorSystem(settings: settings)
+            let location: StoreConfiguration.Location =
+                inMemory ? .inMemory : .directory(URL(fileURLWithPath: data, isDirectory: true))
+            let store = try system.makeWellKnown(StoreName.wellKnown) {
+                try StoreActor(configuration: StoreConfiguration(location: location), actorSystem: $0, logger: logger)
+            }
+            print("store ready at \(system.node.endpoint) (node \(system.node), data \(inMemory ? "in memory" : data))")
+            fflush(nil)
+            for await event in system.nodeEvents() {
+                logger.debug("peer event", metadata: ["event": "\(event)"])
+            }
+            _ = store
+        }
+    }
+}

@@ -1,0 +1,41 @@
+// A runner stand-in for the store's integration tests: it links FulmenCore but not the store's
+// implementation, registers as a worker, claims rollouts, starts them, prints
+// `CLAIMED <attempt id>…` and then holds them without a heartbeat until killed.
+//
+//     StoreTestWorker --store tcp://127.0.0.1:PORT --worker ID [--claim N]
+import FulmenCore
+import Glibc
+import Logging
+import ZMQActorSystem
+
+var storeEndpoint = ""
+var worker = WorkerID("test-worker")
+var count = 1
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--store": storeEndpoint = arguments.next()!
+    case "--worker": worker = WorkerID(arguments.next()!)
+    case "--claim": count = Int(arguments.next()!)!
+    default:
+        print("StoreTestWorker: unknown argument \(argument)")
+        exit(2)
+    }
+}
+
+var settings = ZMQActorSystem.Settings(bindEndpoint: "tcp://127.0.0.1:0")
+settings.logger.logLevel = .warning
+settings.heartbeatInterval = .milliseconds(100)
+settings.heartbeatTimeout = .seconds(1)
+let system = try ZMQActorSystem(settings: settings)
+let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: storeEndpoint), using: system)
+_ = try await store.register(WorkerRegistration(id: worker, host: "test", concurrency: count))
+let claims = try await store.dequeue(DequeueRequest(worker: worker, limit: count, wait: .seconds(10)))
+for claim in claims {
+    _ = try await store.markRunning(claim.attempt.id)
+}
+print("CLAIMED " + claims.map(\.attempt.id.rawValue).joined(separator: " "))
+fflush(nil)
+while true {
+    try await Task.sleep(for: .seconds(3600))
+}

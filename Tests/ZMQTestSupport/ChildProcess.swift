@@ -1,0 +1,69 @@
+public import Foundation
+import Glibc
+
+/// A helper executable of the test suite, built beside the test binary and run as a separate
+/// OS process. It is ready once it printed its first line, which `readyLine` holds.
+public final class ChildProcess {
+    public let process = Process()
+    public let readyLine: String
+    public var pid: Int32 { process.processIdentifier }
+    private let output: FileHandle
+
+    /// Starts `executable` with `arguments` and waits for its first line of output.
+    public init(_ executable: String, arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent(executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        output = pipe.fileHandleForReading
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.availableData
+            guard !chunk.isEmpty else { throw ChildProcessError.exitedBeforeReady(executable) }
+            line.append(chunk)
+        }
+        readyLine = String(decoding: line.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+    }
+
+    /// Kills the process at once, as a crash would.
+    public func kill() {
+        Glibc.kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit {
+        if process.isRunning { kill() }
+    }
+}
+
+public enum ChildProcessError: Error, CustomStringConvertible {
+    case exitedBeforeReady(String)
+    case unexpectedOutput(String)
+
+    public var description: String {
+        switch self {
+        case .exitedBeforeReady(let executable): "\(executable) exited before it was ready"
+        case .unexpectedOutput(let line): "unexpected first line: \(line)"
+        }
+    }
+}
+
+/// A free TCP port on the loopback interface (for nodes that must restart on the same address).
+public func freeLoopbackPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+            _ = bind(fd, raw, length)
+            _ = getsockname(fd, raw, &length)
+        }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
