@@ -112,6 +112,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["FulmenCore", "ZMQActorSystem"],
+            path: "benchmarks/store",
+            exclude: ["run.sh"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "ModelBenchmark",
             dependencies: ["FulmenModel"],
             path: "benchmarks/model",

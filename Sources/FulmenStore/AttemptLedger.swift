@@ -15,7 +15,19 @@ struct ReportResult: Sendable {
     /// Why a report was ignored.
     var supersededBecause: String?
     /// The rollout, when the report settled or requeued it.
-    var changed: Rollout?
+    var changed: RolloutChange?
+}
+
+/// What deciding on a report needs to know of an attempt and its rollout.
+private struct AttemptState {
+    var id: AttemptID
+    var status: AttemptStatus
+    var sequence: Int
+    var rollout: RolloutID
+    var rolloutStatus: RolloutStatus
+    var attemptsMade: Int
+    var retry: RetryPolicy
+    var experiment: ExperimentID?
 }
 
 /// Attempts: their start, the reports of their workers, and their end by liveness rules.
@@ -43,37 +55,32 @@ enum AttemptLedger {
     /// Applies a worker's report. Reports about an attempt that ended, or that is not its
     /// rollout's latest, change nothing and are answered `superseded`.
     static func apply(_ report: AttemptReport, to id: AttemptID, in db: Database, now: Date) throws -> ReportResult {
-        guard var attempt = try attempt(id, in: db) else {
+        guard var state = try state(of: id, in: db) else {
             throw StoreError(.notFound, "no attempt \(id)")
         }
-        guard var rollout = try RolloutQueue.rollout(attempt.rollout, in: db) else {
-            throw StoreError(.storage, "attempt \(id) names a missing rollout \(attempt.rollout)")
+        if state.status.isFinal {
+            return ReportResult(answer: .superseded, supersededBecause: "attempt \(id) already ended as \(state.status.rawValue)")
         }
-        if attempt.status.isFinal {
-            return ReportResult(answer: .superseded, supersededBecause: "attempt \(id) already ended as \(attempt.status.rawValue)")
+        if state.sequence != state.attemptsMade {
+            return ReportResult(answer: .superseded, supersededBecause: "attempt \(id) is not the latest of rollout \(state.rollout)")
         }
-        if attempt.sequence != rollout.attempts {
-            return ReportResult(answer: .superseded, supersededBecause: "attempt \(id) is not the latest of rollout \(rollout.id)")
-        }
-        let cancelled = rollout.status == .cancelled
+        let cancelled = state.rolloutStatus == .cancelled
         switch report {
         case .heartbeat:
             try touch(id, in: db, now: now)
         case .running:
             try touch(id, in: db, now: now)
-            if attempt.status == .preparing, !cancelled {
-                attempt.status = try attempt.status.transition(to: .running)
+            if state.status == .preparing, !cancelled {
+                state.status = try state.status.transition(to: .running)
                 try db.cachedStatement(sql: "UPDATE attempts SET status = 'running', started_at = ? WHERE id = ?")
                     .execute(arguments: [now.storeTime, id.rawValue])
-                try RolloutQueue.setStatus(.running, of: &rollout, in: db, now: now)
+                try RolloutQueue.setStatus(
+                    .running, of: state.rollout, from: state.rolloutStatus, experiment: state.experiment, in: db, now: now)
             }
-        case .ended(let outcome):
-            switch outcome {
-            case .succeeded:
-                return try end(&attempt, as: .succeeded, error: nil, rollout: &rollout, in: db, now: now)
-            case .failed(let error):
-                return try end(&attempt, as: .failed, error: error, rollout: &rollout, in: db, now: now)
-            }
+        case .ended(.succeeded):
+            return try end(state, as: .succeeded, error: nil, in: db, now: now)
+        case .ended(.failed(let error)):
+            return try end(state, as: .failed, error: error, in: db, now: now)
         }
         return ReportResult(answer: cancelled ? .cancelled : .accepted)
     }
@@ -86,34 +93,32 @@ enum AttemptLedger {
     }
 
     /// Ends an attempt and settles or requeues its rollout, unless the rollout was cancelled.
-    private static func end(
-        _ attempt: inout Attempt, as status: AttemptStatus, error: String?, rollout: inout Rollout, in db: Database, now: Date
-    ) throws -> ReportResult {
-        attempt.status = try attempt.status.transition(to: status)
+    private static func end(_ state: AttemptState, as status: AttemptStatus, error: String?, in db: Database, now: Date) throws -> ReportResult {
+        _ = try state.status.transition(to: status)
         try db.cachedStatement(sql: "UPDATE attempts SET status = ?, ended_at = ?, error = ? WHERE id = ?")
-            .execute(arguments: [status.rawValue, now.storeTime, error, attempt.id.rawValue])
-        guard rollout.status != .cancelled else { return ReportResult(answer: .cancelled) }
-        let next = RolloutStatus.derived(fromLatestAttempt: status, attemptsMade: attempt.sequence, policy: rollout.config.retry)
-        try RolloutQueue.setStatus(next, of: &rollout, in: db, now: now)
-        return ReportResult(answer: .accepted, changed: rollout)
+            .execute(arguments: [status.rawValue, now.storeTime, error, state.id.rawValue])
+        guard state.rolloutStatus != .cancelled else { return ReportResult(answer: .cancelled) }
+        let next = RolloutStatus.derived(fromLatestAttempt: status, attemptsMade: state.sequence, policy: state.retry)
+        try RolloutQueue.setStatus(next, of: state.rollout, from: state.rolloutStatus, experiment: state.experiment, in: db, now: now)
+        return ReportResult(answer: .accepted, changed: RolloutChange(id: state.rollout, status: next))
     }
 
     /// Ends the attempts that outlived their timeout or went silent past their liveness window;
     /// answers the rollouts that changed.
-    static func expire(in db: Database, now: Date) throws -> [Rollout] {
+    static func expire(in db: Database, now: Date) throws -> [RolloutChange] {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT id, deadline FROM attempts INDEXED BY attempts_active
             WHERE status IN ('preparing', 'running') AND (heartbeat_deadline < ? OR deadline < ?)
             """), arguments: [now.storeTime, now.storeTime])
         return try rows.compactMap { row in
-            let timedOut = (row["deadline"] as Double) < now.storeTime
-            return try abandon(AttemptID(row["id"]), as: timedOut ? .timedOut : .unresponsive, in: db, now: now)
+            let timedOut = (row[1] as Double) < now.storeTime
+            return try abandon(AttemptID(row[0]), as: timedOut ? .timedOut : .unresponsive, in: db, now: now)
         }
     }
 
     /// Makes every attempt held by a worker on `node` unresponsive at once; answers the
     /// rollouts that changed.
-    static func abandonAttempts(onNode node: String, in db: Database, now: Date) throws -> [Rollout] {
+    static func abandonAttempts(onNode node: String, in db: Database, now: Date) throws -> [RolloutChange] {
         let ids = try String.fetchAll(db, sql: """
             SELECT attempts.id FROM attempts JOIN workers ON attempts.worker = workers.id
             WHERE workers.node = ? AND attempts.status IN ('preparing', 'running')
@@ -122,19 +127,14 @@ enum AttemptLedger {
     }
 
     /// Makes every attempt held by `worker` unresponsive; answers the rollouts that changed.
-    static func abandonAttempts(of worker: WorkerID, in db: Database, now: Date) throws -> [Rollout] {
-        let ids = try String.fetchAll(db, sql: """
-            SELECT id FROM attempts INDEXED BY attempts_active WHERE worker = ? AND status IN ('preparing', 'running')
-            """, arguments: [worker.rawValue])
-        return try ids.compactMap { try abandon(AttemptID($0), as: .unresponsive, in: db, now: now) }
+    static func abandonAttempts(of worker: WorkerID, in db: Database, now: Date) throws -> [RolloutChange] {
+        try activeAttempts(of: worker, in: db).compactMap { try abandon($0, as: .unresponsive, in: db, now: now) }
     }
 
-    private static func abandon(_ id: AttemptID, as status: AttemptStatus, in db: Database, now: Date) throws -> Rollout? {
-        guard var attempt = try attempt(id, in: db), var rollout = try RolloutQueue.rollout(attempt.rollout, in: db) else {
-            return nil
-        }
+    private static func abandon(_ id: AttemptID, as status: AttemptStatus, in db: Database, now: Date) throws -> RolloutChange? {
+        guard let state = try state(of: id, in: db) else { return nil }
         let error = status == .timedOut ? "the rollout's timeout passed" : "the worker was not heard from"
-        return try end(&attempt, as: status, error: error, rollout: &rollout, in: db, now: now).changed
+        return try end(state, as: status, error: error, in: db, now: now).changed
     }
 
     /// After a restart, gives the attempts of the store's previous life a full liveness window
@@ -144,6 +144,20 @@ enum AttemptLedger {
             UPDATE attempts SET heartbeat_deadline = MAX(heartbeat_deadline, ? + liveness_window)
             WHERE status IN ('preparing', 'running')
             """, arguments: [now.storeTime])
+    }
+
+    private static func state(of id: AttemptID, in db: Database) throws -> AttemptState? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT a.status, a.sequence, a.rollout, r.status, r.attempts, r.config, r.experiment
+            FROM attempts a JOIN rollouts r ON r.id = a.rollout WHERE a.id = ?
+            """), arguments: [id.rawValue]) else { return nil }
+        guard let status = AttemptStatus(rawValue: row[0]), let rolloutStatus = RolloutStatus(rawValue: row[3]) else {
+            throw StoreError(.storage, "attempt \(id) or its rollout has an unknown status")
+        }
+        return AttemptState(
+            id: id, status: status, sequence: row[1], rollout: RolloutID(row[2]), rolloutStatus: rolloutStatus,
+            attemptsMade: row[4], retry: try Blob.decode(RolloutConfig.self, from: row[5]).retry,
+            experiment: (row[6] as String?).map { ExperimentID($0) })
     }
 
     static func attempt(_ id: AttemptID, in db: Database) throws -> Attempt? {
@@ -164,15 +178,14 @@ enum AttemptLedger {
             """, arguments: [worker.rawValue]).map { AttemptID($0) }
     }
 
+    /// An attempt from a row holding `columns`, by position.
     static func decode(_ row: Row) throws -> Attempt {
-        guard let status = AttemptStatus(rawValue: row["status"]) else {
-            throw StoreError(.storage, "attempt \(row["id"] as String? ?? "?") has an unknown status")
+        guard let status = AttemptStatus(rawValue: row[4]) else {
+            throw StoreError(.storage, "attempt \(row[0] as String? ?? "?") has an unknown status")
         }
         return Attempt(
-            id: AttemptID(row["id"]), rollout: RolloutID(row["rollout"]), sequence: row["sequence"],
-            worker: WorkerID(row["worker"]), status: status, claimedAt: row.date("claimed_at"),
-            startedAt: row.optionalDate("started_at"),
-            endedAt: row.optionalDate("ended_at"),
-            lastHeartbeat: row.date("last_heartbeat"), error: row["error"])
+            id: AttemptID(row[0]), rollout: RolloutID(row[1]), sequence: row[2], worker: WorkerID(row[3]), status: status,
+            claimedAt: Date(storeTime: row[5]), startedAt: (row[6] as Double?).map { Date(storeTime: $0) },
+            endedAt: (row[7] as Double?).map { Date(storeTime: $0) }, lastHeartbeat: Date(storeTime: row[8]), error: row[9])
     }
 }

@@ -3,9 +3,9 @@ import FulmenCore
 
 /// The append-only log of settled rollouts that trainers read with a cursor.
 enum CompletionLog {
-    static func append(_ rollout: Rollout, in db: Database) throws {
+    static func append(_ rollout: RolloutID, experiment: ExperimentID?, in db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO completions (rollout, experiment) VALUES (?, ?)")
-            .execute(arguments: [rollout.id.rawValue, rollout.experiment?.rawValue])
+            .execute(arguments: [rollout.rawValue, experiment?.rawValue])
     }
 
     static func read(after position: Int64, experiment: ExperimentID?, limit: Int, in db: Database) throws -> CompletionBatch {
@@ -13,12 +13,12 @@ enum CompletionLog {
         let columns = RolloutQueue.columns.split(separator: ", ").map { "rollouts.\($0)" }.joined(separator: ", ")
         if let experiment {
             rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT completions.position, \(columns) FROM completions JOIN rollouts ON rollouts.id = completions.rollout
+                SELECT \(columns), completions.position FROM completions JOIN rollouts ON rollouts.id = completions.rollout
                 WHERE completions.experiment = ? AND completions.position > ? ORDER BY completions.position LIMIT ?
                 """), arguments: [experiment.rawValue, position, limit])
         } else {
             rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT completions.position, \(columns) FROM completions JOIN rollouts ON rollouts.id = completions.rollout
+                SELECT \(columns), completions.position FROM completions JOIN rollouts ON rollouts.id = completions.rollout
                 WHERE completions.position > ? ORDER BY completions.position LIMIT ?
                 """), arguments: [position, limit])
         }

@@ -109,35 +109,36 @@ enum RolloutQueue {
         return claims
     }
 
-    /// Moves a rollout to `status`, checking the move and logging the rollout when it becomes final.
-    static func setStatus(_ status: RolloutStatus, of rollout: inout Rollout, in db: Database, now: Date) throws {
-        rollout.status = try rollout.status.transition(to: status)
-        rollout.updatedAt = now
-        if status.isFinal { rollout.settledAt = now }
+    /// Moves a rollout from `current` to `status`, checking the move and logging the rollout in
+    /// the completions log when it becomes final.
+    static func setStatus(
+        _ status: RolloutStatus, of id: RolloutID, from current: RolloutStatus, experiment: ExperimentID?, in db: Database, now: Date
+    ) throws {
+        _ = try current.transition(to: status)
         try db.cachedStatement(sql: "UPDATE rollouts SET status = ?, updated_at = ?, settled_at = ? WHERE id = ?")
-            .execute(arguments: [status.rawValue, now.storeTime, rollout.settledAt?.storeTime, rollout.id.rawValue])
+            .execute(arguments: [status.rawValue, now.storeTime, status.isFinal ? now.storeTime : nil, id.rawValue])
         if status.isFinal {
-            try CompletionLog.append(rollout, in: db)
+            try CompletionLog.append(id, experiment: experiment, in: db)
         }
     }
 
-    /// Cancels the rollouts among `ids` that are not final; answers which were.
-    static func cancel(_ ids: [RolloutID], in db: Database, now: Date) throws -> [Rollout] {
-        var cancelled: [Rollout] = []
+    /// Cancels the rollouts among `ids` that are not final; answers those it cancelled.
+    static func cancel(_ ids: [RolloutID], in db: Database, now: Date) throws -> [RolloutChange] {
+        var cancelled: [RolloutChange] = []
         for id in ids {
-            guard var rollout = try rollout(id, in: db) else {
+            guard let rollout = try rollout(id, in: db) else {
                 throw StoreError(.notFound, "no rollout \(id)")
             }
             guard !rollout.status.isFinal else { continue }
-            try setStatus(.cancelled, of: &rollout, in: db, now: now)
-            cancelled.append(rollout)
+            try setStatus(.cancelled, of: id, from: rollout.status, experiment: rollout.experiment, in: db, now: now)
+            cancelled.append(RolloutChange(id: id, status: .cancelled))
         }
         return cancelled
     }
 
     static func rollout(_ id: RolloutID, in db: Database) throws -> Rollout? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM rollouts WHERE id = ?"), arguments: [id.rawValue])
-            .map(decode)
+            .map { try decode($0) }
     }
 
     static func list(_ query: RolloutQuery, in db: Database) throws -> Page<Rollout> {
@@ -161,25 +162,26 @@ enum RolloutQueue {
         }
         arguments.append(query.page.limit + 1)
         let rows = try Row.fetchAll(db, sql: """
-            SELECT seq, \(columns) FROM rollouts WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?
+            SELECT \(columns), seq FROM rollouts WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?
             """, arguments: StatementArguments(arguments))
-        let items = try rows.prefix(query.page.limit).map(decode)
+        let items = try rows.prefix(query.page.limit).map { try decode($0) }
         let next = rows.count > query.page.limit ? PageCursor(position: rows[query.page.limit - 1]["seq"]) : nil
         return Page(items: items, next: next)
     }
 
-    /// A rollout from a row holding `columns`.
-    static func decode(_ row: Row) throws -> Rollout {
-        guard let mode = RolloutMode(rawValue: row["mode"]), let status = RolloutStatus(rawValue: row["status"]) else {
-            throw StoreError(.storage, "rollout \(row["id"] as String? ?? "?") has an unknown mode or status")
+    /// A rollout from a row holding `columns` from index `offset` on (by position: this is the
+    /// store's hottest decoding).
+    static func decode(_ row: Row, offset: Int = 0) throws -> Rollout {
+        guard let mode = RolloutMode(rawValue: row[offset + 3]), let status = RolloutStatus(rawValue: row[offset + 8]) else {
+            throw StoreError(.storage, "rollout \(row[offset] as String? ?? "?") has an unknown mode or status")
         }
         return Rollout(
-            id: RolloutID(row["id"]), task: row["task"], input: row["input"], mode: mode, resources: row["resources"],
-            config: try Blob.decode(RolloutConfig.self, from: row["config"]),
-            metadata: try Blob.decode([String: String].self, from: row["metadata"]),
-            experiment: (row["experiment"] as String?).map { ExperimentID($0) }, status: status, attempts: row["attempts"],
-            enqueuedAt: row.date("enqueued_at"), updatedAt: row.date("updated_at"),
-            settledAt: row.optionalDate("settled_at"))
+            id: RolloutID(row[offset]), task: row[offset + 1], input: row[offset + 2], mode: mode, resources: row[offset + 4],
+            config: try Blob.decode(RolloutConfig.self, from: row[offset + 5]),
+            metadata: try Blob.decode([String: String].self, from: row[offset + 6]),
+            experiment: (row[offset + 7] as String?).map { ExperimentID($0) }, status: status, attempts: row[offset + 9],
+            enqueuedAt: Date(storeTime: row[offset + 10]), updatedAt: Date(storeTime: row[offset + 11]),
+            settledAt: (row[offset + 12] as Double?).map { Date(storeTime: $0) })
     }
 }
 
@@ -188,4 +190,10 @@ func randomHex() -> String {
     let value = UInt64.random(in: 1...UInt64.max)
     let digits = String(value, radix: 16)
     return String(repeating: "0", count: 16 - digits.count) + digits
+}
+
+/// A rollout whose status changed (settled or requeued), for waking whoever waits on that.
+struct RolloutChange: Sendable {
+    var id: RolloutID
+    var status: RolloutStatus
 }

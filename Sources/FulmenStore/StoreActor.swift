@@ -23,9 +23,18 @@ public distributed actor StoreActor: Store {
         case experiments
     }
 
+    /// Every store on a process shares one executor (a distributed actor cannot reach a stored
+    /// property from the nonisolated `unownedExecutor`); a process normally hosts one store.
+    private static let executor = StoreExecutor()
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        Self.executor.asUnownedSerialExecutor()
+    }
+
     private let database: StoreDatabase
     private let limits: StoreLimits
     private let logger: Logger
+    private var commits = GroupCommit()
     private var waitLists: [Topic: WaitList] = [.work: WaitList(), .completions: WaitList(), .experiments: WaitList()]
     private var watchedNodes: Set<NodeID> = []
     private var enqueued = RateMeter()
@@ -55,7 +64,7 @@ public distributed actor StoreActor: Store {
     public distributed func enqueue(_ requests: [RolloutRequest]) async throws -> [Rollout] {
         try checkBatch(requests.count, "requests")
         let limits = limits
-        let rollouts = try await database.write { db in
+        let rollouts = try await write { db in
             try RolloutQueue.enqueue(requests, limits: limits, in: db, now: .storeNow)
         }
         enqueued.record(rollouts.count, at: Date())
@@ -66,11 +75,16 @@ public distributed actor StoreActor: Store {
     public distributed func dequeue(_ request: DequeueRequest) async throws -> [Claim] {
         try checkBatch(request.limit, "limit", allowEmpty: false)
         let node = watchCaller()
-        try await database.write { db in try WorkerRegistry.seen(request.worker, node: node, snapshot: nil, in: db, now: .storeNow) }
         let deadline = ContinuousClock.now + min(request.wait, limits.maximumWait)
+        var first = true
         while true {
             let generation = waitLists[.work]!.generation
-            let claims = try await database.write { db in try RolloutQueue.claim(request, in: db, now: .storeNow) }
+            let recordSeen = first
+            let claims = try await write { db in
+                if recordSeen { try WorkerRegistry.seen(request.worker, node: node, snapshot: nil, in: db, now: .storeNow) }
+                return try RolloutQueue.claim(request, in: db, now: .storeNow)
+            }
+            first = false
             if !claims.isEmpty || ContinuousClock.now >= deadline { return claims }
             await waitForChange(.work, since: generation, until: deadline)
         }
@@ -92,20 +106,20 @@ public distributed actor StoreActor: Store {
         guard spans.count <= limits.maximumSpansPerBatch else {
             throw StoreError(.invalidArgument, "spans: \(spans.count) spans exceed the limit of \(limits.maximumSpansPerBatch) per batch")
         }
-        let (receipt, result) = try await database.write { db in try SpanLog.add(spans, to: attempt, in: db, now: .storeNow) }
+        let (receipt, result) = try await write { db in try SpanLog.add(spans, to: attempt, in: db, now: .storeNow) }
         handle(result, about: attempt)
         return receipt
     }
 
     public distributed func cancel(_ rollouts: [RolloutID]) async throws -> Int {
         try checkBatch(rollouts.count, "rollouts")
-        let cancelled = try await database.write { db in try RolloutQueue.cancel(rollouts, in: db, now: .storeNow) }
+        let cancelled = try await write { db in try RolloutQueue.cancel(rollouts, in: db, now: .storeNow) }
         settledRollouts(cancelled)
         return cancelled.count
     }
 
     public distributed func rollout(_ id: RolloutID) async throws -> RolloutDetail {
-        try await database.read { db in
+        try database.read { db in
             guard let rollout = try RolloutQueue.rollout(id, in: db) else { throw StoreError(.notFound, "no rollout \(id)") }
             return RolloutDetail(rollout: rollout, attempts: try AttemptLedger.attempts(of: id, in: db))
         }
@@ -113,7 +127,7 @@ public distributed actor StoreActor: Store {
 
     public distributed func rollouts(_ query: RolloutQuery) async throws -> Page<Rollout> {
         try checkPage(query.page)
-        return try await database.read { db in try RolloutQueue.list(query, in: db) }
+        return try database.read { db in try RolloutQueue.list(query, in: db) }
     }
 
     public distributed func completions(_ request: CompletionsRequest) async throws -> CompletionBatch {
@@ -121,7 +135,7 @@ public distributed actor StoreActor: Store {
         let deadline = ContinuousClock.now + min(request.wait, limits.maximumWait)
         while true {
             let generation = waitLists[.completions]!.generation
-            let batch = try await database.read { db in
+            let batch = try database.read { db in
                 try CompletionLog.read(after: request.after, experiment: request.experiment, limit: request.limit, in: db)
             }
             if !batch.completions.isEmpty || ContinuousClock.now >= deadline { return batch }
@@ -131,14 +145,14 @@ public distributed actor StoreActor: Store {
 
     public distributed func spans(_ query: SpanQuery) async throws -> Page<StoredSpan> {
         try checkPage(query.page)
-        return try await database.read { db in try SpanLog.list(query, in: db) }
+        return try database.read { db in try SpanLog.list(query, in: db) }
     }
 
     // MARK: Resources
 
     public distributed func publish(_ publication: ResourcePublication) async throws -> ResourceSnapshot {
         let limits = limits
-        let snapshot = try await database.write { db in
+        let snapshot = try await write { db in
             try ResourceRegistry.publish(publication, limits: limits, in: db, now: .storeNow)
         }
         logger.info("published resources", metadata: ["snapshot": "\(snapshot.id)", "names": "\(snapshot.resources.keys.sorted())"])
@@ -146,7 +160,7 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func resources(_ id: ResourceSnapshotID?) async throws -> ResourceSnapshot? {
-        try await database.read { db in
+        try database.read { db in
             guard let id else { return try ResourceRegistry.latest(in: db) }
             guard let snapshot = try ResourceRegistry.snapshot(id, in: db) else {
                 throw StoreError(.notFound, "no resource snapshot \(id)")
@@ -156,25 +170,25 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func resourceContent(hash: String) async throws -> Data {
-        try await database.read { db in try ResourceRegistry.content(hash: hash, in: db) }
+        try database.read { db in try ResourceRegistry.content(hash: hash, in: db) }
     }
 
     // MARK: Workers
 
     public distributed func register(_ registration: WorkerRegistration) async throws -> Worker {
         let node = watchCaller()
-        let worker = try await database.write { db in try WorkerRegistry.register(registration, node: node, in: db, now: .storeNow) }
+        let worker = try await write { db in try WorkerRegistry.register(registration, node: node, in: db, now: .storeNow) }
         logger.info("worker registered", metadata: ["worker": "\(worker.id)", "host": "\(worker.host)", "node": "\(node ?? "local")"])
         return worker
     }
 
     public distributed func workerHeartbeat(_ worker: WorkerID, _ snapshot: WorkerSnapshot) async throws {
         let node = watchCaller()
-        try await database.write { db in try WorkerRegistry.seen(worker, node: node, snapshot: snapshot, in: db, now: .storeNow) }
+        try await write { db in try WorkerRegistry.seen(worker, node: node, snapshot: snapshot, in: db, now: .storeNow) }
     }
 
     public distributed func unregister(_ worker: WorkerID) async throws {
-        let changed = try await database.write { db in
+        let changed = try await write { db in
             try WorkerRegistry.setStatus(.left, of: worker, in: db)
             return try AttemptLedger.abandonAttempts(of: worker, in: db, now: .storeNow)
         }
@@ -182,13 +196,13 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func workers() async throws -> [Worker] {
-        try await database.read { db in try WorkerRegistry.all(in: db) }
+        try database.read { db in try WorkerRegistry.all(in: db) }
     }
 
     // MARK: Experiments
 
     public distributed func submit(_ submission: ExperimentSubmission) async throws -> Experiment {
-        let experiment = try await database.write { db in try ExperimentBook.submit(submission, in: db, now: .storeNow) }
+        let experiment = try await write { db in try ExperimentBook.submit(submission, in: db, now: .storeNow) }
         changed(.experiments)
         return experiment
     }
@@ -198,27 +212,27 @@ public distributed actor StoreActor: Store {
         let deadline = ContinuousClock.now + min(wait, limits.maximumWait)
         while true {
             let generation = waitLists[.experiments]!.generation
-            let experiment = try await database.write { db in try ExperimentBook.claim(trainer: trainer, in: db, now: .storeNow) }
+            let experiment = try await write { db in try ExperimentBook.claim(trainer: trainer, in: db, now: .storeNow) }
             if experiment != nil || ContinuousClock.now >= deadline { return experiment }
             await waitForChange(.experiments, since: generation, until: deadline)
         }
     }
 
     public distributed func experiment(_ id: ExperimentID) async throws -> Experiment {
-        try await database.read { db in try ExperimentBook.experiment(id, in: db) }
+        try database.read { db in try ExperimentBook.experiment(id, in: db) }
     }
 
     public distributed func experiments(status: ExperimentStatus?) async throws -> [Experiment] {
-        try await database.read { db in try ExperimentBook.all(status: status, in: db) }
+        try database.read { db in try ExperimentBook.all(status: status, in: db) }
     }
 
     public distributed func updateExperiment(_ id: ExperimentID, status: ExperimentStatus, message: String?) async throws -> Experiment {
         if status == .cancelled { return try await cancelExperiment(id) }
-        return try await database.write { db in try ExperimentBook.update(id, to: status, message: message, in: db, now: .storeNow) }
+        return try await write { db in try ExperimentBook.update(id, to: status, message: message, in: db, now: .storeNow) }
     }
 
     public distributed func cancelExperiment(_ id: ExperimentID) async throws -> Experiment {
-        let (experiment, cancelled) = try await database.write { db in
+        let (experiment, cancelled) = try await write { db in
             let now = Date.storeNow
             let experiment = try ExperimentBook.update(id, to: .cancelled, message: nil, in: db, now: now)
             let cancelled = try RolloutQueue.cancel(try ExperimentBook.openRollouts(of: id, in: db), in: db, now: now)
@@ -230,22 +244,22 @@ public distributed actor StoreActor: Store {
 
     public distributed func reportMetrics(_ id: ExperimentID, _ points: [MetricPoint]) async throws {
         try checkBatch(points.count, "points")
-        try await database.write { db in try ExperimentBook.addMetrics(points, to: id, in: db) }
+        try await write { db in try ExperimentBook.addMetrics(points, to: id, in: db) }
     }
 
     public distributed func metrics(_ id: ExperimentID, afterStep: Int?) async throws -> [MetricPoint] {
-        try await database.read { db in try ExperimentBook.metrics(of: id, afterStep: afterStep, in: db) }
+        try database.read { db in try ExperimentBook.metrics(of: id, afterStep: afterStep, in: db) }
     }
 
     public distributed func addCheckpoint(_ id: ExperimentID, _ checkpoint: Checkpoint) async throws {
-        try await database.write { db in try ExperimentBook.addCheckpoint(checkpoint, to: id, in: db) }
+        try await write { db in try ExperimentBook.addCheckpoint(checkpoint, to: id, in: db) }
     }
 
     // MARK: Overview
 
     public distributed func statistics() async throws -> StoreStatistics {
         let now = Date.storeNow
-        var statistics = try await database.read { db in try StoreStatistics.read(in: db) }
+        var statistics = try database.read { db in try StoreStatistics.read(in: db) }
         statistics.enqueuedPerSecond = enqueued.perSecond(at: now)
         statistics.settledPerSecond = settled.perSecond(at: now)
         return statistics
@@ -256,7 +270,7 @@ public distributed actor StoreActor: Store {
     /// Ends attempts past their timeout or liveness window (the timer's tick).
     private func sweep() async {
         do {
-            let changed = try await database.write { db in try AttemptLedger.expire(in: db, now: .storeNow) }
+            let changed = try await write { db in try AttemptLedger.expire(in: db, now: .storeNow) }
             for rollout in changed {
                 logger.notice("attempt ended by liveness", metadata: ["rollout": "\(rollout.id)", "status": "\(rollout.status)"])
             }
@@ -281,7 +295,7 @@ public distributed actor StoreActor: Store {
     private func nodeWentDown(_ node: NodeID) async {
         watchedNodes.remove(node)
         do {
-            let changed = try await database.write { db in
+            let changed = try await write { db in
                 try WorkerRegistry.nodeDown(node.description, in: db)
                 return try AttemptLedger.abandonAttempts(onNode: node.description, in: db, now: .storeNow)
             }
@@ -295,7 +309,7 @@ public distributed actor StoreActor: Store {
     // MARK: Helpers
 
     private func report(_ report: AttemptReport, about attempt: AttemptID) async throws -> ReportAnswer {
-        let result = try await database.write { db in try AttemptLedger.apply(report, to: attempt, in: db, now: .storeNow) }
+        let result = try await write { db in try AttemptLedger.apply(report, to: attempt, in: db, now: .storeNow) }
         handle(result, about: attempt)
         return result.answer
     }
@@ -304,17 +318,26 @@ public distributed actor StoreActor: Store {
         if let reason = result.supersededBecause {
             logger.notice("stale report ignored", metadata: ["attempt": "\(attempt)", "reason": "\(reason)"])
         }
-        if let rollout = result.changed { settledRollouts([rollout]) }
+        if let change = result.changed { settledRollouts([change]) }
     }
 
     /// Wakes whoever waits on rollouts that were settled or requeued.
-    private func settledRollouts(_ rollouts: [Rollout]) {
+    private func settledRollouts(_ rollouts: [RolloutChange]) {
         let final = rollouts.filter(\.status.isFinal).count
         if final > 0 {
             settled.record(final, at: Date())
             changed(.completions)
         }
         if final < rollouts.count { changed(.work) }
+    }
+
+    /// Runs `body` in the next group commit and answers its result once committed.
+    private func write<T: Sendable>(_ body: @escaping (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            if commits.add(body, answer: continuation) {
+                Task { self.commits.commit(to: self.database) }
+            }
+        }
     }
 
     private func changed(_ topic: Topic) {

@@ -4,9 +4,9 @@ import FulmenCore
 
 /// The store's SQLite database: opened in WAL mode and migrated to the current schema.
 ///
-/// Every store operation is one transaction on the single writer connection, run on GRDB's own
-/// dispatch queue (never on Swift's cooperative thread pool). A call answers only after its
-/// transaction committed to the write-ahead log, which survives the process being killed.
+/// Every store operation is one transaction on the single writer connection, run synchronously on
+/// the store actor's own executor (never on Swift's cooperative thread pool). A call answers only
+/// after its transaction committed to the write-ahead log, which survives the process being killed.
 struct StoreDatabase: Sendable {
     let writer: any DatabaseWriter
 
@@ -31,22 +31,29 @@ struct StoreDatabase: Sendable {
     }
 
     /// Runs `body` in a write transaction; database failures become `StoreError.storage`.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try await writer.write(body)
-        } catch let error as DatabaseError {
-            throw StoreError(.storage, "database: \(error.message ?? error.description)")
-        } catch let error as StatusTransitionError {
-            throw StoreError(.illegalTransition, error.description)
+            return try writer.write(body)
+        } catch {
+            throw Self.storeError(error)
         }
     }
 
-    /// Runs `body` on a consistent snapshot, concurrently with writes when the store is on disk.
-    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// Runs `body` on a consistent snapshot of the database.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try await writer.read(body)
-        } catch let error as DatabaseError {
-            throw StoreError(.storage, "database: \(error.message ?? error.description)")
+            return try writer.read(body)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// The error a caller gets: database failures and illegal status moves become `StoreError`s.
+    static func storeError(_ error: any Error) -> any Error {
+        switch error {
+        case let error as DatabaseError: StoreError(.storage, "database: \(error.message ?? error.description)")
+        case let error as StatusTransitionError: StoreError(.illegalTransition, error.description)
+        default: error
         }
     }
 }

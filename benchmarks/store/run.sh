@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The store benchmark: a durable `fulmen store` (SQLite, WAL) called over loopback TCP by separate
+# client processes. Three rounds on a fresh data directory each; medians are reported against the
+# reference store (Agent Lightning 0.3.0 over HTTP, ../shared/anchors.md).
+# Prints a table and ends with one `store: key=value ...` line (see benchmarks/README.md).
+#
+# Environment: FULMEN_CPU_LOCK=/path  take this flock(1) lock around each build and measurement step
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="$root/benchmarks/.out/store"
+mkdir -p "$out"
+locked() { if [[ -n "${FULMEN_CPU_LOCK:-}" ]]; then flock "$FULMEN_CPU_LOCK" "$@"; else "$@"; fi; }
+
+echo "store benchmark: building fulmen and StoreBenchmark (release)" >&2
+(cd "$root" && locked swift build -c release --product fulmen >&2 && locked swift build -c release --product StoreBenchmark >&2)
+bin="$root/.build/release"
+
+# One round: a store on a fresh directory, the call benchmarks, then the end-to-end drain with
+# two runner processes.
+round() {
+    local data port endpoint
+    data="$(mktemp -d)"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    endpoint="tcp://127.0.0.1:$port"
+    coproc STORE { exec "$bin/fulmen" store --data "$data" --bind "$endpoint" --log-level warning; }
+    read -r ready <&"${STORE[0]}"
+    [[ "$ready" == "store ready at"* ]] || { echo "store benchmark: the store did not start" >&2; exit 1; }
+    calls=$("$bin/StoreBenchmark" calls "$endpoint")
+    coproc R1 { exec "$bin/StoreBenchmark" runner "$endpoint" runner-1; }
+    read -r _ <&"${R1[0]}"
+    coproc R2 { exec "$bin/StoreBenchmark" runner "$endpoint" runner-2; }
+    read -r _ <&"${R2[0]}"
+    drain=$("$bin/StoreBenchmark" drain "$endpoint" 10000)
+    kill "$R1_PID" "$R2_PID" "$STORE_PID" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$data"
+    echo "$calls $drain"
+}
+
+rm -f "$out/rounds.txt.new"
+for r in 1 2 3; do
+    echo "store benchmark: round $r/3" >&2
+    locked bash -c "bin='$bin'; $(declare -f round); round" >> "$out/rounds.txt.new"
+done
+mv "$out/rounds.txt.new" "$out/rounds.txt"
+
+python3 - "$out/rounds.txt" <<'PY'
+import statistics, sys
+rows = [dict(kv.split("=") for kv in line.split()) for line in open(sys.argv[1]) if "=" in line]
+m = {k: statistics.median(float(r[k]) for r in rows) for k in rows[0]}
+anchor = {"enqueue_batched_per_s": 310, "enqueue_single_per_s": 310, "dequeue_complete_per_s": 155,
+          "spans10_per_s": 300, "spans_per_s": 300, "e2e_drain_per_s": 46}
+target = {"enqueue_batched_per_s": 20000, "dequeue_complete_per_s": 5000, "spans_per_s": 100000, "e2e_drain_per_s": 3000}
+labels = [("enqueue, batches of 100 (/s)", "enqueue_batched_per_s"), ("enqueue, one per call (/s)", "enqueue_single_per_s"),
+          ("dequeue + complete (/s)", "dequeue_complete_per_s"), ("spans, batches of 10 (/s)", "spans10_per_s"),
+          ("spans, batches of 100 (/s)", "spans_per_s"), ("drain 10k, 2 runners (/s)", "e2e_drain_per_s")]
+print(f"{'':32}{'reference (HTTP)':>18}{'Fulmen':>12}{'ratio':>9}  target")
+for label, key in labels:
+    t = f">= {target[key]}/s" if key in target else ""
+    print(f"{label:32}{anchor[key]:>18}{m[key]:>12.0f}{m[key] / anchor[key]:>9.1f}  {t}")
+print("store: " + " ".join(f"{k}={m[k]:.0f}" for k, _ in [(k, 0) for _, k in labels if k != "spans10_per_s"])
+      + f" spans10_per_s={m['spans10_per_s']:.0f}"
+      + " " + " ".join(f"{k.replace('_per_s', '_ratio')}={m[k] / anchor[k]:.1f}" for _, k in labels))
+PY
