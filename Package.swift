@@ -38,7 +38,7 @@ let package = Package(
         ),
 
         // The vocabulary every Fulmen process shares, and the distributed protocols they call.
-        .target(name: "FulmenCore", dependencies: ["ZMQActorSystem"], swiftSettings: strictSettings),
+        .target(name: "FulmenCore", swiftSettings: strictSettings),
 
         // The store actor and its SQLite persistence.
         .target(
@@ -89,7 +89,7 @@ let package = Package(
             dependencies: ["ZMQActorSystem", "ZMQTestSupport", "ZMQTestNode"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "FulmenCoreTests", dependencies: ["FulmenCore"], swiftSettings: strictSettings),
+        .testTarget(name: "FulmenCoreTests", dependencies: ["FulmenCore", "ZMQActorSystem"], swiftSettings: strictSettings),
         .executableTarget(
             name: "StoreTestWorker",
             dependencies: ["FulmenCore", "ZMQActorSystem", .product(name: "Logging", package: "swift-log")],

@@ -2,6 +2,8 @@ public import Foundation
 
 /// One timed piece of an episode: a model call, a tool call, a reward, or any operation an agent
 /// or library traced. Any span a worker uploads is also a heartbeat for its attempt.
+///
+/// A span travels and is stored in a compact binary form (see `compactBytes()`).
 public struct Span: Codable, Sendable, Equatable {
     /// The span's id, unique within its attempt (chosen by whoever made it).
     public var id: String

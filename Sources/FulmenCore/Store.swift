@@ -1,6 +1,5 @@
 public import Distributed
 public import Foundation
-public import ZMQActorSystem
 
 /// The hub every Fulmen process talks to: the rollout queue and its attempts, spans, resources,
 /// workers and experiments. Processes call it through this protocol only, so none of them links

@@ -148,7 +148,7 @@ enum AttemptLedger {
 
     private static func state(of id: AttemptID, in db: Database) throws -> AttemptState? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT a.status, a.sequence, a.rollout, r.status, r.attempts, r.config, r.experiment
+            SELECT a.status, a.sequence, a.rollout, r.status, r.attempts, r.max_attempts, r.retry_on, r.experiment
             FROM attempts a JOIN rollouts r ON r.id = a.rollout WHERE a.id = ?
             """), arguments: [id.rawValue]) else { return nil }
         guard let status = AttemptStatus(rawValue: row[0]), let rolloutStatus = RolloutStatus(rawValue: row[3]) else {
@@ -156,8 +156,8 @@ enum AttemptLedger {
         }
         return AttemptState(
             id: id, status: status, sequence: row[1], rollout: RolloutID(row[2]), rolloutStatus: rolloutStatus,
-            attemptsMade: row[4], retry: try Blob.decode(RolloutConfig.self, from: row[5]).retry,
-            experiment: (row[6] as String?).map { ExperimentID($0) })
+            attemptsMade: row[4], retry: RetryPolicy(maxAttempts: row[5], retryOn: RetryMask.decode(row[6])),
+            experiment: (row[7] as String?).map { ExperimentID($0) })
     }
 
     static func attempt(_ id: AttemptID, in db: Database) throws -> Attempt? {

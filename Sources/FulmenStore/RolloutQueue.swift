@@ -5,7 +5,10 @@ import FulmenCore
 /// Enqueueing, claiming, cancelling and listing rollouts: the queue part of the store, one
 /// transaction per call.
 enum RolloutQueue {
-    static let columns = "id, task, input, mode, resources, config, metadata, experiment, status, attempts, enqueued_at, updated_at, settled_at"
+    static let columns = """
+        id, task, input, mode, resources, timeout_ns, liveness_window_ns, max_attempts, retry_on, metadata, experiment, \
+        status, attempts, enqueued_at, updated_at, settled_at
+        """
 
     /// Inserts new rollouts; an id already present returns the rollout it names, unchanged.
     static func enqueue(_ requests: [RolloutRequest], limits: StoreLimits, in db: Database, now: Date) throws -> [Rollout] {
@@ -13,7 +16,7 @@ enum RolloutQueue {
         var rollouts: [Rollout] = []
         rollouts.reserveCapacity(requests.count)
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO rollouts (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL)
+            INSERT INTO rollouts (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL)
             """)
         for (index, request) in requests.enumerated() {
             try validate(request, index: index, limits: limits)
@@ -42,10 +45,12 @@ enum RolloutQueue {
                 mode: request.mode, resources: pinned, config: request.config, metadata: request.metadata,
                 experiment: request.experiment, status: .queuing, attempts: 0, enqueuedAt: now, updatedAt: now,
                 settledAt: nil)
+            let config = rollout.config
             try insert.execute(arguments: [
                 rollout.id.rawValue, rollout.task, rollout.input, rollout.mode.rawValue, rollout.resources,
-                try Blob.encode(rollout.config), try Blob.encode(rollout.metadata), rollout.experiment?.rawValue,
-                rollout.status.rawValue, now.storeTime, now.storeTime,
+                config.timeout.nanoseconds, config.livenessWindow.nanoseconds, config.retry.maxAttempts,
+                RetryMask.encode(config.retry.retryOn), rollout.metadata.isEmpty ? nil : try Blob.encode(rollout.metadata),
+                rollout.experiment?.rawValue, rollout.status.rawValue, now.storeTime, now.storeTime,
             ])
             rollouts.append(rollout)
         }
@@ -172,16 +177,18 @@ enum RolloutQueue {
     /// A rollout from a row holding `columns` from index `offset` on (by position: this is the
     /// store's hottest decoding).
     static func decode(_ row: Row, offset: Int = 0) throws -> Rollout {
-        guard let mode = RolloutMode(rawValue: row[offset + 3]), let status = RolloutStatus(rawValue: row[offset + 8]) else {
+        guard let mode = RolloutMode(rawValue: row[offset + 3]), let status = RolloutStatus(rawValue: row[offset + 11]) else {
             throw StoreError(.storage, "rollout \(row[offset] as String? ?? "?") has an unknown mode or status")
         }
+        let config = RolloutConfig(
+            timeout: .nanoseconds(row[offset + 5] as Int64), livenessWindow: .nanoseconds(row[offset + 6] as Int64),
+            retry: RetryPolicy(maxAttempts: row[offset + 7], retryOn: RetryMask.decode(row[offset + 8])))
         return Rollout(
             id: RolloutID(row[offset]), task: row[offset + 1], input: row[offset + 2], mode: mode, resources: row[offset + 4],
-            config: try Blob.decode(RolloutConfig.self, from: row[offset + 5]),
-            metadata: try Blob.decode([String: String].self, from: row[offset + 6]),
-            experiment: (row[offset + 7] as String?).map { ExperimentID($0) }, status: status, attempts: row[offset + 9],
-            enqueuedAt: Date(storeTime: row[offset + 10]), updatedAt: Date(storeTime: row[offset + 11]),
-            settledAt: (row[offset + 12] as Double?).map { Date(storeTime: $0) })
+            config: config, metadata: try (row[offset + 9] as Data?).map { try Blob.decode([String: String].self, from: $0) } ?? [:],
+            experiment: (row[offset + 10] as String?).map { ExperimentID($0) }, status: status, attempts: row[offset + 12],
+            enqueuedAt: Date(storeTime: row[offset + 13]), updatedAt: Date(storeTime: row[offset + 14]),
+            settledAt: (row[offset + 15] as Double?).map { Date(storeTime: $0) })
     }
 }
 
@@ -196,4 +203,23 @@ func randomHex() -> String {
 struct RolloutChange: Sendable {
     var id: RolloutID
     var status: RolloutStatus
+}
+
+/// A set of attempt failures as the bits of one integer column.
+enum RetryMask {
+    private static func bit(_ failure: AttemptFailure) -> Int {
+        switch failure {
+        case .failed: 1
+        case .unresponsive: 2
+        case .timedOut: 4
+        }
+    }
+
+    static func encode(_ failures: Set<AttemptFailure>) -> Int {
+        failures.reduce(0) { $0 | bit($1) }
+    }
+
+    static func decode(_ mask: Int) -> Set<AttemptFailure> {
+        Set(AttemptFailure.allCases.filter { mask & bit($0) != 0 })
+    }
 }

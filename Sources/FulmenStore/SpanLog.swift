@@ -13,7 +13,7 @@ enum SpanLog {
         let recorded = try Int.fetchOne(db.cachedStatement(sql: "SELECT spans FROM attempts WHERE id = ?"), arguments: [id.rawValue]) ?? 0
         let insert = try db.cachedStatement(sql: "INSERT INTO spans (attempt, number, name, body) VALUES (?, ?, ?, ?)")
         for (offset, span) in spans.enumerated() {
-            try insert.execute(arguments: [id.rawValue, recorded + 1 + offset, span.name, try Blob.encode(span)])
+            try insert.execute(arguments: [id.rawValue, recorded + 1 + offset, span.name, Data(span.compactBytes())])
         }
         try db.cachedStatement(sql: "UPDATE attempts SET spans = ? WHERE id = ?").execute(arguments: [recorded + spans.count, id.rawValue])
         return (SpanReceipt(answer: report.answer, firstSequence: recorded + 1), report)
@@ -48,7 +48,7 @@ enum SpanLog {
         let items = try rows.prefix(query.page.limit).map { row in
             StoredSpan(
                 rollout: query.rollout, attempt: AttemptID(row["attempt"]), sequence: row["number"],
-                span: try Blob.decode(Span.self, from: row["body"]))
+                span: try Span(compact: [UInt8](row["body"] as Data)))
         }
         let next = rows.count > query.page.limit ? PageCursor(position: rows[query.page.limit - 1]["seq"]) : nil
         return Page(items: items, next: next)
