@@ -89,6 +89,8 @@ struct StoreProcessTests {
             if !reconnected { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(reconnected, "never reconnected to the restarted store")
+        let unknown = await storeError { try await store.rollout("no-such-rollout") }
+        #expect(unknown?.code == .notFound && unknown?.message.contains("no-such-rollout") == true)
         var stored: [RolloutID: RolloutStatus] = [:]
         var cursor: PageCursor?
         repeat {

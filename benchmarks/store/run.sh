@@ -16,32 +16,49 @@ echo "store benchmark: building fulmen and StoreBenchmark (release)" >&2
 (cd "$root" && locked swift build -c release --product fulmen >&2 && locked swift build -c release --product StoreBenchmark >&2)
 bin="$root/.build/release"
 
+# start_and_wait LOG PATTERN CMD...: starts CMD in the background with its output in LOG and waits
+# (up to 60 s) for a line starting with PATTERN; sets STARTED_PID.
+start_and_wait() {
+    local log="$1" pattern="$2"
+    shift 2
+    "$@" > "$log" 2>&1 &
+    STARTED_PID=$!
+    for _ in $(seq 600); do
+        grep -q "^$pattern" "$log" && return 0
+        kill -0 "$STARTED_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "store benchmark: '$*' did not start:" >&2
+    cat "$log" >&2
+    exit 1
+}
+
 # One round: a store on a fresh directory, the call benchmarks, then the end-to-end drain with
-# two runner processes.
+# two runner processes; ends with the store's peak resident memory.
 round() {
-    local data port endpoint
+    local data port endpoint store r1 r2 calls drain rss
     data="$(mktemp -d)"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     endpoint="tcp://127.0.0.1:$port"
-    coproc STORE { exec "$bin/fulmen" store --data "$data" --bind "$endpoint" --log-level warning; }
-    read -r ready <&"${STORE[0]}"
-    [[ "$ready" == "store ready at"* ]] || { echo "store benchmark: the store did not start" >&2; exit 1; }
+    start_and_wait "$out/store.log" "store ready at" "$bin/fulmen" store --data "$data" --bind "$endpoint" --log-level error
+    store=$STARTED_PID
     calls=$("$bin/StoreBenchmark" calls "$endpoint")
-    coproc R1 { exec "$bin/StoreBenchmark" runner "$endpoint" runner-1; }
-    read -r _ <&"${R1[0]}"
-    coproc R2 { exec "$bin/StoreBenchmark" runner "$endpoint" runner-2; }
-    read -r _ <&"${R2[0]}"
+    start_and_wait "$out/runner-1.log" READY "$bin/StoreBenchmark" runner "$endpoint" runner-1
+    r1=$STARTED_PID
+    start_and_wait "$out/runner-2.log" READY "$bin/StoreBenchmark" runner "$endpoint" runner-2
+    r2=$STARTED_PID
     drain=$("$bin/StoreBenchmark" drain "$endpoint" 10000)
-    kill "$R1_PID" "$R2_PID" "$STORE_PID" 2>/dev/null || true
+    rss=$(awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$store/status")
+    kill "$r1" "$r2" "$store" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$data"
-    echo "$calls $drain"
+    echo "$calls $drain store_peak_rss_mib=$rss"
 }
 
 rm -f "$out/rounds.txt.new"
 for r in 1 2 3; do
     echo "store benchmark: round $r/3" >&2
-    locked bash -c "bin='$bin'; $(declare -f round); round" >> "$out/rounds.txt.new"
+    locked bash -c "set -euo pipefail; bin='$bin'; out='$out'; $(declare -f start_and_wait round); round" >> "$out/rounds.txt.new"
 done
 mv "$out/rounds.txt.new" "$out/rounds.txt"
 
@@ -59,7 +76,9 @@ print(f"{'':32}{'reference (HTTP)':>18}{'Fulmen':>12}{'ratio':>9}  target")
 for label, key in labels:
     t = f">= {target[key]}/s" if key in target else ""
     print(f"{label:32}{anchor[key]:>18}{m[key]:>12.0f}{m[key] / anchor[key]:>9.1f}  {t}")
-print("store: " + " ".join(f"{k}={m[k]:.0f}" for k, _ in [(k, 0) for _, k in labels if k != "spans10_per_s"])
-      + f" spans10_per_s={m['spans10_per_s']:.0f}"
-      + " " + " ".join(f"{k.replace('_per_s', '_ratio')}={m[k] / anchor[k]:.1f}" for _, k in labels))
+print(f"{'store peak RSS (MiB)':32}{'':>18}{m['store_peak_rss_mib']:>12.0f}")
+keys = ["enqueue_batched_per_s", "enqueue_single_per_s", "dequeue_complete_per_s", "spans_per_s", "e2e_drain_per_s", "spans10_per_s"]
+print("store: " + " ".join(f"{k}={m[k]:.0f}" for k in keys)
+      + " " + " ".join(f"{k.replace('_per_s', '_ratio')}={m[k] / anchor[k]:.1f}" for k in keys)
+      + f" store_peak_rss_mib={m['store_peak_rss_mib']:.0f}")
 PY
