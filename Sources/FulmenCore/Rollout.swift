@@ -67,6 +67,32 @@ public struct RolloutConfig: Codable, Sendable, Hashable {
         self.livenessWindow = livenessWindow
         self.retry = retry
     }
+
+    // Durations travel as whole nanoseconds: exact, and cheaper than `Duration`'s own coding.
+    private enum CodingKeys: String, CodingKey {
+        case timeoutNanoseconds, livenessWindowNanoseconds, retry
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        timeout = .nanoseconds(try container.decode(Int64.self, forKey: .timeoutNanoseconds))
+        livenessWindow = .nanoseconds(try container.decode(Int64.self, forKey: .livenessWindowNanoseconds))
+        retry = try container.decode(RetryPolicy.self, forKey: .retry)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(timeout.wholeNanoseconds, forKey: .timeoutNanoseconds)
+        try container.encode(livenessWindow.wholeNanoseconds, forKey: .livenessWindowNanoseconds)
+        try container.encode(retry, forKey: .retry)
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds (sub-nanosecond parts dropped).
+    public var wholeNanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
 }
 
 /// What to enqueue. Enqueueing the same `id` twice returns the first rollout and changes nothing,

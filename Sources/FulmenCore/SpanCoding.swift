@@ -185,15 +185,18 @@ private struct CompactReader {
     }
 
     mutating func double() throws -> Double {
-        let slice = try fixed(8)
-        let bits = slice.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return Double(bitPattern: bits)
+        Double(bitPattern: UInt64(littleEndian: try load(UInt64.self)))
     }
 
     mutating func float() throws -> Float {
-        let slice = try fixed(4)
-        let bits = slice.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        return Float(bitPattern: bits)
+        Float(bitPattern: UInt32(littleEndian: try load(UInt32.self)))
+    }
+
+    private mutating func load<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+        let width = MemoryLayout<T>.size
+        guard width <= bytes.count - offset else { throw SpanCodingError(reason: "span buffer ends early") }
+        defer { offset += width }
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
     }
 
     mutating func string() throws -> String {

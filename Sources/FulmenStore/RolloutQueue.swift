@@ -48,7 +48,7 @@ enum RolloutQueue {
             let config = rollout.config
             try insert.execute(arguments: [
                 rollout.id.rawValue, rollout.task, rollout.input, rollout.mode.rawValue, rollout.resources,
-                config.timeout.nanoseconds, config.livenessWindow.nanoseconds, config.retry.maxAttempts,
+                config.timeout.wholeNanoseconds, config.livenessWindow.wholeNanoseconds, config.retry.maxAttempts,
                 RetryMask.encode(config.retry.retryOn), rollout.metadata.isEmpty ? nil : try Blob.encode(rollout.metadata),
                 rollout.experiment?.rawValue, rollout.status.rawValue, now.storeTime, now.storeTime,
             ])

@@ -30,11 +30,6 @@ extension Duration {
     var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
-
-    /// The duration in whole nanoseconds, as the database keeps durations.
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-    }
 }
 
 extension Row {
