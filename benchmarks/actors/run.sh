@@ -7,10 +7,8 @@
 # Environment: FULMEN_CPU_LOCK=/path  take this flock(1) lock around each build and measurement step
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-out="$root/benchmarks/.out/actors"
-mkdir -p "$out"
-locked() { if [[ -n "${FULMEN_CPU_LOCK:-}" ]]; then flock "$FULMEN_CPU_LOCK" "$@"; else "$@"; fi; }
+source "$here/../common.sh"
+out="$(bench_out actors)"
 
 echo "actors benchmark: building the C floor and ActorsBenchmark (release)" >&2
 gcc -O2 -o "$out/floor" "$here/floor.c" -lzmq
@@ -20,7 +18,7 @@ bench="$root/.build/release/ActorsBenchmark"
 # run_pair SERVER_CMD CLIENT_CMD: start the server, wait for READY, run the client, stop the server.
 run_pair() {
     local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    port=$(free_port)
     local endpoint="tcp://127.0.0.1:$port"
     coproc SERVER { exec $1 server "$endpoint"; }
     read -r ready <&"${SERVER[0]}"
@@ -32,8 +30,8 @@ run_pair() {
 
 for round in 1 2 3; do
     echo "actors benchmark: round $round/3" >&2
-    locked bash -c "$(declare -f run_pair); run_pair '$out/floor' '$out/floor'" >> "$out/floor.txt.new"
-    locked bash -c "$(declare -f run_pair); run_pair '$bench' '$bench'" >> "$out/fulmen.txt.new"
+    locked bash -c "$(declare -f free_port run_pair); run_pair '$out/floor' '$out/floor'" >> "$out/floor.txt.new"
+    locked bash -c "$(declare -f free_port run_pair); run_pair '$bench' '$bench'" >> "$out/fulmen.txt.new"
 done
 mv "$out/floor.txt.new" "$out/floor.txt"
 mv "$out/fulmen.txt.new" "$out/fulmen.txt"

@@ -10,16 +10,13 @@
 #                                      best throughput (and largest peak RSS) is reported
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+source "$here/../common.sh"
 peer="${FULMEN_TORCH_PEER:-$root/../shared/peers/torch_tinygpt.py}"
 venv="${FULMEN_BENCH_VENV:-$HOME/.cache/fulmen-bench-venv}"
 presets="${FULMEN_MODEL_PRESETS:-tiny small}"
 threads_list="${FULMEN_MODEL_THREADS:-1 2}"
 repeats="${FULMEN_MODEL_REPEATS:-2}"
-out="$root/benchmarks/.out/model"
-mkdir -p "$out"
-
-locked() { if [[ -n "${FULMEN_CPU_LOCK:-}" ]]; then flock "$FULMEN_CPU_LOCK" "$@"; else "$@"; fi; }
+out="$(bench_out model)"
 
 if [[ ! -f "$peer" ]]; then
     echo "model benchmark: PyTorch reference not found at $peer (set FULMEN_TORCH_PEER)" >&2

@@ -7,10 +7,8 @@
 # Environment: FULMEN_CPU_LOCK=/path  take this flock(1) lock around each build and measurement step
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-out="$root/benchmarks/.out/store"
-mkdir -p "$out"
-locked() { if [[ -n "${FULMEN_CPU_LOCK:-}" ]]; then flock "$FULMEN_CPU_LOCK" "$@"; else "$@"; fi; }
+source "$here/../common.sh"
+out="$(bench_out store)"
 
 echo "store benchmark: building fulmen and StoreBenchmark (release)" >&2
 (cd "$root" && locked swift build -c release --product fulmen >&2 && locked swift build -c release --product StoreBenchmark >&2)
@@ -38,7 +36,7 @@ start_and_wait() {
 round() {
     local data port endpoint store r1 r2 calls drain rss
     data="$(mktemp -d)"
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    port=$(free_port)
     endpoint="tcp://127.0.0.1:$port"
     start_and_wait "$out/store.log" "store ready at" "$bin/fulmen" store --data "$data" --bind "$endpoint" --log-level error
     store=$STARTED_PID
@@ -58,7 +56,7 @@ round() {
 rm -f "$out/rounds.txt.new"
 for r in 1 2 3; do
     echo "store benchmark: round $r/3" >&2
-    locked bash -c "set -euo pipefail; bin='$bin'; out='$out'; $(declare -f start_and_wait round); round" >> "$out/rounds.txt.new"
+    locked bash -c "set -euo pipefail; bin='$bin'; out='$out'; $(declare -f free_port start_and_wait round); round" >> "$out/rounds.txt.new"
 done
 mv "$out/rounds.txt.new" "$out/rounds.txt"
 
