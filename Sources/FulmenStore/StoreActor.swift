@@ -75,9 +75,12 @@ public distributed actor StoreActor: Store {
     public distributed func dequeue(_ request: DequeueRequest) async throws -> [Claim] {
         try checkBatch(request.limit, "limit", allowEmpty: false)
         let node = watchCaller()
+        let caller = ZMQActorSystem.currentCaller
         let deadline = ContinuousClock.now + min(request.wait, limits.maximumWait)
         var first = true
         while true {
+            // A caller whose node went down while it waited gets no claims: nobody would run them.
+            if !first, let caller, !watchedNodes.contains(caller) { return [] }
             let generation = waitLists[.work]!.generation
             let recordSeen = first
             let claims = try await write { db in
@@ -106,6 +109,7 @@ public distributed actor StoreActor: Store {
         guard spans.count <= limits.maximumSpansPerBatch else {
             throw StoreError(.invalidArgument, "spans: \(spans.count) spans exceed the limit of \(limits.maximumSpansPerBatch) per batch")
         }
+        _ = watchCaller()
         let (receipt, result) = try await write { db in try SpanLog.add(spans, to: attempt, in: db, now: .storeNow) }
         handle(result, about: attempt)
         return receipt
@@ -280,8 +284,9 @@ public distributed actor StoreActor: Store {
         }
     }
 
-    /// Watches the node of a remote caller, so that its attempts end when it goes down; answers
-    /// the node as the database keeps it.
+    /// Watches the node of a remote caller, so that its attempts end when it goes down (also
+    /// after a restart of the store, from the first report it gets); answers the node as the
+    /// database keeps it.
     private func watchCaller() -> String? {
         guard let caller = ZMQActorSystem.currentCaller, caller != actorSystem.node else { return nil }
         if watchedNodes.insert(caller).inserted {
@@ -309,6 +314,7 @@ public distributed actor StoreActor: Store {
     // MARK: Helpers
 
     private func report(_ report: AttemptReport, about attempt: AttemptID) async throws -> ReportAnswer {
+        _ = watchCaller()
         let result = try await write { db in try AttemptLedger.apply(report, to: attempt, in: db, now: .storeNow) }
         handle(result, about: attempt)
         return result.answer

@@ -13,7 +13,7 @@ struct StoreProcessTests {
         let fixture = try await StoreFixture()
         // A liveness window far longer than the test: only the node going down can end the attempt.
         try await fixture.enqueue(2, config: RolloutConfig(livenessWindow: .seconds(120), retry: RetryPolicy(maxAttempts: 2)))
-        let runner = try ChildProcess("StoreTestWorker", arguments: [
+        let runner = try await ChildProcess("StoreTestWorker", arguments: [
             "--store", fixture.system.node.endpoint, "--worker", "doomed", "--claim", "2",
         ])
         let claimed = runner.readyLine.split(separator: " ").dropFirst().map { AttemptID(String($0)) }
@@ -35,12 +35,29 @@ struct StoreProcessTests {
         #expect(detail.rollout.status == .succeeded && detail.attempts.map(\.status) == [.unresponsive, .succeeded])
     }
 
+    @Test func aRunnerKilledDuringItsLongPollIsGivenNoWork() async throws {
+        let fixture = try await StoreFixture()
+        let runner = try await ChildProcess("StoreTestWorker", arguments: [
+            "--store", fixture.system.node.endpoint, "--worker", "doomed", "--announce",
+        ])
+        #expect(runner.readyLine == "WAITING")
+        try await Task.sleep(for: .milliseconds(300))
+        runner.kill()
+        let down = try await fixture.eventually { try await fixture.store.workers().first { $0.id == "doomed" }?.status == .down }
+        #expect(down)
+        try await fixture.enqueue(1)
+        try await Task.sleep(for: .milliseconds(200))
+        let detail = try await fixture.store.rollout("r-0")
+        #expect(detail.rollout.status == .queuing && detail.attempts.isEmpty, "the dead runner's poll claimed work")
+        #expect(try await fixture.claim().first?.attempt.sequence == 1)
+    }
+
     @Test func aStoreKilledUnderLoadKeepsEverythingItAcknowledged() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
         let arguments = ["store", "--data", directory.path, "--bind", endpoint, "--log-level", "critical"]
-        let first = try ChildProcess("fulmen", arguments: arguments)
+        let first = try await ChildProcess("fulmen", arguments: arguments)
         #expect(first.readyLine.hasPrefix("store ready at \(endpoint)"))
 
         let system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(5) })
@@ -80,7 +97,7 @@ struct StoreProcessTests {
         let (enqueued, completed, spans) = acknowledged.snapshot
         #expect(enqueued.count > 100 && completed.count > 10, "too little load to test: \(enqueued.count) enqueued, \(completed.count) completed")
 
-        let second = try ChildProcess("fulmen", arguments: arguments)
+        let second = try await ChildProcess("fulmen", arguments: arguments)
         #expect(second.readyLine.hasPrefix("store ready at \(endpoint)"))
         // Calls fail fast while this node still counts the store as down; it reconnects by itself.
         var reconnected = false

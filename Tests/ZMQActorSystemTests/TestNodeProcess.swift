@@ -13,8 +13,8 @@ final class TestNodeProcess {
     var service: ActorAddress { .wellKnown("service", at: endpoint) }
 
     /// Starts a node and waits until it serves.
-    init(bind: String = "tcp://127.0.0.1:0", arguments: [String] = []) throws {
-        child = try ChildProcess("ZMQTestNode", arguments: ["--bind", bind] + arguments)
+    init(bind: String = "tcp://127.0.0.1:0", arguments: [String] = []) async throws {
+        child = try await ChildProcess("ZMQTestNode", arguments: ["--bind", bind] + arguments)
         let fields = child.readyLine.split(whereSeparator: \.isWhitespace)
         guard fields.count == 4, fields[0] == "READY", let incarnation = UInt64(fields[2]), let pid = Int32(fields[3]) else {
             throw ChildProcessError.unexpectedOutput(child.readyLine)

@@ -15,7 +15,7 @@ protocol UnknownService: DistributedActor where ActorSystem: DistributedActorSys
 @Suite("Two processes", .serialized)
 struct TwoProcessTests {
     @Test func callsReachAnotherProcessAndBack() async throws {
-        let node = try TestNodeProcess()
+        let node = try await TestNodeProcess()
         let system = try ZMQActorSystem(settings: testSettings())
         let service = try $TestService<ZMQActorSystem>.resolve(id: node.service, using: system)
 
@@ -48,7 +48,7 @@ struct TwoProcessTests {
     }
 
     @Test func killedPeerFailsPendingCallsFastAndTellsWatchers() async throws {
-        let node = try TestNodeProcess()
+        let node = try await TestNodeProcess()
         let system = try ZMQActorSystem(settings: testSettings { $0.heartbeatTimeout = .seconds(30) })
         let service = try $TestService<ZMQActorSystem>.resolve(id: node.service, using: system)
         #expect(try await service.processID() == node.pid)
@@ -90,7 +90,7 @@ struct TwoProcessTests {
 
     @Test func restartedPeerServesAgainWithoutRestartingTheCaller() async throws {
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let first = try TestNodeProcess(bind: endpoint)
+        let first = try await TestNodeProcess(bind: endpoint)
         let system = try ZMQActorSystem(settings: testSettings())
         let service = try $TestService<ZMQActorSystem>.resolve(id: first.service, using: system)
         let firstLife = try $TestService<ZMQActorSystem>.resolve(
@@ -98,7 +98,7 @@ struct TwoProcessTests {
         #expect(try await service.processID() == first.pid)
         first.kill()
 
-        let second = try TestNodeProcess(bind: endpoint)
+        let second = try await TestNodeProcess(bind: endpoint)
         var answeredBy: Int32?
         let giveUp = ContinuousClock.now + .seconds(10)
         while answeredBy == nil, ContinuousClock.now < giveUp {

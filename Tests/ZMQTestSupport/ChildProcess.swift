@@ -3,6 +3,10 @@ import Glibc
 
 /// A helper executable of the test suite, built beside the test binary and run as a separate
 /// OS process. It is ready once it printed its first line, which `readyLine` holds.
+///
+/// Waiting for that line blocks a thread, so it happens on a dispatch queue: a test waiting on a
+/// child that calls back into the test process must not take a thread of the cooperative pool
+/// the test process needs to answer.
 public final class ChildProcess {
     public let process = Process()
     public let readyLine: String
@@ -10,21 +14,26 @@ public final class ChildProcess {
     private let output: FileHandle
 
     /// Starts `executable` with `arguments` and waits for its first line of output.
-    public init(_ executable: String, arguments: [String]) throws {
+    public init(_ executable: String, arguments: [String]) async throws {
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent(executable)
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        output = pipe.fileHandleForReading
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.availableData
-            guard !chunk.isEmpty else { throw ChildProcessError.exitedBeforeReady(executable) }
-            line.append(chunk)
+        let output = pipe.fileHandleForReading
+        readyLine = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                var line = Data()
+                while !line.contains(UInt8(ascii: "\n")) {
+                    let chunk = output.availableData
+                    guard !chunk.isEmpty else { return continuation.resume(throwing: ChildProcessError.exitedBeforeReady(executable)) }
+                    line.append(chunk)
+                }
+                continuation.resume(returning: String(decoding: line.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
+            }
         }
-        readyLine = String(decoding: line.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        self.output = output
     }
 
     /// Kills the process at once, as a crash would.
