@@ -9,6 +9,8 @@ import FulmenCore
 /// after its transaction committed to the write-ahead log, which survives the process being killed.
 struct StoreDatabase: Sendable {
     let writer: any DatabaseWriter
+    /// Held for as long as the database is open (nil in memory).
+    private let lock: DirectoryLock?
 
     init(location: StoreConfiguration.Location) throws {
         var configuration = Configuration()
@@ -25,9 +27,11 @@ struct StoreDatabase: Sendable {
         }
         switch location {
         case .inMemory:
+            lock = nil
             writer = try DatabaseQueue(configuration: configuration)
         case .directory(let directory):
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            lock = try DirectoryLock(directory)
             writer = try DatabasePool(path: directory.appendingPathComponent("store.sqlite").path, configuration: configuration)
         }
         try StoreSchema.migrator.migrate(writer)

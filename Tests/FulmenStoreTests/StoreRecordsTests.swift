@@ -2,6 +2,8 @@ import Foundation
 import FulmenCore
 import FulmenStore
 import Testing
+import ZMQActorSystem
+import ZMQTestSupport
 
 @Suite("Store: spans, resources, workers, experiments")
 struct StoreRecordsTests {
@@ -173,6 +175,18 @@ struct StoreRecordsTests {
         #expect(statistics.enqueuedPerSecond == 5.0 / 60 && statistics.settledPerSecond == 1.0 / 60)
     }
 
+    @Test func aSecondStoreOnTheSameDirectoryIsRefused() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try await StoreFixture(location: .directory(directory))
+        let system = try ZMQActorSystem(settings: testSettings())
+        let error = #expect(throws: StoreError.self) {
+            _ = try StoreActor(configuration: StoreConfiguration(location: .directory(directory)), actorSystem: system)
+        }
+        #expect(error?.message.contains("is in use: another store is running on it") == true)
+        #expect(try await first.store.statistics().rollouts.isEmpty, "the first store stopped serving")
+    }
+
     @Test func aReopenedDatabaseHasEverythingAndGivesRunningAttemptsANewWindow() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -185,13 +199,26 @@ struct StoreRecordsTests {
             _ = try await fixture.store.publish(ResourcePublication(resources: ["system": .promptTemplate("hi")]))
             await fixture.system.shutdown()
         }
-        let reopened = try await StoreFixture(location: .directory(directory))
+        let reopened = try await reopen(directory)
         #expect(try await reopened.store.rollouts(RolloutQuery()).items.count == 3)
         #expect(try await reopened.store.spans(SpanQuery(rollout: "r-0")).items.map(\.span.name) == ["kept"])
         #expect(try await reopened.store.resources(nil)?.id == 1)
         #expect(try await reopened.store.heartbeat(attempt) == .accepted, "the attempt of the previous life was not recovered")
         #expect(try await reopened.eventually { try await reopened.status("r-0") == .requeuing }, "a silent recovered attempt never ended")
     }
+}
+
+/// A store on `directory` once the store that had it open is gone (its actor is released as its
+/// last task ends, which may take a moment).
+func reopen(_ directory: URL) async throws -> StoreFixture {
+    for _ in 0..<100 {
+        do {
+            return try await StoreFixture(location: .directory(directory))
+        } catch let error as StoreError where error.message.contains("in use") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+    return try await StoreFixture(location: .directory(directory))
 }
 
 /// A minimal safetensors file holding one float32 vector.
