@@ -5,8 +5,10 @@ import FulmenCore
 ///
 /// A commit's cost is mostly the pages it writes to the write-ahead log, and concurrent
 /// operations touch the same pages (the queue's indexes, the completions log): committing them
-/// together writes each page once. Each write runs in a savepoint of its own, so one that fails
-/// leaves the others intact, and every caller is answered only after the commit.
+/// together writes each page once. Every caller is answered only after the commit. Writes
+/// rarely fail, so a batch first runs without savepoints; if one of its writes throws, the
+/// transaction is rolled back and the batch runs again with a savepoint for each write, so the
+/// failure leaves the others intact.
 struct GroupCommit {
     private var pending: [any PendingWrite] = []
 
@@ -22,19 +24,27 @@ struct GroupCommit {
         let writes = pending
         pending.removeAll(keepingCapacity: true)
         do {
-            try database.write { db in
-                if writes.count == 1 {
-                    // A lone write needs no savepoint: if it fails, the transaction is rolled back.
-                    try writes[0].runAlone(in: db)
-                } else {
+            do {
+                try database.write { db in
+                    for write in writes { try write.runAlone(in: db) }
+                }
+            } catch is WriteFailed where writes.count > 1 {
+                try database.write { db in
                     for write in writes { write.run(in: db) }
                 }
             }
             for write in writes { write.answer(failure: nil) }
+        } catch let failure as WriteFailed {
+            for write in writes { write.answer(failure: failure.error) }
         } catch {
             for write in writes { write.answer(failure: error) }
         }
     }
+}
+
+/// A write of a batch threw (as opposed to the commit itself failing).
+private struct WriteFailed: Error {
+    let error: any Error
 }
 
 private protocol PendingWrite {
@@ -66,8 +76,13 @@ private final class Write<T: Sendable>: PendingWrite {
         }
     }
 
+    /// Runs the write with no savepoint of its own; a failure rolls back the whole batch.
     func runAlone(in db: Database) throws {
-        result = .success(try body(db))
+        do {
+            result = .success(try body(db))
+        } catch {
+            throw WriteFailed(error: error)
+        }
     }
 
     /// Answers the caller: its own result, or the commit's failure.

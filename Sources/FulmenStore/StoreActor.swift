@@ -37,6 +37,9 @@ public distributed actor StoreActor: Store {
     private var commits = GroupCommit()
     private var waitLists: [Topic: WaitList] = [.work: WaitList(), .completions: WaitList(), .experiments: WaitList()]
     private var watchedNodes: Set<NodeID> = []
+    /// When each worker's last dequeue was recorded, and from which node: `dequeue` records a
+    /// worker as seen at most once a second.
+    private var workersSeen: [WorkerID: (node: String?, at: ContinuousClock.Instant)] = [:]
     private var enqueued = RateMeter()
     private var settled = RateMeter()
 
@@ -82,11 +85,12 @@ public distributed actor StoreActor: Store {
             // A caller whose node went down while it waited gets no claims: nobody would run them.
             if !first, let caller, !watchedNodes.contains(caller) { return [] }
             let generation = waitLists[.work]!.generation
-            let recordSeen = first
+            let recordSeen = first && needsRecording(request.worker, from: node)
             let claims = try await write { db in
                 if recordSeen { try WorkerRegistry.seen(request.worker, node: node, snapshot: nil, in: db, now: .storeNow) }
                 return try RolloutQueue.claim(request, in: db, now: .storeNow)
             }
+            if recordSeen { workersSeen[request.worker] = (node, .now) }
             first = false
             if !claims.isEmpty || ContinuousClock.now >= deadline { return claims }
             await waitForChange(.work, since: generation, until: deadline)
@@ -192,6 +196,7 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func unregister(_ worker: WorkerID) async throws {
+        workersSeen[worker] = nil
         let changed = try await write { db in
             try WorkerRegistry.setStatus(.left, of: worker, in: db)
             return try AttemptLedger.abandonAttempts(of: worker, in: db, now: .storeNow)
@@ -284,6 +289,13 @@ public distributed actor StoreActor: Store {
         }
     }
 
+    /// Whether a dequeue must record its worker as seen: not recorded in the last second from
+    /// the same node.
+    private func needsRecording(_ worker: WorkerID, from node: String?) -> Bool {
+        guard let seen = workersSeen[worker], seen.node == node else { return true }
+        return ContinuousClock.now - seen.at > .seconds(1)
+    }
+
     /// Watches the node of a remote caller, so that its attempts end when it goes down (also
     /// after a restart of the store, from the first report it gets); answers the node as the
     /// database keeps it.
@@ -299,6 +311,7 @@ public distributed actor StoreActor: Store {
 
     private func nodeWentDown(_ node: NodeID) async {
         watchedNodes.remove(node)
+        workersSeen = workersSeen.filter { $0.value.node != node.description }
         do {
             let changed = try await write { db in
                 try WorkerRegistry.nodeDown(node.description, in: db)

@@ -194,6 +194,29 @@ struct RolloutQueueTests {
         #expect(preparing.items.map(\.id) == ["q-0", "q-1", "q-2"])
     }
 
+    @Test func aFailingWriteLeavesTheWritesCommittedWithItIntact() async throws {
+        let fixture = try await StoreFixture()
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    // Every fifth request names a snapshot that does not exist; the request before it
+                    // in the same call is good and must not be committed either.
+                    let bad = index % 5 == 0
+                    let requests = [
+                        RolloutRequest(id: RolloutID("c-\(index)-a"), task: "calc", input: Data()),
+                        RolloutRequest(id: RolloutID("c-\(index)-b"), task: "calc", input: Data(), resources: bad ? .snapshot(7) : .latest),
+                    ]
+                    return (index, (try? await fixture.store.enqueue(requests)) != nil)
+                }
+            }
+            return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.filter { !$0.value }.keys.sorted() == [0, 5, 10, 15])
+        let stored = Set(try await fixture.store.rollouts(RolloutQuery()).items.map(\.id.rawValue))
+        let expected = Set((0..<20).filter { $0 % 5 != 0 }.flatMap { ["c-\($0)-a", "c-\($0)-b"] })
+        #expect(stored == expected)
+    }
+
     @Test func badRequestsAreRefusedByNameAndTheStoreKeepsServing() async throws {
         let fixture = try await StoreFixture(limits: { var limits = StoreLimits(); limits.maximumInputBytes = 100; return limits }())
         let oversized = await storeError { try await fixture.store.enqueue([RolloutRequest(task: "calc", input: Data(count: 101))]) }
