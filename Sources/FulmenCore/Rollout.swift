@@ -123,6 +123,23 @@ public struct RolloutRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// What `enqueue` answers for one request.
+public struct EnqueueReceipt: Codable, Sendable, Equatable {
+    public var id: RolloutID
+    /// False when a rollout with this id already existed: it was left as it was.
+    public var created: Bool
+    public var status: RolloutStatus
+    /// The resource snapshot the rollout pins.
+    public var resources: ResourceSnapshotID?
+
+    public init(id: RolloutID, created: Bool, status: RolloutStatus, resources: ResourceSnapshotID?) {
+        self.id = id
+        self.created = created
+        self.status = status
+        self.resources = resources
+    }
+}
+
 /// Which resource snapshot a new rollout pins.
 public enum ResourcePin: Codable, Sendable, Hashable {
     /// The latest snapshot when the rollout is enqueued (or none, if nothing was published yet).

@@ -10,8 +10,9 @@ public import Foundation
 public protocol Store: DistributedActor where ActorSystem: DistributedActorSystem<any Codable> {
     // MARK: Rollouts
 
-    /// Adds rollouts to the queue, in order; ids already enqueued return their existing rollout.
-    distributed func enqueue(_ requests: [RolloutRequest]) async throws -> [Rollout]
+    /// Adds rollouts to the queue, in order, and answers a receipt for each; an id already
+    /// enqueued changes nothing (its receipt says `created: false`).
+    distributed func enqueue(_ requests: [RolloutRequest]) async throws -> [EnqueueReceipt]
 
     /// Claims up to `request.limit` queued rollouts for a registered worker, starting an attempt
     /// at each. Waits up to `request.wait` for work when none is queued.

@@ -10,18 +10,23 @@ enum RolloutQueue {
         status, attempts, enqueued_at, updated_at, settled_at
         """
 
-    /// Inserts new rollouts; an id already present returns the rollout it names, unchanged.
-    static func enqueue(_ requests: [RolloutRequest], limits: StoreLimits, in db: Database, now: Date) throws -> [Rollout] {
+    /// Inserts new rollouts; an id already present is left as it is.
+    static func enqueue(_ requests: [RolloutRequest], limits: StoreLimits, in db: Database, now: Date) throws -> [EnqueueReceipt] {
         var latestSnapshot: ResourceSnapshotID??
-        var rollouts: [Rollout] = []
-        rollouts.reserveCapacity(requests.count)
+        var receipts: [EnqueueReceipt] = []
+        receipts.reserveCapacity(requests.count)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO rollouts (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, NULL)
             """)
         for (index, request) in requests.enumerated() {
             try validate(request, index: index, limits: limits)
-            if let id = request.id, let existing = try rollout(id, in: db) {
-                rollouts.append(existing)
+            if let id = request.id, let existing = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT status, resources FROM rollouts WHERE id = ?"), arguments: [id.rawValue])
+            {
+                guard let status = RolloutStatus(rawValue: existing[0]) else {
+                    throw StoreError(.storage, "rollout \(id) has an unknown status")
+                }
+                receipts.append(EnqueueReceipt(id: id, created: false, status: status, resources: existing[1]))
                 continue
             }
             let pinned: ResourceSnapshotID?
@@ -40,21 +45,17 @@ enum RolloutQueue {
             if let experiment = request.experiment, try !ExperimentBook.exists(experiment, in: db) {
                 throw StoreError(.notFound, "requests[\(index)].experiment: no experiment \(experiment)")
             }
-            let rollout = Rollout(
-                id: request.id ?? RolloutID("ro-\(randomHex())"), task: request.task, input: request.input,
-                mode: request.mode, resources: pinned, config: request.config, metadata: request.metadata,
-                experiment: request.experiment, status: .queuing, attempts: 0, enqueuedAt: now, updatedAt: now,
-                settledAt: nil)
-            let config = rollout.config
+            let id = request.id ?? RolloutID("ro-\(randomHex())")
+            let config = request.config
             try insert.execute(arguments: [
-                rollout.id.rawValue, rollout.task, rollout.input, rollout.mode.rawValue, rollout.resources,
+                id.rawValue, request.task, request.input, request.mode.rawValue, pinned,
                 config.timeout.wholeNanoseconds, config.livenessWindow.wholeNanoseconds, config.retry.maxAttempts,
-                RetryMask.encode(config.retry.retryOn), rollout.metadata.isEmpty ? nil : try Blob.encode(rollout.metadata),
-                rollout.experiment?.rawValue, rollout.status.rawValue, now.storeTime, now.storeTime,
+                RetryMask.encode(config.retry.retryOn), request.metadata.isEmpty ? nil : try Blob.encode(request.metadata),
+                request.experiment?.rawValue, RolloutStatus.queuing.rawValue, now.storeTime, now.storeTime,
             ])
-            rollouts.append(rollout)
+            receipts.append(EnqueueReceipt(id: id, created: true, status: .queuing, resources: pinned))
         }
-        return rollouts
+        return receipts
     }
 
     private static func validate(_ request: RolloutRequest, index: Int, limits: StoreLimits) throws {

@@ -64,15 +64,18 @@ public distributed actor StoreActor: Store {
 
     // MARK: Rollouts
 
-    public distributed func enqueue(_ requests: [RolloutRequest]) async throws -> [Rollout] {
+    public distributed func enqueue(_ requests: [RolloutRequest]) async throws -> [EnqueueReceipt] {
         try checkBatch(requests.count, "requests")
         let limits = limits
-        let rollouts = try await write { db in
+        let receipts = try await write { db in
             try RolloutQueue.enqueue(requests, limits: limits, in: db, now: .storeNow)
         }
-        enqueued.record(rollouts.count, at: Date())
-        if rollouts.contains(where: { $0.status.isClaimable }) { changed(.work) }
-        return rollouts
+        let created = receipts.filter(\.created).count
+        if created > 0 {
+            enqueued.record(created, at: Date())
+            changed(.work)
+        }
+        return receipts
     }
 
     public distributed func dequeue(_ request: DequeueRequest) async throws -> [Claim] {

@@ -12,10 +12,12 @@ struct RolloutQueueTests {
             RolloutRequest(id: "r-1", task: "other", input: Data("changed".utf8)),
             RolloutRequest(task: "calc", input: Data()),
         ])
-        #expect(again[0] == first[1])
-        #expect(again[1].id.rawValue.hasPrefix("ro-"))
+        #expect(first.allSatisfy { $0.created && $0.status == .queuing })
+        #expect(again[0] == EnqueueReceipt(id: "r-1", created: false, status: .queuing, resources: nil))
+        #expect(again[1].created && again[1].id.rawValue.hasPrefix("ro-"))
         let all = try await fixture.store.rollouts(RolloutQuery())
         #expect(all.items.map(\.id) == ["r-0", "r-1", "r-2", again[1].id])
+        #expect(all.items[1].task == "calc" && all.items[1].input == Data("{\"n\":1}".utf8), "a repeated id changed the rollout")
     }
 
     @Test func claimsOldestFirstOnlyTasksTheWorkerHostsAndEachOnce() async throws {

@@ -28,7 +28,7 @@ struct StoreFixture {
     func enqueue(
         _ count: Int, task: String = "calc", prefix: String = "r", config: RolloutConfig = RolloutConfig(),
         experiment: ExperimentID? = nil
-    ) async throws -> [Rollout] {
+    ) async throws -> [EnqueueReceipt] {
         try await store.enqueue((0..<count).map {
             RolloutRequest(
                 id: RolloutID("\(prefix)-\($0)"), task: task, input: Data("{\"n\":\($0)}".utf8), config: config,
