@@ -7,10 +7,10 @@ import FulmenCore
 /// snapshots name them.
 enum ResourceRegistry {
     static func publish(_ publication: ResourcePublication, limits: StoreLimits, in db: Database, now: Date) throws -> ResourceSnapshot {
-        guard !publication.resources.isEmpty || publication.carryOverLatest else {
+        var resources = publication.carryOverLatest ? try latest(in: db)?.resources ?? [:] : [:]
+        guard !publication.resources.isEmpty || !resources.isEmpty else {
             throw StoreError(.invalidArgument, "resources: a snapshot needs at least one resource")
         }
-        var resources = publication.carryOverLatest ? try latest(in: db)?.resources ?? [:] : [:]
         for (name, content) in publication.resources.sorted(by: { $0.key < $1.key }) {
             try validate(content, name: name, limits: limits)
             let hash = SHA256.hash(data: content.data).map { String(format: "%02x", $0) }.joined()

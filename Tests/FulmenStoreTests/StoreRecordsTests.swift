@@ -105,6 +105,8 @@ struct StoreRecordsTests {
             #expect(error?.code == .invalidArgument)
             #expect(error?.message.contains("resources[\(name)]") == true && error?.message.contains(reason) == true, "\(String(describing: error))")
         }
+        let empty = await storeError { try await fixture.store.publish(ResourcePublication(resources: [:])) }
+        #expect(empty?.code == .invalidArgument && empty?.message.contains("at least one resource") == true)
         #expect(try await fixture.store.resources(nil) == nil, "a refused publication left a snapshot")
         let settings = ResourceContent(kind: .settings, data: Data("{\"temperature\": 0.7}".utf8))
         #expect(try await fixture.store.publish(ResourcePublication(resources: ["sampling": settings])).id == 1)
