@@ -8,7 +8,9 @@
 /// ```
 /// Every status but `preparing` and `running` is final: an attempt that ended never changes again,
 /// so a late report from it cannot revive it (it is answered "superseded" by the store).
-public enum AttemptStatus: String, Codable, Sendable, CaseIterable {
+public enum AttemptStatus: String, Codable, Sendable, CaseIterable, StatusMachine {
+    public static let machineName = "attempt"
+
     /// Claimed by a runner, which is fetching resources and starting the episode.
     case preparing
     /// The episode is running.
@@ -39,14 +41,6 @@ public enum AttemptStatus: String, Codable, Sendable, CaseIterable {
         }
     }
 
-    /// The status after moving to `next`, or an error naming both ends when the move is not allowed.
-    public func transition(to next: AttemptStatus) throws(StatusTransitionError) -> AttemptStatus {
-        guard allowedNext.contains(next) else {
-            throw StatusTransitionError(machine: "attempt", from: rawValue, to: next.rawValue)
-        }
-        return next
-    }
-
     /// How the attempt failed, if it did (what a `RetryPolicy` decides on).
     public var failure: AttemptFailure? {
         switch self {
@@ -66,16 +60,4 @@ public enum AttemptFailure: String, Codable, Sendable, CaseIterable {
     case unresponsive
     /// The rollout's timeout passed.
     case timedOut
-}
-
-/// A move a status machine does not allow, e.g. from `succeeded` back to `running`.
-public struct StatusTransitionError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// Which machine: `"attempt"` or `"rollout"`.
-    public let machine: String
-    public let from: String
-    public let to: String
-
-    public var description: String {
-        "illegal \(machine) transition from \(from) to \(to)"
-    }
 }

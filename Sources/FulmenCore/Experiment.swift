@@ -39,7 +39,9 @@ public struct Experiment: Codable, Sendable, Equatable {
 /// submitted ──▶ running ──▶ finished | failed
 ///     └────────────┴──▶ cancelled
 /// ```
-public enum ExperimentStatus: String, Codable, Sendable, CaseIterable {
+public enum ExperimentStatus: String, Codable, Sendable, CaseIterable, StatusMachine {
+    public static let machineName = "experiment"
+
     case submitted
     case running
     case finished
@@ -60,14 +62,6 @@ public enum ExperimentStatus: String, Codable, Sendable, CaseIterable {
         case .running: [.finished, .failed, .cancelled]
         case .finished, .failed, .cancelled: []
         }
-    }
-
-    /// The status after moving to `next`, or an error naming both ends when the move is not allowed.
-    public func transition(to next: ExperimentStatus) throws(StatusTransitionError) -> ExperimentStatus {
-        guard allowedNext.contains(next) else {
-            throw StatusTransitionError(machine: "experiment", from: rawValue, to: next.rawValue)
-        }
-        return next
     }
 }
 

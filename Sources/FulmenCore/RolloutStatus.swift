@@ -7,7 +7,9 @@
 ///    │            └────────────┬──▶ requeuing ──▶ preparing …   (a retry remains)
 ///    └─ cancelled from any status that is not final
 /// ```
-public enum RolloutStatus: String, Codable, Sendable, CaseIterable {
+public enum RolloutStatus: String, Codable, Sendable, CaseIterable, StatusMachine {
+    public static let machineName = "rollout"
+
     /// Waiting for a runner to claim it for the first time.
     case queuing
     /// Its latest attempt is preparing.
@@ -44,14 +46,6 @@ public enum RolloutStatus: String, Codable, Sendable, CaseIterable {
         case .running: [.succeeded, .failed, .requeuing, .cancelled]
         case .succeeded, .failed, .cancelled: []
         }
-    }
-
-    /// The status after moving to `next`, or an error naming both ends when the move is not allowed.
-    public func transition(to next: RolloutStatus) throws(StatusTransitionError) -> RolloutStatus {
-        guard allowedNext.contains(next) else {
-            throw StatusTransitionError(machine: "rollout", from: rawValue, to: next.rawValue)
-        }
-        return next
     }
 
     /// The status of a rollout whose latest attempt (number `attemptsMade`, counting from 1) has

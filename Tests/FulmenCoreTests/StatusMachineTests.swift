@@ -42,9 +42,26 @@ struct StatusMachineTests {
         }
     }
 
+    @Test func everyExperimentTransitionIsAllowedOrRefusedAsSpecified() {
+        let moves: Set<[ExperimentStatus]> = [
+            [.submitted, .running], [.submitted, .cancelled], [.running, .finished], [.running, .failed], [.running, .cancelled],
+        ]
+        for from in ExperimentStatus.allCases {
+            for to in ExperimentStatus.allCases {
+                if moves.contains([from, to]) {
+                    #expect(throws: Never.self) { try from.transition(to: to) }
+                } else {
+                    let error = #expect(throws: StatusTransitionError.self) { try from.transition(to: to) }
+                    #expect(error?.machine == "experiment")
+                }
+            }
+        }
+    }
+
     @Test func finalStatusesHaveNoWayOut() {
         for status in AttemptStatus.allCases where status.isFinal { #expect(status.allowedNext.isEmpty) }
         for status in RolloutStatus.allCases where status.isFinal { #expect(status.allowedNext.isEmpty) }
+        for status in ExperimentStatus.allCases where status.isFinal { #expect(status.allowedNext.isEmpty) }
         #expect(RolloutStatus.allCases.filter(\.isClaimable) == [.queuing, .requeuing])
     }
 
