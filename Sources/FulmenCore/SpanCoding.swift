@@ -214,6 +214,15 @@ private struct CompactReader {
         }
     }
 
+    /// A count followed by that many elements.
+    private mutating func array<Element>(of element: (inout CompactReader) throws -> Element) throws -> [Element] {
+        let count = try count()
+        var elements: [Element] = []
+        elements.reserveCapacity(count)
+        for _ in 0..<count { elements.append(try element(&self)) }
+        return elements
+    }
+
     mutating func attributes() throws -> [String: SpanValue] {
         let count = try count()
         var attributes: [String: SpanValue] = [:]
@@ -226,9 +235,9 @@ private struct CompactReader {
             case .int: attributes[key] = .int(try int())
             case .double: attributes[key] = .double(try double())
             case .bool: attributes[key] = .bool(try byte() != 0)
-            case .ints: attributes[key] = .ints(try (0..<self.count()).map { _ in try int() })
-            case .floats: attributes[key] = .floats(try (0..<self.count()).map { _ in try float() })
-            case .strings: attributes[key] = .strings(try (0..<self.count()).map { _ in try string() })
+            case .ints: attributes[key] = .ints(try array(of: { try $0.int() }))
+            case .floats: attributes[key] = .floats(try array(of: { try $0.float() }))
+            case .strings: attributes[key] = .strings(try array(of: { try $0.string() }))
             }
         }
         return attributes

@@ -4,6 +4,9 @@ import FulmenCore
 
 /// Spans, filed under their attempt in arrival order and kept on disk, not in memory.
 enum SpanLog {
+    /// The most spans one INSERT statement carries.
+    private static let rowsPerInsert = 100
+
     /// Files a batch under an attempt that has not ended (a span of a cancelled rollout is kept
     /// and answered `cancelled`). Counts as a heartbeat.
     static func add(_ spans: [Span], to id: AttemptID, in db: Database, now: Date) throws -> (SpanReceipt, ReportResult) {
@@ -11,9 +14,19 @@ enum SpanLog {
         guard report.answer != .superseded else { return (SpanReceipt(answer: .superseded, firstSequence: nil), report) }
         guard !spans.isEmpty else { return (SpanReceipt(answer: report.answer, firstSequence: nil), report) }
         let recorded = try Int.fetchOne(db.cachedStatement(sql: "SELECT spans FROM attempts WHERE id = ?"), arguments: [id.rawValue]) ?? 0
-        let insert = try db.cachedStatement(sql: "INSERT INTO spans (attempt, number, name, body) VALUES (?, ?, ?, ?)")
-        for (offset, span) in spans.enumerated() {
-            try insert.execute(arguments: [id.rawValue, recorded + 1 + offset, span.name, Data(span.compactBytes())])
+        // Many rows per INSERT: SQLite and GRDB then do their per-statement work once per chunk.
+        var number = recorded
+        for chunk in stride(from: 0, to: spans.count, by: rowsPerInsert) {
+            let rows = spans[chunk..<min(chunk + rowsPerInsert, spans.count)]
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            arguments.reserveCapacity(rows.count * 4)
+            for span in rows {
+                number += 1
+                arguments += [id.rawValue, number, span.name, Data(span.compactBytes())]
+            }
+            let values = Array(repeating: "(?, ?, ?, ?)", count: rows.count).joined(separator: ", ")
+            try db.cachedStatement(sql: "INSERT INTO spans (attempt, number, name, body) VALUES \(values)")
+                .execute(arguments: StatementArguments(arguments))
         }
         try db.cachedStatement(sql: "UPDATE attempts SET spans = ? WHERE id = ?").execute(arguments: [recorded + spans.count, id.rawValue])
         return (SpanReceipt(answer: report.answer, firstSequence: recorded + 1), report)

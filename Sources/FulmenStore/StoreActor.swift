@@ -23,14 +23,6 @@ public distributed actor StoreActor: Store {
         case experiments
     }
 
-    /// Every store on a process shares one executor (a distributed actor cannot reach a stored
-    /// property from the nonisolated `unownedExecutor`); a process normally hosts one store.
-    private static let executor = StoreExecutor()
-
-    public nonisolated var unownedExecutor: UnownedSerialExecutor {
-        Self.executor.asUnownedSerialExecutor()
-    }
-
     private let database: StoreDatabase
     private let limits: StoreLimits
     private let logger: Logger
@@ -130,7 +122,7 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func rollout(_ id: RolloutID) async throws -> RolloutDetail {
-        try database.read { db in
+        try await database.read { db in
             guard let rollout = try RolloutQueue.rollout(id, in: db) else { throw StoreError(.notFound, "no rollout \(id)") }
             return RolloutDetail(rollout: rollout, attempts: try AttemptLedger.attempts(of: id, in: db))
         }
@@ -138,7 +130,7 @@ public distributed actor StoreActor: Store {
 
     public distributed func rollouts(_ query: RolloutQuery) async throws -> Page<Rollout> {
         try checkPage(query.page)
-        return try database.read { db in try RolloutQueue.list(query, in: db) }
+        return try await database.read { db in try RolloutQueue.list(query, in: db) }
     }
 
     public distributed func completions(_ request: CompletionsRequest) async throws -> CompletionBatch {
@@ -146,7 +138,7 @@ public distributed actor StoreActor: Store {
         let deadline = ContinuousClock.now + min(request.wait, limits.maximumWait)
         while true {
             let generation = waitLists[.completions]!.generation
-            let batch = try database.read { db in
+            let batch = try await database.read { db in
                 try CompletionLog.read(after: request.after, experiment: request.experiment, limit: request.limit, in: db)
             }
             if !batch.completions.isEmpty || ContinuousClock.now >= deadline { return batch }
@@ -156,7 +148,7 @@ public distributed actor StoreActor: Store {
 
     public distributed func spans(_ query: SpanQuery) async throws -> Page<StoredSpan> {
         try checkPage(query.page)
-        return try database.read { db in try SpanLog.list(query, in: db) }
+        return try await database.read { db in try SpanLog.list(query, in: db) }
     }
 
     // MARK: Resources
@@ -171,7 +163,7 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func resources(_ id: ResourceSnapshotID?) async throws -> ResourceSnapshot? {
-        try database.read { db in
+        try await database.read { db in
             guard let id else { return try ResourceRegistry.latest(in: db) }
             guard let snapshot = try ResourceRegistry.snapshot(id, in: db) else {
                 throw StoreError(.notFound, "no resource snapshot \(id)")
@@ -181,7 +173,7 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func resourceContent(hash: String) async throws -> Data {
-        try database.read { db in try ResourceRegistry.content(hash: hash, in: db) }
+        try await database.read { db in try ResourceRegistry.content(hash: hash, in: db) }
     }
 
     // MARK: Workers
@@ -208,7 +200,7 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func workers() async throws -> [Worker] {
-        try database.read { db in try WorkerRegistry.all(in: db) }
+        try await database.read { db in try WorkerRegistry.all(in: db) }
     }
 
     // MARK: Experiments
@@ -231,11 +223,11 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func experiment(_ id: ExperimentID) async throws -> Experiment {
-        try database.read { db in try ExperimentBook.experiment(id, in: db) }
+        try await database.read { db in try ExperimentBook.experiment(id, in: db) }
     }
 
     public distributed func experiments(status: ExperimentStatus?) async throws -> [Experiment] {
-        try database.read { db in try ExperimentBook.all(status: status, in: db) }
+        try await database.read { db in try ExperimentBook.all(status: status, in: db) }
     }
 
     public distributed func updateExperiment(_ id: ExperimentID, status: ExperimentStatus, message: String?) async throws -> Experiment {
@@ -260,7 +252,7 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func metrics(_ id: ExperimentID, afterStep: Int?) async throws -> [MetricPoint] {
-        try database.read { db in try ExperimentBook.metrics(of: id, afterStep: afterStep, in: db) }
+        try await database.read { db in try ExperimentBook.metrics(of: id, afterStep: afterStep, in: db) }
     }
 
     public distributed func addCheckpoint(_ id: ExperimentID, _ checkpoint: Checkpoint) async throws {
@@ -271,7 +263,7 @@ public distributed actor StoreActor: Store {
 
     public distributed func statistics() async throws -> StoreStatistics {
         let now = Date.storeNow
-        var statistics = try database.read { db in try StoreStatistics.read(in: db) }
+        var statistics = try await database.read { db in try StoreStatistics.read(in: db) }
         statistics.enqueuedPerSecond = enqueued.perSecond(at: now)
         statistics.settledPerSecond = settled.perSecond(at: now)
         return statistics
@@ -354,11 +346,21 @@ public distributed actor StoreActor: Store {
     }
 
     /// Runs `body` in the next group commit and answers its result once committed.
-    private func write<T: Sendable>(_ body: @escaping (Database) throws -> T) async throws -> T {
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            if commits.add(body, answer: continuation) {
-                Task { self.commits.commit(to: self.database) }
-            }
+            commits.add(body, answer: continuation)
+            commitNextBatch()
+        }
+    }
+
+    /// Starts committing the writes that are waiting, unless a commit is running: the next
+    /// batch starts when it ends.
+    private func commitNextBatch() {
+        guard let batch = commits.nextBatch() else { return }
+        Task {
+            await batch.commit(to: database)
+            commits.finished()
+            commitNextBatch()
         }
     }
 

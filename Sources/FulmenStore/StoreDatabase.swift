@@ -4,9 +4,10 @@ import FulmenCore
 
 /// The store's SQLite database: opened in WAL mode and migrated to the current schema.
 ///
-/// Every store operation is one transaction on the single writer connection, run synchronously on
-/// the store actor's own executor (never on Swift's cooperative thread pool). A call answers only
-/// after its transaction committed to the write-ahead log, which survives the process being killed.
+/// Writes run on GRDB's writer queue and reads on its reader connections: never on Swift's
+/// cooperative thread pool, and not on the store actor's executor, which takes requests in
+/// meanwhile. A call answers only after its transaction committed to the write-ahead log, which
+/// survives the process being killed.
 struct StoreDatabase: Sendable {
     let writer: any DatabaseWriter
     /// Held for as long as the database is open (nil in memory).
@@ -37,19 +38,21 @@ struct StoreDatabase: Sendable {
         try StoreSchema.migrator.migrate(writer)
     }
 
-    /// Runs `body` in a write transaction; database failures become `StoreError.storage`.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Runs `body` in a write transaction on the writer's queue; database failures become
+    /// `StoreError.storage`.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try writer.write(body)
+            return try await writer.write(body)
         } catch {
             throw Self.storeError(error)
         }
     }
 
-    /// Runs `body` on a consistent snapshot of the database.
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Runs `body` on a consistent snapshot of the database, off the store's actor (concurrently
+    /// with writes when the store is on disk).
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try writer.read(body)
+            return try await writer.read(body)
         } catch {
             throw Self.storeError(error)
         }
