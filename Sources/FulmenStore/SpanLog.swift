@@ -7,9 +7,15 @@ enum SpanLog {
     /// The most spans one INSERT statement carries.
     private static let rowsPerInsert = 100
 
+    /// A span ready to insert: its name (for queries by name) and its compact form.
+    struct Entry: Sendable {
+        let name: String
+        let body: Data
+    }
+
     /// Files a batch under an attempt that has not ended (a span of a cancelled rollout is kept
     /// and answered `cancelled`). Counts as a heartbeat.
-    static func add(_ spans: [Span], to id: AttemptID, in db: Database, now: Date) throws -> (SpanReceipt, ReportResult) {
+    static func add(_ spans: [Entry], to id: AttemptID, in db: Database, now: Date) throws -> (SpanReceipt, ReportResult) {
         let report = try AttemptLedger.apply(.heartbeat, to: id, in: db, now: now)
         guard report.answer != .superseded else { return (SpanReceipt(answer: .superseded, firstSequence: nil), report) }
         guard !spans.isEmpty else { return (SpanReceipt(answer: report.answer, firstSequence: nil), report) }
@@ -22,7 +28,7 @@ enum SpanLog {
             arguments.reserveCapacity(rows.count * 4)
             for span in rows {
                 number += 1
-                arguments += [id.rawValue, number, span.name, Data(span.compactBytes())]
+                arguments += [id.rawValue, number, span.name, span.body]
             }
             let values = Array(repeating: "(?, ?, ?, ?)", count: rows.count).joined(separator: ", ")
             try db.cachedStatement(sql: "INSERT INTO spans (attempt, number, name, body) VALUES \(values)")

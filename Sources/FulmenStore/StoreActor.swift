@@ -109,7 +109,9 @@ public distributed actor StoreActor: Store {
             throw StoreError(.invalidArgument, "spans: \(spans.count) spans exceed the limit of \(limits.maximumSpansPerBatch) per batch")
         }
         _ = watchCaller()
-        let (receipt, result) = try await write { db in try SpanLog.add(spans, to: attempt, in: db, now: .storeNow) }
+        // Coded here, so that the single writer thread only inserts.
+        let rows = spans.map { SpanLog.Entry(name: $0.name, body: Data($0.compactBytes())) }
+        let (receipt, result) = try await write { db in try SpanLog.add(rows, to: attempt, in: db, now: .storeNow) }
         handle(result, about: attempt)
         return receipt
     }
