@@ -36,7 +36,8 @@ public distributed actor StoreActor: Store {
     private var settled = RateMeter()
 
     /// Opens (or creates) the store's database, recovers the attempts of a previous life, and
-    /// starts the liveness timer.
+    /// starts the liveness timer. Opening blocks the calling thread for as long as SQLite takes to
+    /// open the file and apply missing migrations.
     public init(configuration: StoreConfiguration, actorSystem: ZMQActorSystem, logger: Logger = Logger(label: "fulmen.store")) throws {
         let database = try StoreDatabase(location: configuration.location)
         try database.writer.write { try AttemptLedger.extendLiveness(in: $0, now: .storeNow) }
