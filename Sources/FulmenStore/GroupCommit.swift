@@ -1,56 +1,72 @@
-import GRDB
 import FulmenCore
+import GRDB
+import Synchronization
 
 /// Writes that arrived while the previous commit was running, committed together in one
 /// transaction.
 ///
-/// The store's actor takes requests in while SQLite commits on GRDB's writer queue, so the two
-/// run on different threads. A commit's cost is mostly the pages it writes to the write-ahead
-/// log, and concurrent operations touch the same pages (the queue's indexes, the completions
-/// log): committing them together writes each page once. Every caller is answered only after
-/// the commit. Writes rarely fail, so a batch first runs without savepoints; if one of its
-/// writes throws, the transaction is rolled back and the batch runs again with a savepoint for
-/// each write, so the failure leaves the others intact.
-struct GroupCommit {
-    private var pending: [any PendingWrite] = []
-    /// Whether a batch is being committed.
-    private(set) var isCommitting = false
-
-    mutating func add<T: Sendable>(
-        _ body: @escaping @Sendable (Database) throws -> T, answer continuation: CheckedContinuation<T, any Error>
-    ) {
-        pending.append(Write(body: body, continuation: continuation))
+/// The commits run on GRDB's writer queue, one after the other, for as long as writes keep
+/// arriving: a write submitted while a commit runs joins the next one, with no hop to another
+/// thread in between, while the store's actor goes on taking requests in. A commit's cost is
+/// mostly the pages it writes to the write-ahead log, and concurrent operations touch the same
+/// pages (the queue's indexes, the completions log): committing them together writes each page
+/// once. Every caller is answered only after its commit. Writes rarely fail, so a batch first
+/// runs without savepoints; if one of its writes throws, the transaction is rolled back and the
+/// batch runs again with a savepoint for each write, so the failure leaves the others intact.
+final class GroupCommit: Sendable {
+    private struct State {
+        var pending: [any PendingWrite] = []
+        var isCommitting = false
     }
 
-    /// Takes the writes waiting for a commit, if there are any and none is running.
-    mutating func nextBatch() -> CommitBatch? {
-        guard !isCommitting, !pending.isEmpty else { return nil }
-        isCommitting = true
-        defer { pending.removeAll(keepingCapacity: true) }
-        return CommitBatch(writes: pending)
+    private let database: StoreDatabase
+    private let state = Mutex(State())
+
+    init(database: StoreDatabase) {
+        self.database = database
     }
 
-    /// Records that the running commit ended.
-    mutating func finished() {
-        isCommitting = false
+    /// Runs `body` in the next commit and answers its result once committed. The caller stays on
+    /// its actor meanwhile (no hop off it and back).
+    func write<T: Sendable>(
+        isolation: isolated (any Actor)? = #isolation, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLock { state in
+                state.pending.append(Write(body: body, continuation: continuation))
+                defer { state.isCommitting = true }
+                return !state.isCommitting
+            }
+            if start {
+                database.writer.asyncWriteWithoutTransaction { db in self.commitWhilePending(db) }
+            }
+        }
     }
-}
 
-/// Writes committed together.
-struct CommitBatch: Sendable {
-    fileprivate let writes: [any PendingWrite]
+    /// Commits batch after batch on the writer's queue until no write is waiting.
+    private func commitWhilePending(_ db: Database) {
+        while true {
+            let writes = state.withLock { state -> [any PendingWrite] in
+                defer { state.pending.removeAll(keepingCapacity: true) }
+                if state.pending.isEmpty { state.isCommitting = false }
+                return state.pending
+            }
+            guard !writes.isEmpty else { return }
+            commit(writes, in: db)
+        }
+    }
 
-    /// Runs every write in one transaction on the writer's queue, then answers their callers.
-    func commit(to database: StoreDatabase) async {
-        let writes = writes
+    private func commit(_ writes: [any PendingWrite], in db: Database) {
         do {
             do {
-                try await database.write { db in
+                try db.inTransaction {
                     for write in writes { try write.runAlone(in: db) }
+                    return .commit
                 }
             } catch is WriteFailed where writes.count > 1 {
-                try await database.write { db in
+                try db.inTransaction {
                     for write in writes { write.run(in: db) }
+                    return .commit
                 }
             }
             for write in writes { write.answer(failure: nil) }
@@ -75,8 +91,8 @@ private protocol PendingWrite: Sendable {
 
 /// One caller's write and, once run, its result.
 ///
-/// `@unchecked Sendable`: `result` is written only while the batch runs on the writer's queue
-/// and read only after that run returned (`answer`), never at the same time.
+/// `@unchecked Sendable`: `result` is written and read only on the writer's queue, by the one
+/// commit that runs the write and then answers it.
 private final class Write<T: Sendable>: PendingWrite, @unchecked Sendable {
     let body: @Sendable (Database) throws -> T
     let continuation: CheckedContinuation<T, any Error>

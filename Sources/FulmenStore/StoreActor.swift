@@ -26,7 +26,7 @@ public distributed actor StoreActor: Store {
     private let database: StoreDatabase
     private let limits: StoreLimits
     private let logger: Logger
-    private var commits = GroupCommit()
+    private let commits: GroupCommit
     private var waitLists: [Topic: WaitList] = [.work: WaitList(), .completions: WaitList(), .experiments: WaitList()]
     private var watchedNodes: Set<NodeID> = []
     /// When each worker's last dequeue was recorded, and from which node: `dequeue` records a
@@ -42,6 +42,7 @@ public distributed actor StoreActor: Store {
         let database = try StoreDatabase(location: configuration.location)
         try database.writer.write { try AttemptLedger.extendLiveness(in: $0, now: .storeNow) }
         self.database = database
+        self.commits = GroupCommit(database: database)
         self.limits = configuration.limits
         self.logger = logger
         self.actorSystem = actorSystem
@@ -350,21 +351,7 @@ public distributed actor StoreActor: Store {
 
     /// Runs `body` in the next group commit and answers its result once committed.
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            commits.add(body, answer: continuation)
-            commitNextBatch()
-        }
-    }
-
-    /// Starts committing the writes that are waiting, unless a commit is running: the next
-    /// batch starts when it ends.
-    private func commitNextBatch() {
-        guard let batch = commits.nextBatch() else { return }
-        Task {
-            await batch.commit(to: database)
-            commits.finished()
-            commitNextBatch()
-        }
+        try await commits.write(body)
     }
 
     private func changed(_ topic: Topic) {

@@ -4,8 +4,8 @@ import FulmenCore
 
 /// The store's SQLite database: opened in WAL mode and migrated to the current schema.
 ///
-/// Writes run on GRDB's writer queue and reads on its reader connections: never on Swift's
-/// cooperative thread pool, and not on the store actor's executor, which takes requests in
+/// Writes run on GRDB's writer queue (`GroupCommit`) and reads on its reader connections: never
+/// on Swift's cooperative thread pool, and not on the store actor, which takes requests in
 /// meanwhile. A call answers only after its transaction committed to the write-ahead log, which
 /// survives the process being killed.
 struct StoreDatabase: Sendable {
@@ -36,16 +36,6 @@ struct StoreDatabase: Sendable {
             writer = try DatabasePool(path: directory.appendingPathComponent("store.sqlite").path, configuration: configuration)
         }
         try StoreSchema.migrator.migrate(writer)
-    }
-
-    /// Runs `body` in a write transaction on the writer's queue; database failures become
-    /// `StoreError.storage`.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await writer.write(body)
-        } catch {
-            throw Self.storeError(error)
-        }
     }
 
     /// Runs `body` on a consistent snapshot of the database, off the store's actor (concurrently
