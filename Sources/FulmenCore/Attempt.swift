@@ -33,14 +33,18 @@ public struct Attempt: Codable, Sendable, Equatable {
     }
 }
 
-/// A rollout a worker claimed, and the attempt it now owns.
+/// A rollout a worker claimed, and the attempt it now owns (which is `preparing`; the worker
+/// reports it running with `markRunning`).
 public struct Claim: Codable, Sendable, Equatable {
     public var rollout: Rollout
-    public var attempt: Attempt
+    public var attempt: AttemptID
+    /// The attempt's number: 1 for the first attempt at the rollout, 2 for its first retry, …
+    public var sequence: Int
 
-    public init(rollout: Rollout, attempt: Attempt) {
+    public init(rollout: Rollout, attempt: AttemptID, sequence: Int) {
         self.rollout = rollout
         self.attempt = attempt
+        self.sequence = sequence
     }
 }
 

@@ -110,7 +110,7 @@ enum RolloutQueue {
             rollout.updatedAt = now
             try update.execute(arguments: [rollout.status.rawValue, rollout.attempts, now.storeTime, rollout.id.rawValue])
             let attempt = try AttemptLedger.start(rollout, worker: request.worker, in: db, now: now)
-            claims.append(Claim(rollout: rollout, attempt: attempt))
+            claims.append(Claim(rollout: rollout, attempt: attempt.id, sequence: attempt.sequence))
         }
         return claims
     }

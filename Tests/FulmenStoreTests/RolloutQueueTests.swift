@@ -26,7 +26,7 @@ struct RolloutQueueTests {
         try await fixture.enqueue(2, task: "sql", prefix: "sql")
         let sql = try await fixture.claim(5, tasks: ["sql"])
         #expect(sql.map(\.rollout.id) == ["sql-0", "sql-1"])
-        #expect(sql.allSatisfy { $0.rollout.status == .preparing && $0.attempt.sequence == 1 && $0.attempt.status == .preparing })
+        #expect(sql.allSatisfy { $0.rollout.status == .preparing && $0.sequence == 1 })
         let rest = try await fixture.claim(5)
         #expect(rest.map(\.rollout.id) == ["calc-0", "calc-1"])
         #expect(try await fixture.claim(5).isEmpty)
@@ -81,15 +81,15 @@ struct RolloutQueueTests {
         let fixture = try await StoreFixture()
         try await fixture.enqueue(1)
         let attempt = try #require(try await fixture.claim().first).attempt
-        #expect(try await fixture.store.markRunning(attempt.id) == .accepted)
+        #expect(try await fixture.store.markRunning(attempt) == .accepted)
         #expect(try await fixture.status("r-0") == .running)
-        #expect(try await fixture.store.heartbeat(attempt.id) == .accepted)
-        #expect(try await fixture.store.complete(attempt.id, .succeeded) == .accepted)
+        #expect(try await fixture.store.heartbeat(attempt) == .accepted)
+        #expect(try await fixture.store.complete(attempt, .succeeded) == .accepted)
         let detail = try await fixture.store.rollout("r-0")
         #expect(detail.rollout.status == .succeeded && detail.rollout.settledAt != nil)
         #expect(detail.attempts.map(\.status) == [.succeeded])
-        #expect(try await fixture.store.complete(attempt.id, .failed(error: "late")) == .superseded)
-        #expect(try await fixture.store.heartbeat(attempt.id) == .superseded)
+        #expect(try await fixture.store.complete(attempt, .failed(error: "late")) == .superseded)
+        #expect(try await fixture.store.heartbeat(attempt) == .superseded)
         #expect(try await fixture.store.rollout("r-0").attempts.map(\.status) == [.succeeded])
     }
 
@@ -97,19 +97,19 @@ struct RolloutQueueTests {
         let fixture = try await StoreFixture()
         try await fixture.enqueue(1, prefix: "plain")
         let plain = try #require(try await fixture.claim().first)
-        _ = try await fixture.store.complete(plain.attempt.id, .failed(error: "boom"))
+        _ = try await fixture.store.complete(plain.attempt, .failed(error: "boom"))
         #expect(try await fixture.status("plain-0") == .failed)
         #expect(try await fixture.store.rollout("plain-0").attempts.first?.error == "boom")
 
         let retrying = RolloutConfig(retry: RetryPolicy(maxAttempts: 2, retryOn: [.failed]))
         try await fixture.enqueue(1, prefix: "retry", config: retrying)
         let first = try #require(try await fixture.claim().first)
-        _ = try await fixture.store.complete(first.attempt.id, .failed(error: "once"))
+        _ = try await fixture.store.complete(first.attempt, .failed(error: "once"))
         #expect(try await fixture.status("retry-0") == .requeuing)
         let second = try #require(try await fixture.claim().first)
-        #expect(second.rollout.id == "retry-0" && second.attempt.sequence == 2)
-        #expect(try await fixture.store.heartbeat(first.attempt.id) == .superseded)
-        _ = try await fixture.store.complete(second.attempt.id, .failed(error: "twice"))
+        #expect(second.rollout.id == "retry-0" && second.sequence == 2)
+        #expect(try await fixture.store.heartbeat(first.attempt) == .superseded)
+        _ = try await fixture.store.complete(second.attempt, .failed(error: "twice"))
         #expect(try await fixture.status("retry-0") == .failed)
     }
 
@@ -124,24 +124,24 @@ struct RolloutQueueTests {
         // The second attempt keeps heartbeating, so only its timeout can end it.
         let second = try #require(try await fixture.claim().first)
         let ended = try await fixture.eventually {
-            _ = try await fixture.store.heartbeat(second.attempt.id)
+            _ = try await fixture.store.heartbeat(second.attempt)
             return try await fixture.status("r-0") == .failed
         }
         #expect(ended)
         #expect(try await fixture.store.rollout("r-0").attempts.map(\.status) == [.unresponsive, .timedOut])
-        #expect(try await fixture.store.complete(first.attempt.id, .succeeded) == .superseded)
+        #expect(try await fixture.store.complete(first.attempt, .succeeded) == .superseded)
     }
 
     @Test func cancellingARolloutTellsItsRunnerAtItsNextReport() async throws {
         let fixture = try await StoreFixture()
         try await fixture.enqueue(2)
         let claim = try #require(try await fixture.claim().first)
-        _ = try await fixture.store.markRunning(claim.attempt.id)
+        _ = try await fixture.store.markRunning(claim.attempt)
         #expect(try await fixture.store.cancel(["r-0", "r-1"]) == 2)
-        #expect(try await fixture.store.heartbeat(claim.attempt.id) == .cancelled)
-        let receipt = try await fixture.store.addSpans([span("after-cancel")], to: claim.attempt.id)
+        #expect(try await fixture.store.heartbeat(claim.attempt) == .cancelled)
+        let receipt = try await fixture.store.addSpans([span("after-cancel")], to: claim.attempt)
         #expect(receipt.answer == .cancelled)
-        #expect(try await fixture.store.complete(claim.attempt.id, .succeeded) == .cancelled)
+        #expect(try await fixture.store.complete(claim.attempt, .succeeded) == .cancelled)
         #expect(try await fixture.status("r-0") == .cancelled)
         #expect(try await fixture.claim().isEmpty, "a cancelled rollout was claimed")
         #expect(try await fixture.store.cancel(["r-0"]) == 0)
@@ -167,7 +167,7 @@ struct RolloutQueueTests {
             for _ in 0..<3 {
                 group.addTask {
                     while let claim = try await fixture.claim().first {
-                        _ = try await fixture.store.complete(claim.attempt.id, .succeeded)
+                        _ = try await fixture.store.complete(claim.attempt, .succeeded)
                     }
                 }
             }

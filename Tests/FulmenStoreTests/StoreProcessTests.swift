@@ -28,8 +28,8 @@ struct StoreProcessTests {
         #expect(requeued, "the killed runner's attempts were not ended")
         #expect(try await fixture.store.workers().first { $0.id == "doomed" }?.status == .down)
         for claim in try await fixture.claim(2) {
-            #expect(claim.attempt.sequence == 2)
-            #expect(try await fixture.store.complete(claim.attempt.id, .succeeded) == .accepted)
+            #expect(claim.sequence == 2)
+            #expect(try await fixture.store.complete(claim.attempt, .succeeded) == .accepted)
         }
         let detail = try await fixture.store.rollout("r-0")
         #expect(detail.rollout.status == .succeeded && detail.attempts.map(\.status) == [.unresponsive, .succeeded])
@@ -49,7 +49,7 @@ struct StoreProcessTests {
         try await Task.sleep(for: .milliseconds(200))
         let detail = try await fixture.store.rollout("r-0")
         #expect(detail.rollout.status == .queuing && detail.attempts.isEmpty, "the dead runner's poll claimed work")
-        #expect(try await fixture.claim().first?.attempt.sequence == 1)
+        #expect(try await fixture.claim().first?.sequence == 1)
     }
 
     @Test func aStoreKilledUnderLoadKeepsEverythingItAcknowledged() async throws {
@@ -82,9 +82,9 @@ struct StoreProcessTests {
                         guard let claims = try? await store.dequeue(DequeueRequest(worker: "loader", limit: 5, wait: .milliseconds(100)))
                         else { return }
                         for claim in claims {
-                            guard let receipt = try? await store.addSpans([span("step")], to: claim.attempt.id) else { return }
+                            guard let receipt = try? await store.addSpans([span("step")], to: claim.attempt) else { return }
                             acknowledged.span(claim.rollout.id, receipt.firstSequence)
-                            guard (try? await store.complete(claim.attempt.id, .succeeded)) == .accepted else { return }
+                            guard (try? await store.complete(claim.attempt, .succeeded)) == .accepted else { return }
                             acknowledged.completed(claim.rollout.id)
                         }
                     }

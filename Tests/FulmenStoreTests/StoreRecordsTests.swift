@@ -11,23 +11,23 @@ struct StoreRecordsTests {
         let fixture = try await StoreFixture()
         try await fixture.enqueue(1, config: RolloutConfig(retry: RetryPolicy(maxAttempts: 2, retryOn: [.failed])))
         let first = try #require(try await fixture.claim().first).attempt
-        let receipt = try await fixture.store.addSpans([span("llm"), span("tool")], to: first.id)
+        let receipt = try await fixture.store.addSpans([span("llm"), span("tool")], to: first)
         #expect(receipt == SpanReceipt(answer: .accepted, firstSequence: 1))
-        _ = try await fixture.store.complete(first.id, .failed(error: "retry me"))
+        _ = try await fixture.store.complete(first, .failed(error: "retry me"))
         let second = try #require(try await fixture.claim().first).attempt
         let tokens = SpanValue.ints(Array(0..<300))
         for batch in 0..<3 {
             let spans = (0..<10).map { span($0 % 2 == 0 ? "llm" : "reward", attributes: ["tokens": tokens, "batch": .int(batch)]) }
-            let receipt = try await fixture.store.addSpans(spans, to: second.id)
+            let receipt = try await fixture.store.addSpans(spans, to: second)
             #expect(receipt.firstSequence == batch * 10 + 1)
         }
 
         let latest = try await fixture.store.spans(SpanQuery(rollout: "r-0"))
         #expect(latest.items.map(\.sequence) == Array(1...30))
-        #expect(latest.items.allSatisfy { $0.attempt == second.id && $0.span.attributes["tokens"] == tokens })
+        #expect(latest.items.allSatisfy { $0.attempt == second && $0.span.attributes["tokens"] == tokens })
         let all = try await fixture.store.spans(SpanQuery(rollout: "r-0", attempts: .all))
-        #expect(all.items.count == 32 && all.items.first?.attempt == first.id)
-        let firstOnly = try await fixture.store.spans(SpanQuery(rollout: "r-0", attempts: .only(first.id)))
+        #expect(all.items.count == 32 && all.items.first?.attempt == first)
+        let firstOnly = try await fixture.store.spans(SpanQuery(rollout: "r-0", attempts: .only(first)))
         #expect(firstOnly.items.map(\.span.name) == ["llm", "tool"])
 
         var rewards: [Int] = []
@@ -39,7 +39,7 @@ struct StoreRecordsTests {
         } while cursor != nil
         #expect(rewards == Array(stride(from: 2, through: 30, by: 2)))
 
-        let stale = try await fixture.store.addSpans([span("late")], to: first.id)
+        let stale = try await fixture.store.addSpans([span("late")], to: first)
         #expect(stale == SpanReceipt(answer: .superseded, firstSequence: nil))
         let unknown = await storeError { try await fixture.store.spans(SpanQuery(rollout: "r-0", attempts: .only("r-0/attempt-9"))) }
         #expect(unknown?.code == .notFound)
@@ -50,7 +50,7 @@ struct StoreRecordsTests {
         try await fixture.enqueue(1, config: RolloutConfig(livenessWindow: .milliseconds(400)))
         let attempt = try #require(try await fixture.claim().first).attempt
         for _ in 0..<15 {
-            _ = try await fixture.store.addSpans([span("step")], to: attempt.id)
+            _ = try await fixture.store.addSpans([span("step")], to: attempt)
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(try await fixture.status("r-0") == .preparing)
@@ -118,7 +118,7 @@ struct StoreRecordsTests {
         let claim = try #require(try await fixture.claim().first)
         try await fixture.store.workerHeartbeat(fixture.worker, WorkerSnapshot(runningEpisodes: 1, loadAverage: 0.5, residentBytes: 1 << 20))
         let worker = try #require(try await fixture.store.workers().first)
-        #expect(worker.status == .active && worker.snapshot?.runningEpisodes == 1 && worker.activeAttempts == [claim.attempt.id])
+        #expect(worker.status == .active && worker.snapshot?.runningEpisodes == 1 && worker.activeAttempts == [claim.attempt])
         try await fixture.store.unregister(fixture.worker)
         #expect(try await fixture.store.workers().first?.status == .left)
         #expect(try await fixture.status("r-0") == .requeuing)
@@ -150,7 +150,7 @@ struct StoreRecordsTests {
         let claim = try #require(try await fixture.claim().first)
         let cancelled = try await fixture.store.cancelExperiment("exp-1")
         #expect(cancelled.status == .cancelled && cancelled.endedAt != nil)
-        #expect(try await fixture.store.heartbeat(claim.attempt.id) == .cancelled)
+        #expect(try await fixture.store.heartbeat(claim.attempt) == .cancelled)
         let rollouts = try await fixture.store.rollouts(RolloutQuery(experiment: "exp-1"))
         #expect(rollouts.items.allSatisfy { $0.status == .cancelled })
 
@@ -168,8 +168,8 @@ struct StoreRecordsTests {
         let fixture = try await StoreFixture()
         try await fixture.enqueue(5)
         let claims = try await fixture.claim(2)
-        _ = try await fixture.store.addSpans([span("a"), span("b")], to: claims[0].attempt.id)
-        _ = try await fixture.store.complete(claims[0].attempt.id, .succeeded)
+        _ = try await fixture.store.addSpans([span("a"), span("b")], to: claims[0].attempt)
+        _ = try await fixture.store.complete(claims[0].attempt, .succeeded)
         let statistics = try await fixture.store.statistics()
         #expect(statistics.rollouts == [.queuing: 3, .preparing: 1, .succeeded: 1])
         #expect(statistics.queueDepth == 3 && statistics.activeAttempts == 1 && statistics.activeWorkers == 1)
@@ -196,7 +196,7 @@ struct StoreRecordsTests {
         do {
             let fixture = try await StoreFixture(location: .directory(directory))
             try await fixture.enqueue(3, config: RolloutConfig(livenessWindow: .seconds(2)))
-            attempt = try #require(try await fixture.claim().first).attempt.id
+            attempt = try #require(try await fixture.claim().first).attempt
             _ = try await fixture.store.addSpans([span("kept")], to: attempt)
             _ = try await fixture.store.publish(ResourcePublication(resources: ["system": .promptTemplate("hi")]))
             await fixture.system.shutdown()

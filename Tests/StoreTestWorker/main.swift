@@ -39,9 +39,9 @@ if announce {
 }
 let claims = try await store.dequeue(DequeueRequest(worker: worker, limit: count, wait: .seconds(30)))
 for claim in claims {
-    _ = try await store.markRunning(claim.attempt.id)
+    _ = try await store.markRunning(claim.attempt)
 }
-print("CLAIMED " + claims.map(\.attempt.id.rawValue).joined(separator: " "))
+print("CLAIMED " + claims.map(\.attempt.rawValue).joined(separator: " "))
 fflush(nil)
 while true {
     try await Task.sleep(for: .seconds(3600))

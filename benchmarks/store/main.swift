@@ -63,12 +63,12 @@ func measureCalls(_ store: $Store<ZMQActorSystem>) async throws {
     let dequeueComplete = try await rate(items: 20_000, tasks: 32, iterations: 625) { _, _ in
         let claims = try await store.dequeue(DequeueRequest(worker: worker, tasks: ["work"], limit: 1, wait: .zero))
         guard let claim = claims.first else { throw BenchmarkError.ranOutOfWork }
-        _ = try await store.complete(claim.attempt.id, .succeeded)
+        _ = try await store.complete(claim.attempt, .succeeded)
     }
 
     // Spans in batches of 10 and 100 onto 8 running attempts.
     _ = try await store.enqueue(requests(8, task: "spans", prefix: "sp"))
-    let attempts = try await store.dequeue(DequeueRequest(worker: worker, tasks: ["spans"], limit: 8, wait: .zero)).map(\.attempt.id)
+    let attempts = try await store.dequeue(DequeueRequest(worker: worker, tasks: ["spans"], limit: 8, wait: .zero)).map(\.attempt)
     let ten = (0..<10).map(modelSpan)
     let hundred = (0..<100).map(modelSpan)
     let spans10 = try await rate(items: 100_000, tasks: 8, iterations: 1250) { task, _ in
@@ -94,8 +94,8 @@ func runWorker(_ store: $Store<ZMQActorSystem>, id: String) async throws -> Neve
             group.addTask {
                 while true {
                     for claim in try await store.dequeue(DequeueRequest(worker: worker, tasks: ["drain"], limit: 4, wait: .seconds(10))) {
-                        _ = try await store.addSpans(spans, to: claim.attempt.id)
-                        _ = try await store.complete(claim.attempt.id, .succeeded)
+                        _ = try await store.addSpans(spans, to: claim.attempt)
+                        _ = try await store.complete(claim.attempt, .succeeded)
                     }
                 }
             }
