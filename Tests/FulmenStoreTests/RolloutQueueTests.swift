@@ -115,7 +115,7 @@ struct RolloutQueueTests {
 
     @Test func silentAttemptsBecomeUnresponsiveAndAreRetriedThenTimeOut() async throws {
         let fixture = try await StoreFixture()
-        let config = RolloutConfig(timeout: .milliseconds(1500), livenessWindow: .milliseconds(300), retry: RetryPolicy(maxAttempts: 2))
+        let config = RolloutConfig(timeout: .milliseconds(2500), livenessWindow: .milliseconds(800), retry: RetryPolicy(maxAttempts: 2))
         try await fixture.enqueue(1, config: config)
         let first = try #require(try await fixture.claim().first)
         #expect(try await fixture.eventually { try await fixture.status("r-0") == .requeuing })

@@ -47,9 +47,10 @@ struct StoreRecordsTests {
 
     @Test func spansCountAsHeartbeats() async throws {
         let fixture = try await StoreFixture()
-        try await fixture.enqueue(1, config: RolloutConfig(livenessWindow: .milliseconds(400)))
+        // Twenty-five spans 100 ms apart outlast a 1-second window several times over.
+        try await fixture.enqueue(1, config: RolloutConfig(livenessWindow: .seconds(1)))
         let attempt = try #require(try await fixture.claim().first).attempt
-        for _ in 0..<15 {
+        for _ in 0..<25 {
             _ = try await fixture.store.addSpans([span("step")], to: attempt)
             try await Task.sleep(for: .milliseconds(100))
         }
