@@ -12,8 +12,9 @@ extension Fulmen {
             commandName: "store",
             abstract: "Serve the store: rollouts, attempts, spans, resources, workers and experiments.",
             discussion: """
-                The store keeps everything in SQLite (WAL mode) under --data; a store restarted on the
-                same directory has every rollout, attempt, span and resource it acknowledged.
+                The store keeps everything in SQLite (WAL mode) under --data; a store restarted on the \
+                same directory has every rollout, attempt, span and resource it acknowledged. One store \
+                at a time may use a directory.
 
                 Example:
                   fulmen store --data /var/lib/fulmen --bind tcp://0.0.0.0:7200 --advertise store.example
