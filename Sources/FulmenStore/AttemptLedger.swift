@@ -160,11 +160,6 @@ enum AttemptLedger {
             experiment: (row[7] as String?).map { ExperimentID($0) })
     }
 
-    static func attempt(_ id: AttemptID, in db: Database) throws -> Attempt? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM attempts WHERE id = ?"), arguments: [id.rawValue])
-            .map(decode)
-    }
-
     static func attempts(of rollout: RolloutID, in db: Database) throws -> [Attempt] {
         try Row.fetchAll(
             db.cachedStatement(sql: "SELECT \(columns) FROM attempts WHERE rollout = ? ORDER BY sequence"),

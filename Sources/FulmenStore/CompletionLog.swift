@@ -3,6 +3,9 @@ import FulmenCore
 
 /// The append-only log of settled rollouts that trainers read with a cursor.
 enum CompletionLog {
+    /// The rollout columns of a completion read, qualified by their table.
+    private static let rolloutColumns = RolloutQueue.columns.split(separator: ", ").map { "rollouts.\($0)" }.joined(separator: ", ")
+
     static func append(_ rollout: RolloutID, experiment: ExperimentID?, in db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO completions (rollout, experiment) VALUES (?, ?)")
             .execute(arguments: [rollout.rawValue, experiment?.rawValue])
@@ -10,15 +13,14 @@ enum CompletionLog {
 
     static func read(after position: Int64, experiment: ExperimentID?, limit: Int, in db: Database) throws -> CompletionBatch {
         let rows: [Row]
-        let columns = RolloutQueue.columns.split(separator: ", ").map { "rollouts.\($0)" }.joined(separator: ", ")
         if let experiment {
             rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT \(columns), completions.position FROM completions JOIN rollouts ON rollouts.id = completions.rollout
+                SELECT \(rolloutColumns), completions.position FROM completions JOIN rollouts ON rollouts.id = completions.rollout
                 WHERE completions.experiment = ? AND completions.position > ? ORDER BY completions.position LIMIT ?
                 """), arguments: [experiment.rawValue, position, limit])
         } else {
             rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT \(columns), completions.position FROM completions JOIN rollouts ON rollouts.id = completions.rollout
+                SELECT \(rolloutColumns), completions.position FROM completions JOIN rollouts ON rollouts.id = completions.rollout
                 WHERE completions.position > ? ORDER BY completions.position LIMIT ?
                 """), arguments: [position, limit])
         }

@@ -2,8 +2,7 @@ import Foundation
 import GRDB
 import FulmenCore
 
-/// Enqueueing, claiming, cancelling and listing rollouts: the queue part of the store, one
-/// transaction per call.
+/// Enqueueing, claiming, cancelling and listing rollouts: the queue part of the store.
 enum RolloutQueue {
     static let columns = """
         id, task, input, mode, resources, timeout_ns, liveness_window_ns, max_attempts, retry_on, metadata, experiment, \
@@ -144,7 +143,7 @@ enum RolloutQueue {
 
     static func rollout(_ id: RolloutID, in db: Database) throws -> Rollout? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM rollouts WHERE id = ?"), arguments: [id.rawValue])
-            .map { try decode($0) }
+            .map(decode)
     }
 
     static func list(_ query: RolloutQuery, in db: Database) throws -> Page<Rollout> {
@@ -170,26 +169,26 @@ enum RolloutQueue {
         let rows = try Row.fetchAll(db, sql: """
             SELECT \(columns), seq FROM rollouts WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?
             """, arguments: StatementArguments(arguments))
-        let items = try rows.prefix(query.page.limit).map { try decode($0) }
+        let items = try rows.prefix(query.page.limit).map(decode)
         let next = rows.count > query.page.limit ? PageCursor(position: rows[query.page.limit - 1]["seq"]) : nil
         return Page(items: items, next: next)
     }
 
-    /// A rollout from a row holding `columns` from index `offset` on (by position: this is the
-    /// store's hottest decoding).
-    static func decode(_ row: Row, offset: Int = 0) throws -> Rollout {
-        guard let mode = RolloutMode(rawValue: row[offset + 3]), let status = RolloutStatus(rawValue: row[offset + 11]) else {
-            throw StoreError(.storage, "rollout \(row[offset] as String? ?? "?") has an unknown mode or status")
+    /// A rollout from a row that starts with `columns` (read by position: this is the store's
+    /// hottest decoding).
+    static func decode(_ row: Row) throws -> Rollout {
+        guard let mode = RolloutMode(rawValue: row[3]), let status = RolloutStatus(rawValue: row[11]) else {
+            throw StoreError(.storage, "rollout \(row[0] as String? ?? "?") has an unknown mode or status")
         }
         let config = RolloutConfig(
-            timeout: .nanoseconds(row[offset + 5] as Int64), livenessWindow: .nanoseconds(row[offset + 6] as Int64),
-            retry: RetryPolicy(maxAttempts: row[offset + 7], retryOn: RetryMask.decode(row[offset + 8])))
+            timeout: .nanoseconds(row[5] as Int64), livenessWindow: .nanoseconds(row[6] as Int64),
+            retry: RetryPolicy(maxAttempts: row[7], retryOn: RetryMask.decode(row[8])))
         return Rollout(
-            id: RolloutID(row[offset]), task: row[offset + 1], input: row[offset + 2], mode: mode, resources: row[offset + 4],
-            config: config, metadata: try (row[offset + 9] as Data?).map { try Blob.decode([String: String].self, from: $0) } ?? [:],
-            experiment: (row[offset + 10] as String?).map { ExperimentID($0) }, status: status, attempts: row[offset + 12],
-            enqueuedAt: Date(storeTime: row[offset + 13]), updatedAt: Date(storeTime: row[offset + 14]),
-            settledAt: (row[offset + 15] as Double?).map { Date(storeTime: $0) })
+            id: RolloutID(row[0]), task: row[1], input: row[2], mode: mode, resources: row[4],
+            config: config, metadata: try (row[9] as Data?).map { try Blob.decode([String: String].self, from: $0) } ?? [:],
+            experiment: (row[10] as String?).map { ExperimentID($0) }, status: status, attempts: row[12],
+            enqueuedAt: Date(storeTime: row[13]), updatedAt: Date(storeTime: row[14]),
+            settledAt: (row[15] as Double?).map { Date(storeTime: $0) })
     }
 }
 

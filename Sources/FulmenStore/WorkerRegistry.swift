@@ -52,11 +52,6 @@ enum WorkerRegistry {
         try Row.fetchAll(db, sql: "SELECT * FROM workers ORDER BY registered_at").map { try decode($0, in: db) }
     }
 
-    /// The nodes of workers that may still hold attempts (to watch after a restart).
-    static func activeNodes(in db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT DISTINCT node FROM workers WHERE status = 'active' AND node IS NOT NULL")
-    }
-
     private static func decode(_ row: Row, in db: Database) throws -> Worker {
         let id = WorkerID(row["id"])
         return Worker(
