@@ -92,10 +92,9 @@ enum RolloutQueue {
                 WHERE status IN ('queuing', 'requeuing') AND task = ? ORDER BY seq LIMIT ?
                 """), arguments: [request.tasks[0], request.limit])
         default:
-            let marks = Array(repeating: "?", count: request.tasks.count).joined(separator: ", ")
             rows = try Row.fetchAll(db, sql: """
                 SELECT \(columns) FROM rollouts INDEXED BY rollouts_claimable
-                WHERE status IN ('queuing', 'requeuing') AND task IN (\(marks)) ORDER BY seq LIMIT ?
+                WHERE status IN ('queuing', 'requeuing') AND task IN (\(placeholders(request.tasks.count))) ORDER BY seq LIMIT ?
                 """, arguments: StatementArguments(request.tasks + [String(request.limit)]))
         }
         guard !rows.isEmpty else { return [] }
@@ -150,7 +149,7 @@ enum RolloutQueue {
         var conditions = ["seq > ?"]
         var arguments: [(any DatabaseValueConvertible)?] = [query.page.after?.position ?? 0]
         if !query.statuses.isEmpty {
-            conditions.append("status IN (\(Array(repeating: "?", count: query.statuses.count).joined(separator: ", ")))")
+            conditions.append("status IN (\(placeholders(query.statuses.count)))")
             arguments += query.statuses.map(\.rawValue).sorted()
         }
         if let experiment = query.experiment {
@@ -169,9 +168,7 @@ enum RolloutQueue {
         let rows = try Row.fetchAll(db, sql: """
             SELECT \(columns), seq FROM rollouts WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?
             """, arguments: StatementArguments(arguments))
-        let items = try rows.prefix(query.page.limit).map(decode)
-        let next = rows.count > query.page.limit ? PageCursor(position: rows[query.page.limit - 1]["seq"]) : nil
-        return Page(items: items, next: next)
+        return try Page(rows: rows, limit: query.page.limit, cursor: "seq", decode)
     }
 
     /// A rollout from a row that starts with `columns` (read by position: this is the store's

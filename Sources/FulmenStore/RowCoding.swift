@@ -1,4 +1,5 @@
 import Foundation
+import FulmenCore
 import GRDB
 import ZMQActorSystem
 
@@ -41,5 +42,20 @@ extension Row {
     /// A time column that may be NULL.
     func optionalDate(_ column: String) -> Date? {
         (self[column] as Double?).map { Date(storeTime: $0) }
+    }
+}
+
+/// `count` copies of `each` separated by commas, for the lists of a statement: `?, ?, ?`.
+func placeholders(_ count: Int, each: String = "?") -> String {
+    Array(repeating: each, count: count).joined(separator: ", ")
+}
+
+extension Page {
+    /// A page from rows fetched with a limit one above `limit`: the extra row, if it came, tells
+    /// that there is more, and the cursor is the `column` of the last row kept.
+    init(rows: [Row], limit: Int, cursor column: String, _ decode: (Row) throws -> Item) rethrows {
+        self.init(
+            items: try rows.prefix(limit).map(decode),
+            next: rows.count > limit ? PageCursor(position: rows[limit - 1][column]) : nil)
     }
 }

@@ -30,8 +30,7 @@ enum SpanLog {
                 number += 1
                 arguments += [id.rawValue, number, span.name, span.body]
             }
-            let values = Array(repeating: "(?, ?, ?, ?)", count: rows.count).joined(separator: ", ")
-            try db.cachedStatement(sql: "INSERT INTO spans (attempt, number, name, body) VALUES \(values)")
+            try db.cachedStatement(sql: "INSERT INTO spans (attempt, number, name, body) VALUES \(placeholders(rows.count, each: "(?, ?, ?, ?)"))")
                 .execute(arguments: StatementArguments(arguments))
         }
         try db.cachedStatement(sql: "UPDATE attempts SET spans = ? WHERE id = ?").execute(arguments: [recorded + spans.count, id.rawValue])
@@ -54,7 +53,7 @@ enum SpanLog {
             chosen = [attempt]
         }
         guard !chosen.isEmpty else { return Page(items: [], next: nil) }
-        var sql = "SELECT seq, attempt, number, body FROM spans WHERE attempt IN (\(chosen.map { _ in "?" }.joined(separator: ", "))) AND seq > ?"
+        var sql = "SELECT seq, attempt, number, body FROM spans WHERE attempt IN (\(placeholders(chosen.count))) AND seq > ?"
         var arguments: [(any DatabaseValueConvertible)?] = chosen.map(\.id.rawValue)
         arguments.append(query.page.after?.position ?? 0)
         if let name = query.name {
@@ -64,13 +63,11 @@ enum SpanLog {
         sql += " ORDER BY seq LIMIT ?"
         arguments.append(query.page.limit + 1)
         let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-        let items = try rows.prefix(query.page.limit).map { row in
+        return try Page(rows: rows, limit: query.page.limit, cursor: "seq") { row in
             StoredSpan(
                 rollout: query.rollout, attempt: AttemptID(row["attempt"]), sequence: row["number"],
                 span: try Span(compact: [UInt8](row["body"] as Data)))
         }
-        let next = rows.count > query.page.limit ? PageCursor(position: rows[query.page.limit - 1]["seq"]) : nil
-        return Page(items: items, next: next)
     }
 
     static func count(in db: Database) throws -> Int {

@@ -76,21 +76,22 @@ public distributed actor StoreActor: Store {
         try checkBatch(request.limit, "limit", allowEmpty: false)
         let node = watchCaller()
         let caller = ZMQActorSystem.currentCaller
-        let deadline = ContinuousClock.now + min(request.wait, limits.maximumWait)
         var first = true
-        while true {
+        var callerWentDown = false
+        return try await longPoll(.work, wait: request.wait, until: { !$0.isEmpty || callerWentDown }) {
             // A caller whose node went down while it waited gets no claims: nobody would run them.
-            if !first, let caller, !watchedNodes.contains(caller) { return [] }
-            let generation = waitLists[.work]!.generation
+            if !first, let caller, !watchedNodes.contains(caller) {
+                callerWentDown = true
+                return []
+            }
             let recordSeen = first && needsRecording(request.worker, from: node)
+            first = false
             let claims = try await write { db in
                 if recordSeen { try WorkerRegistry.seen(request.worker, node: node, snapshot: nil, in: db, now: .storeNow) }
                 return try RolloutQueue.claim(request, in: db, now: .storeNow)
             }
             if recordSeen { workersSeen[request.worker] = (node, .now) }
-            first = false
-            if !claims.isEmpty || ContinuousClock.now >= deadline { return claims }
-            await waitForChange(.work, since: generation, until: deadline)
+            return claims
         }
     }
 
@@ -139,14 +140,10 @@ public distributed actor StoreActor: Store {
 
     public distributed func completions(_ request: CompletionsRequest) async throws -> CompletionBatch {
         try checkBatch(request.limit, "limit", allowEmpty: false)
-        let deadline = ContinuousClock.now + min(request.wait, limits.maximumWait)
-        while true {
-            let generation = waitLists[.completions]!.generation
-            let batch = try await database.read { db in
+        return try await longPoll(.completions, wait: request.wait, until: { !$0.completions.isEmpty }) {
+            try await database.read { db in
                 try CompletionLog.read(after: request.after, experiment: request.experiment, limit: request.limit, in: db)
             }
-            if !batch.completions.isEmpty || ContinuousClock.now >= deadline { return batch }
-            await waitForChange(.completions, since: generation, until: deadline)
         }
     }
 
@@ -217,12 +214,8 @@ public distributed actor StoreActor: Store {
 
     public distributed func claimExperiment(trainer: String, wait: Duration) async throws -> Experiment? {
         guard !trainer.isEmpty else { throw StoreError(.invalidArgument, "trainer: must not be empty") }
-        let deadline = ContinuousClock.now + min(wait, limits.maximumWait)
-        while true {
-            let generation = waitLists[.experiments]!.generation
-            let experiment = try await write { db in try ExperimentBook.claim(trainer: trainer, in: db, now: .storeNow) }
-            if experiment != nil || ContinuousClock.now >= deadline { return experiment }
-            await waitForChange(.experiments, since: generation, until: deadline)
+        return try await longPoll(.experiments, wait: wait, until: { $0 != nil }) {
+            try await write { db in try ExperimentBook.claim(trainer: trainer, in: db, now: .storeNow) }
         }
     }
 
@@ -356,6 +349,22 @@ public distributed actor StoreActor: Store {
 
     private func changed(_ topic: Topic) {
         waitLists[topic]!.changed()
+    }
+
+    /// Looks until `found` holds of what `look` answers, looking again after every change of
+    /// `topic`, and answers the last look when `wait` (at most the store's maximum) has passed.
+    private func longPoll<Result>(
+        _ topic: Topic, wait: Duration, until found: (Result) -> Bool, _ look: () async throws -> Result
+    ) async throws -> Result {
+        let deadline = ContinuousClock.now + min(wait, limits.maximumWait)
+        while true {
+            // Read before looking: a change that lands while `look` runs moves it, and the wait
+            // below then returns at once instead of missing that change.
+            let generation = waitLists[topic]!.generation
+            let result = try await look()
+            if found(result) || ContinuousClock.now >= deadline { return result }
+            await waitForChange(topic, since: generation, until: deadline)
+        }
     }
 
     private func waitForChange(_ topic: Topic, since generation: UInt64, until deadline: ContinuousClock.Instant) async {
