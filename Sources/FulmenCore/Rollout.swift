@@ -88,13 +88,6 @@ public struct RolloutConfig: Codable, Sendable, Hashable {
     }
 }
 
-extension Duration {
-    /// The duration in whole nanoseconds (sub-nanosecond parts dropped).
-    public var wholeNanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-    }
-}
-
 /// What to enqueue. Enqueueing the same `id` twice returns the first rollout and changes nothing,
 /// so a caller that retries after a lost reply does not run the episode twice.
 public struct RolloutRequest: Codable, Sendable, Equatable {

@@ -40,14 +40,14 @@ enum AttemptLedger {
             id: AttemptID("\(rollout.id.rawValue)/attempt-\(rollout.attempts)"), rollout: rollout.id,
             sequence: rollout.attempts, worker: worker, status: .preparing, claimedAt: now, startedAt: nil, endedAt: nil,
             lastHeartbeat: now, error: nil)
-        let window = rollout.config.livenessWindow.seconds
+        let window = rollout.config.livenessWindow.inSeconds
         try db.cachedStatement(sql: """
             INSERT INTO attempts (id, rollout, sequence, worker, status, claimed_at, last_heartbeat, liveness_window,
                                   heartbeat_deadline, deadline)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
             attempt.id.rawValue, rollout.id.rawValue, attempt.sequence, worker.rawValue, attempt.status.rawValue,
-            now.storeTime, now.storeTime, window, now.storeTime + window, now.storeTime + rollout.config.timeout.seconds,
+            now.storeTime, now.storeTime, window, now.storeTime + window, now.storeTime + rollout.config.timeout.inSeconds,
         ])
         return attempt
     }

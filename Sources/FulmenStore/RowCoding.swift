@@ -27,12 +27,6 @@ extension Date {
     static var storeNow: Date { Date(storeTime: Date().storeTime) }
 }
 
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
-
 extension Row {
     /// A time column.
     func date(_ column: String) -> Date {

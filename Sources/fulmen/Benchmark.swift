@@ -1,3 +1,4 @@
+import FulmenCore
 import ZMQActorSystem
 
 /// The calls `up` and `ping` make, with a report of what they measured.
@@ -28,20 +29,16 @@ struct Benchmark {
                 try await group.waitForAll()
             }
         }
-        let rate = Double(perTask * concurrency) / seconds(elapsed)
+        let rate = Double(perTask * concurrency) / elapsed.inSeconds
         print("pipelined: \(perTask * concurrency) calls from \(concurrency) tasks at \(Int(rate)) calls/s")
 
         let weights = [Float](repeating: 0.5, count: 1 << 20)
         let total = try await service.sum(weights)
         let transfer = try await clock.measure { _ = try await service.sum(weights) }
-        print("4 MiB [Float] argument: sum \(total), \(Int(4 / seconds(transfer))) MiB/s")
+        print("4 MiB [Float] argument: sum \(total), \(Int(4 / transfer.inSeconds)) MiB/s")
     }
 
-    private func microseconds(_ duration: Duration) -> Int { Int(seconds(duration) * 1e6) }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    private func microseconds(_ duration: Duration) -> Int { Int(duration.inSeconds * 1e6) }
 
     enum DemoError: Error, CustomStringConvertible {
         case wrongAnswer

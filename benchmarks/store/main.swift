@@ -11,10 +11,6 @@ import ZMQActorSystem
 
 let clock = ContinuousClock()
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
 /// Runs `tasks` concurrent loops of `body(task, iteration)` for `iterations` each; answers the rate.
 func rate(items: Int, tasks: Int, iterations: Int, _ body: @escaping @Sendable (Int, Int) async throws -> Void) async throws -> Double {
     let elapsed = try await clock.measure {
@@ -25,7 +21,7 @@ func rate(items: Int, tasks: Int, iterations: Int, _ body: @escaping @Sendable (
             try await group.waitForAll()
         }
     }
-    return Double(items) / seconds(elapsed)
+    return Double(items) / elapsed.inSeconds
 }
 
 func requests(_ count: Int, task: String, prefix: String) -> [RolloutRequest] {
@@ -124,7 +120,7 @@ func drain(_ store: $Store<ZMQActorSystem>, count: Int) async throws {
         }
         try await enqueued
     }
-    print(String(format: "e2e_drain_per_s=%.0f", Double(count) / seconds(elapsed)))
+    print(String(format: "e2e_drain_per_s=%.0f", Double(count) / elapsed.inSeconds))
 }
 
 enum BenchmarkError: Error {
