@@ -15,12 +15,16 @@ let package = Package(
         .library(name: "FulmenCore", targets: ["FulmenCore"]),
         .library(name: "FulmenStore", targets: ["FulmenStore"]),
         .library(name: "FulmenModel", targets: ["FulmenModel"]),
+        .library(name: "FulmenRunner", targets: ["FulmenRunner"]),
+        .library(name: "FulmenTasks", targets: ["FulmenTasks"]),
+        .library(name: "FulmenTrainer", targets: ["FulmenTrainer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
     ],
     targets: [
         // System libraries (installed by scripts/bootstrap).
@@ -56,6 +60,29 @@ let package = Package(
         // The policy language model on OpenBLAS.
         .target(name: "FulmenModel", dependencies: ["CBLAS"], swiftSettings: strictSettings),
 
+        // Runner pools: the agent API, the rollout context, local policy inference, the tracer.
+        .target(
+            name: "FulmenRunner",
+            dependencies: [
+                "FulmenCore",
+                "FulmenModel",
+                "ZMQActorSystem",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // The bundled tasks: environments, scripted experts, splits and agents.
+        .target(
+            name: "FulmenTasks",
+            dependencies: ["FulmenRunner", "FulmenCore", "FulmenModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+
+        // The trainer: spans to training data, and the algorithms that learn from it.
+        .target(name: "FulmenTrainer", dependencies: ["FulmenCore"], swiftSettings: strictSettings),
+
         // The one executable.
         .executableTarget(
             name: "fulmen",
@@ -63,6 +90,9 @@ let package = Package(
                 "ZMQActorSystem",
                 "FulmenCore",
                 "FulmenStore",
+                "FulmenRunner",
+                "FulmenTasks",
+                "FulmenModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -102,6 +132,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "FulmenRunnerTests",
+            dependencies: [
+                "FulmenRunner", "FulmenCore", "FulmenModel", "ZMQActorSystem", "ZMQTestSupport", "fulmen",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FulmenTasksTests",
+            dependencies: ["FulmenTasks", "FulmenRunner", "FulmenCore", "FulmenModel"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "FulmenTrainerTests", dependencies: ["FulmenTrainer", "FulmenCore"], swiftSettings: strictSettings),
 
         // Benchmarks (built in release by benchmarks/run).
         .executableTarget(
@@ -115,6 +159,13 @@ let package = Package(
             name: "StoreBenchmark",
             dependencies: ["FulmenCore", "ZMQActorSystem"],
             path: "benchmarks/store",
+            exclude: ["run.sh"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "RunnerBenchmark",
+            dependencies: ["FulmenRunner", "FulmenTasks", "FulmenCore", "FulmenModel", "ZMQActorSystem"],
+            path: "benchmarks/runner",
             exclude: ["run.sh"],
             swiftSettings: strictSettings
         ),

@@ -71,3 +71,12 @@ public struct ResourcePublication: Codable, Sendable, Equatable {
         self.carryOverLatest = carryOverLatest
     }
 }
+
+/// The names under which Fulmen looks for resources in a snapshot.
+public enum ResourceName {
+    /// The policy model's weights (kind `weights`), which the runner's model client samples from.
+    public static let policy = "policy"
+    /// Default sampling settings for the model client (kind `settings`): a JSON object with any of
+    /// `temperature`, `topK`, `topP`.
+    public static let sampling = "sampling"
+}

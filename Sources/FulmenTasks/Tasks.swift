@@ -1,0 +1,2 @@
+// Placeholder until the bundled tasks land.
+enum Placeholder {}
