@@ -76,7 +76,11 @@ let package = Package(
         // The bundled tasks: environments, scripted experts, splits and agents.
         .target(
             name: "FulmenTasks",
-            dependencies: ["FulmenRunner", "FulmenCore", "FulmenModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FulmenRunner", "FulmenCore", "FulmenModel", .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, to limit what model-written SQL can do (no ATTACH, bounded work).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -132,11 +136,28 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
+        .target(
+            name: "RunnerTestSupport",
+            dependencies: [
+                "FulmenRunner", "FulmenCore", .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "Tests/RunnerTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "RunnerTestNode",
+            dependencies: [
+                "RunnerTestSupport", "FulmenRunner", "FulmenCore", "ZMQActorSystem",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/RunnerTestNode",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "FulmenRunnerTests",
             dependencies: [
-                "FulmenRunner", "FulmenCore", "FulmenModel", "ZMQActorSystem", "ZMQTestSupport", "fulmen",
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                "FulmenRunner", "FulmenCore", "FulmenModel", "ZMQActorSystem", "ZMQTestSupport", "RunnerTestSupport",
+                "RunnerTestNode", "fulmen", .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,5 +1,5 @@
 public import FulmenCore
-public import Foundation
+import Foundation
 
 /// Plays episodes of an agent in this process, without a store: for trying an agent out against a
 /// checkpoint, and for tests. Episodes see the same context, model client and tracing as in a runner pool;
@@ -54,6 +54,7 @@ public struct EpisodeSandbox: Sendable {
             guard let data = contents[hash] else { throw EpisodeError.missingResource(name: hash, snapshot: 1) }
             return data
         }
+        FulmenTracer.install()
     }
 
     /// Plays one episode of `agent` on `input`.

@@ -1,4 +1,4 @@
-public import FulmenModel
+import FulmenModel
 import FulmenCore
 import Foundation
 

@@ -1,5 +1,5 @@
 public import FulmenCore
-public import Foundation
+import Foundation
 
 /// The resources a rollout pins: one immutable snapshot of prompt templates, settings and weights.
 public struct PinnedResources: Sendable {

@@ -32,6 +32,8 @@ public distributed actor StoreActor: Store {
     /// When each worker's last dequeue was recorded, and from which node: `dequeue` records a
     /// worker as seen at most once a second.
     private var workersSeen: [WorkerID: (node: String?, at: ContinuousClock.Instant)] = [:]
+    /// Workers that unregistered since this store started: their pending long polls get no work.
+    private var departedWorkers: Set<WorkerID> = []
     private var enqueued = RateMeter()
     private var settled = RateMeter()
 
@@ -79,8 +81,9 @@ public distributed actor StoreActor: Store {
         var first = true
         var callerWentDown = false
         return try await longPoll(.work, wait: request.wait, until: { !$0.isEmpty || callerWentDown }) {
-            // A caller whose node went down while it waited gets no claims: nobody would run them.
-            if !first, let caller, !watchedNodes.contains(caller) {
+            // A caller whose node went down, or whose worker unregistered, while it waited gets no claims:
+            // nobody would run them.
+            if !first, departedWorkers.contains(request.worker) || caller.map({ !watchedNodes.contains($0) }) == true {
                 callerWentDown = true
                 return []
             }
@@ -182,6 +185,7 @@ public distributed actor StoreActor: Store {
     public distributed func register(_ registration: WorkerRegistration) async throws -> Worker {
         let node = watchCaller()
         let worker = try await write { db in try WorkerRegistry.register(registration, node: node, in: db, now: .storeNow) }
+        departedWorkers.remove(registration.id)
         logger.info("worker registered", metadata: ["worker": "\(worker.id)", "host": "\(worker.host)", "node": "\(node ?? "local")"])
         return worker
     }
@@ -193,6 +197,7 @@ public distributed actor StoreActor: Store {
 
     public distributed func unregister(_ worker: WorkerID) async throws {
         workersSeen[worker] = nil
+        departedWorkers.insert(worker)
         let changed = try await write { db in
             try WorkerRegistry.setStatus(.left, of: worker, in: db)
             return try AttemptLedger.abandonAttempts(of: worker, in: db, now: .storeNow)

@@ -21,8 +21,8 @@ public struct CallOptions: Sendable {
 extension CallOptions {
     /// Runs `operation` with remote calls limited to `timeout` each.
     public static func withTimeout<R: Sendable>(
-        _ timeout: Duration, _ operation: () async throws -> R
+        _ timeout: Duration, isolation: isolated (any Actor)? = #isolation, _ operation: () async throws -> R
     ) async rethrows -> R {
-        try await $current.withValue(CallOptions(timeout: timeout), operation: operation)
+        try await $current.withValue(CallOptions(timeout: timeout), operation: operation, isolation: isolation)
     }
 }

@@ -10,7 +10,7 @@ struct Fulmen: AsyncParsableCommand {
             Fulmen runs as separate processes that talk through distributed actors over ZeroMQ.
             Until the store, runners and trainer land, `up` demonstrates the actor system.
             """,
-        subcommands: [Up.self, StoreCommand.self, Node.self, Ping.self],
+        subcommands: [Up.self, StoreCommand.self, RunnerCommand.self, Node.self, Ping.self],
         defaultSubcommand: Up.self
     )
 }

@@ -33,18 +33,10 @@ extension Fulmen {
         @Option(help: "The host name other nodes use to reach this one, when listening on 0.0.0.0.")
         var advertise: String?
 
-        @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-        var logLevel = "info"
-
-        func validate() throws {
-            guard Logger.Level(rawValue: logLevel) != nil else {
-                throw ValidationError("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
-            }
-        }
+        @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
-            var logger = Logger(label: "fulmen.store")
-            logger.logLevel = Logger.Level(rawValue: logLevel)!
+            let logger = logging.logger(label: "fulmen.store")
             var settings = ZMQActorSystem.Settings(bindEndpoint: bind)
             settings.advertisedHost = advertise
             settings.logger = logger

@@ -68,6 +68,20 @@ struct RolloutQueueTests {
         #expect(clock.now - started < .seconds(15), "the poll waited for its limit instead of the work")
     }
 
+    @Test func aWorkerThatUnregistersWhileItsPollWaitsIsGivenNoWork() async throws {
+        let fixture = try await StoreFixture()
+        async let claims = fixture.store.dequeue(DequeueRequest(worker: fixture.worker, limit: 1, wait: .seconds(30)))
+        try await Task.sleep(for: .milliseconds(200))
+        try await fixture.store.unregister(fixture.worker)
+        try await fixture.enqueue(1)
+        #expect(try await claims.isEmpty, "the departed worker's poll claimed work")
+        #expect(try await fixture.status("r-0") == .queuing)
+
+        // Registering again makes it eligible once more.
+        _ = try await fixture.store.register(WorkerRegistration(id: fixture.worker, host: "test", concurrency: 1))
+        #expect(try await fixture.claim().map(\.rollout.id) == ["r-0"])
+    }
+
     @Test func aLongPollWithNoWorkAnswersEmptyAtItsLimit() async throws {
         let fixture = try await StoreFixture()
         let clock = ContinuousClock()

@@ -36,6 +36,23 @@ public final class ChildProcess {
         self.output = output
     }
 
+    /// Waits for the process to exit and answers its exit status and the output it printed after its first line.
+    public func waitForExit() async -> (status: Int32, output: String) {
+        let (process, output) = (self.process, self.output)
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let rest = output.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: (process.terminationStatus, String(decoding: rest, as: UTF8.self)))
+            }
+        }
+    }
+
+    /// Sends the process a signal, e.g. SIGTERM to ask it to stop.
+    public func signal(_ number: Int32) {
+        Glibc.kill(pid, number)
+    }
+
     /// Kills the process at once, as a crash would.
     public func kill() {
         Glibc.kill(pid, SIGKILL)

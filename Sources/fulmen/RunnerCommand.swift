@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import FulmenCore
+import FulmenRunner
+import FulmenTasks
+import Logging
+import ZMQActorSystem
+
+extension Fulmen {
+    /// Runs a pool of concurrent episodes for a store until stopped.
+    struct RunnerCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "runner",
+            abstract: "Run episodes of the bundled agents for a store: a pool of concurrent episodes sharing one local policy model.",
+            discussion: """
+                The pool registers with the store as a worker, claims rollouts of the tasks it hosts \
+                while it has free slots, and uploads every episode's spans. Model calls of concurrent \
+                episodes share forward passes. SIGTERM or SIGINT stops claiming; running episodes get \
+                --grace seconds to finish, the rest go back to the store to be retried elsewhere.
+
+                Example:
+                  fulmen runner --store tcp://store.example:7200 --concurrency 32 --tasks calc,sql
+                """
+        )
+
+        @Option(help: "The store's endpoint.")
+        var store: String
+
+        @Option(help: "How many episodes run at once.")
+        var concurrency = 8
+
+        @Option(help: "The tasks to host, comma-separated (default: every bundled task).")
+        var tasks: String?
+
+        @Option(help: "Where this runner's node listens (the store calls back to it); port 0 picks a free port.")
+        var bind = "tcp://127.0.0.1:0"
+
+        @Option(help: "The host name other nodes use to reach this one, when listening on 0.0.0.0.")
+        var advertise: String?
+
+        @Option(help: "The worker id to register under (default: HOST-PID).")
+        var worker: String?
+
+        @Option(help: "Threads for the policy model; keep 1 when several processes share few cores.")
+        var threads = 1
+
+        @Option(help: "The most model calls that share one forward pass.")
+        var maxBatch = 64
+
+        @Flag(help: "Run model calls one at a time instead of batching them (for comparison).")
+        var noBatching = false
+
+        @Option(help: "Seconds running episodes may take to finish after SIGTERM before they are handed back.")
+        var grace = 30.0
+
+        @Option(help: "Seconds between progress lines; 0 prints none.")
+        var progress = 10.0
+
+        @OptionGroup var logging: LoggingOptions
+
+        func validate() throws {
+            if concurrency < 1 { throw ValidationError("--concurrency must be at least 1, not \(concurrency)") }
+            if threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+            if maxBatch < 1 { throw ValidationError("--max-batch must be at least 1, not \(maxBatch)") }
+            if grace < 0 { throw ValidationError("--grace cannot be negative") }
+            _ = try hostedTasks()
+        }
+
+        private func hostedTasks() throws -> [any BundledTask] {
+            guard let tasks else { return BundledTasks.all }
+            let names = tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if names.isEmpty || names.contains("") {
+                throw ValidationError("--tasks: give task names separated by commas, e.g. calc,sql")
+            }
+            do {
+                return try names.map { try BundledTasks.named($0) }
+            } catch {
+                throw ValidationError("--tasks: \(error)")
+            }
+        }
+
+        func run() async throws {
+            let logger = logging.logger(label: "fulmen.runner")
+            var settings = ZMQActorSystem.Settings(bindEndpoint: bind)
+            settings.advertisedHost = advertise
+            settings.logger = logger
+            let system = try ZMQActorSystem(settings: settings)
+            let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: self.store), using: system)
+            var configuration = RunnerPool.Configuration(
+                concurrency: concurrency, worker: worker.map { WorkerID($0) },
+                shutdownGrace: .milliseconds(Int(grace * 1000)),
+                inference: InferenceSettings(threads: threads, batching: !noBatching, maxBatch: maxBatch))
+            configuration.host = advertise ?? configuration.host
+            let pool = try RunnerPool(
+                store: store, agents: try hostedTasks().map { agent(of: $0) }, configuration: configuration, logger: logger)
+            print("runner \(configuration.worker) on \(system.node.endpoint): \(pool.tasks.joined(separator: ", ")) × \(concurrency) for store \(self.store)")
+            fflush(nil)
+            let reporter = progress > 0 ? Task { await report(pool, every: progress) } : nil
+            defer { reporter?.cancel() }
+            do {
+                try await pool.runUntilSignalled()
+            } catch {
+                await system.shutdown()
+                throw Unreachable(endpoint: self.store, reason: error)
+            }
+            let statistics = await pool.statistics()
+            print("runner stopped: \(statistics.summary)")
+            await system.shutdown()
+        }
+
+        private func agent(of task: some BundledTask) -> any Agent { task.agent }
+
+        /// Prints a line of progress every `seconds`.
+        private func report(_ pool: RunnerPool, every seconds: Double) async {
+            var last = (finished: 0, at: ContinuousClock.now)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                let statistics = await pool.statistics()
+                let now = ContinuousClock.now
+                let rate = Double(statistics.finished - last.finished) / (now - last.at).inSeconds
+                last = (statistics.finished, now)
+                print("runner: \(statistics.summary), \(String(format: "%.1f", rate)) episodes/s")
+                fflush(nil)
+            }
+        }
+    }
+}
+
+extension RunnerStatistics {
+    /// One line for people: episodes by outcome, model batching, uploads.
+    var summary: String {
+        "\(finished) episodes (\(succeeded) succeeded, \(failed) failed, \(cancelled) cancelled, \(handedBack) handed back), "
+            + "\(running) running, \(inference.calls) model calls in \(inference.batches) batches "
+            + "(mean \(String(format: "%.1f", inference.meanBatch))), \(spans) spans, \(weightFetches) weight fetches"
+    }
+}

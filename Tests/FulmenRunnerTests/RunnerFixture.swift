@@ -1,0 +1,77 @@
+import FulmenCore
+import FulmenModel
+import FulmenRunner
+import Foundation
+import Logging
+import ZMQActorSystem
+import ZMQTestSupport
+
+/// A store in its own OS process (`fulmen store --in-memory`), and a client node in the test process.
+struct RunnerFixture {
+    let storeProcess: ChildProcess
+    let system: ZMQActorSystem
+    let store: $Store<ZMQActorSystem>
+
+    init() async throws {
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        storeProcess = try await ChildProcess(
+            "fulmen", arguments: ["store", "--in-memory", "--bind", endpoint, "--log-level", "critical"])
+        system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(10) })
+        store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+    }
+
+    var endpoint: String { store.id.endpoint }
+
+    /// A pool serving the fixture's store, with quick heartbeats.
+    func pool(_ agents: [any Agent], concurrency: Int = 4, worker: WorkerID = "pool") throws -> RunnerPool {
+        var logger = Logger(label: "test.runner")
+        logger.logLevel = .critical
+        let configuration = RunnerPool.Configuration(
+            concurrency: concurrency, worker: worker, heartbeatInterval: .milliseconds(100), dequeueWait: .seconds(1),
+            shutdownGrace: .seconds(2))
+        return try RunnerPool(store: store, agents: agents, configuration: configuration, logger: logger)
+    }
+
+    /// Enqueues rollouts of `task` with the given inputs, as `PREFIX-0`, `PREFIX-1`, …
+    @discardableResult
+    func enqueue<Input: Encodable>(
+        _ task: String, _ inputs: [Input], prefix: String? = nil, pin: ResourcePin = .latest,
+        config: RolloutConfig = RolloutConfig()
+    ) async throws -> [RolloutID] {
+        let prefix = prefix ?? task
+        let requests = try inputs.enumerated().map { i, input in
+            RolloutRequest(
+                id: RolloutID("\(prefix)-\(i)"), task: task, input: try JSONEncoder().encode(input), resources: pin,
+                config: config)
+        }
+        return try await store.enqueue(requests).map(\.id)
+    }
+
+    /// Publishes a freshly initialised tiny policy as the latest snapshot.
+    func publishPolicy(seed: UInt64) async throws -> ResourceSnapshot {
+        let weights = try GPT(config: .tiny, seed: seed).checkpoint()
+        return try await store.publish(
+            ResourcePublication(resources: [ResourceName.policy: ResourceContent(kind: .weights, data: Data(weights))]))
+    }
+
+    func status(_ id: RolloutID) async throws -> RolloutStatus {
+        try await store.rollout(id).rollout.status
+    }
+
+    /// Waits until every rollout in `ids` is final.
+    func settled(_ ids: [RolloutID], timeout: Duration = .seconds(30)) async throws -> Bool {
+        try await eventually(timeout: timeout) {
+            for id in ids where !(try await status(id)).isFinal { return false }
+            return true
+        }
+    }
+
+    func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+}

@@ -1,0 +1,43 @@
+// A runner process for the runner tests: a pool hosting the test agents `sleep` and `fail`, which the
+// tests stop with SIGTERM. It prints `STARTED` before it registers, and `STOPPED <statistics>` when the
+// pool has shut down.
+//
+//     RunnerTestNode --store tcp://127.0.0.1:PORT --worker ID [--concurrency K] [--grace SECONDS]
+import FulmenCore
+import FulmenRunner
+import Glibc
+import Logging
+import RunnerTestSupport
+import ZMQActorSystem
+
+var storeEndpoint = ""
+var configuration = RunnerPool.Configuration(concurrency: 2, heartbeatInterval: .milliseconds(200))
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--store": storeEndpoint = arguments.next()!
+    case "--worker": configuration.worker = WorkerID(arguments.next()!)
+    case "--concurrency": configuration.concurrency = Int(arguments.next()!)!
+    case "--grace": configuration.shutdownGrace = .milliseconds(Int(Double(arguments.next()!)! * 1000))
+    default:
+        print("RunnerTestNode: unknown argument \(argument)")
+        exit(2)
+    }
+}
+
+var settings = ZMQActorSystem.Settings(bindEndpoint: "tcp://127.0.0.1:0")
+settings.logger.logLevel = .warning
+settings.heartbeatInterval = .milliseconds(100)
+settings.heartbeatTimeout = .seconds(1)
+let system = try ZMQActorSystem(settings: settings)
+let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: storeEndpoint), using: system)
+var logger = Logger(label: "runner-test-node")
+logger.logLevel = .warning
+let pool = try RunnerPool(store: store, agents: [SleepAgent(), FailingAgent()], configuration: configuration, logger: logger)
+print("STARTED")
+fflush(nil)
+try await pool.runUntilSignalled()
+let statistics = await pool.statistics()
+print("STOPPED succeeded=\(statistics.succeeded) handedBack=\(statistics.handedBack)")
+fflush(nil)
+await system.shutdown()
