@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "FulmenCoreTests", dependencies: ["FulmenCore", "ZMQActorSystem"], swiftSettings: strictSettings),
         .executableTarget(
             name: "StoreTestWorker",
-            dependencies: ["FulmenCore", "ZMQActorSystem", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FulmenCore", "ZMQActorSystem", "ZMQTestSupport"],
             path: "Tests/StoreTestWorker",
             swiftSettings: strictSettings
         ),
@@ -147,7 +147,7 @@ let package = Package(
         .executableTarget(
             name: "RunnerTestNode",
             dependencies: [
-                "RunnerTestSupport", "FulmenRunner", "FulmenCore", "ZMQActorSystem",
+                "RunnerTestSupport", "FulmenRunner", "FulmenCore", "ZMQActorSystem", "ZMQTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/RunnerTestNode",

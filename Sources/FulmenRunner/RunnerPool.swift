@@ -75,7 +75,10 @@ public actor RunnerPool {
     private let reports: StoreReports
     private var running: [AttemptID: Running] = [:]
     private var snapshots: [ResourceSnapshotID: Task<ResourceSnapshot?, any Error>] = [:]
+    /// The claim loop, while it waits for a free slot.
     private var slotWaiter: CheckedContinuation<Void, Never>?
+    /// The shutdown, while it waits for the last episode to end.
+    private var idleWaiter: CheckedContinuation<Void, Never>?
     private var stopping = false
     private var claiming: Task<Void, Never>?
     /// Claims whose episodes are being prepared (resources fetched, the store told they run).
@@ -102,15 +105,14 @@ public actor RunnerPool {
             if hosted[agent.task] != nil { throw .invalidConfiguration("two agents run the task '\(agent.task)'") }
             hosted[agent.task] = HostedAgent(agent)
         }
+        let reports = StoreReports(logger: logger)
         self.store = store
         self.agents = hosted
         self.configuration = configuration
         self.logger = logger
-        self.reports = StoreReports(logger: logger)
+        self.reports = reports
         self.engine = PolicyEngine(settings: configuration.inference) { hash in
-            try await StoreReports(logger: logger).retrying("fetch weights \(hash.prefix(12))") {
-                try await store.resourceContent(hash: hash)
-            }
+            try await reports.retrying("fetch weights \(hash.prefix(12))") { try await store.resourceContent(hash: hash) }
         }
         FulmenTracer.install()
     }
@@ -289,6 +291,10 @@ public actor RunnerPool {
         preparing.remove(attempt)
         slotWaiter?.resume()
         slotWaiter = nil
+        if isIdle {
+            idleWaiter?.resume()
+            idleWaiter = nil
+        }
     }
 
     private func snapshot(_ id: ResourceSnapshotID?) async throws -> ResourceSnapshot? {
@@ -350,10 +356,17 @@ public actor RunnerPool {
         guard let entry = running[attempt] else { return nil }
         let spans = entry.episode.recorder.takeFinished()
         if spans.isEmpty { return nil }
-        let (store, reports, previous) = (self.store, self.reports, entry.lastUpload)
+        let (store, reports, previous, logger) = (self.store, self.reports, entry.lastUpload, self.logger)
         let upload = Task<ReportAnswer?, Never> {
             _ = await previous?.value
-            return try? await reports.retrying("upload spans") { try await store.addSpans(spans, to: attempt) }.answer
+            do {
+                return try await reports.retrying("upload spans") { try await store.addSpans(spans, to: attempt) }.answer
+            } catch {
+                logger.error(
+                    "spans lost: the store did not take them",
+                    metadata: ["attempt": "\(attempt)", "spans": "\(spans.count)", "error": "\(error)"])
+                return nil
+            }
         }
         running[attempt]?.lastUpload = upload
         running[attempt]?.lastContact = .now
@@ -376,14 +389,20 @@ public actor RunnerPool {
     /// Waits up to the grace period for running episodes, then cancels the rest, which are handed back: left
     /// unfinished, so that unregistering makes the store retry them elsewhere.
     private func drain() async {
-        let deadline = ContinuousClock.now + shutdownGrace
-        while !(running.isEmpty && preparing.isEmpty) && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+        if isIdle { return }
+        let grace = shutdownGrace
+        let timer = Task {
+            try? await Task.sleep(for: grace)
+            self.handBackRunning()
         }
+        await withCheckedContinuation { idleWaiter = $0 }
+        timer.cancel()
+    }
+
+    private var isIdle: Bool { running.isEmpty && preparing.isEmpty }
+
+    private func handBackRunning() {
         for attempt in running.keys { stop(attempt, because: .handedBack) }
-        while !(running.isEmpty && preparing.isEmpty) {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
     }
 }
 

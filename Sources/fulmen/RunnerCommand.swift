@@ -81,10 +81,7 @@ extension Fulmen {
 
         func run() async throws {
             let logger = logging.logger(label: "fulmen.runner")
-            var settings = ZMQActorSystem.Settings(bindEndpoint: bind)
-            settings.advertisedHost = advertise
-            settings.logger = logger
-            let system = try ZMQActorSystem(settings: settings)
+            let system = try ZMQActorSystem.commandNode(bind: bind, advertise: advertise, logger: logger)
             let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: self.store), using: system)
             var configuration = RunnerPool.Configuration(
                 concurrency: concurrency, worker: worker.map { WorkerID($0) },

@@ -37,10 +37,7 @@ extension Fulmen {
 
         func run() async throws {
             let logger = logging.logger(label: "fulmen.store")
-            var settings = ZMQActorSystem.Settings(bindEndpoint: bind)
-            settings.advertisedHost = advertise
-            settings.logger = logger
-            let system = try ZMQActorSystem(settings: settings)
+            let system = try ZMQActorSystem.commandNode(bind: bind, advertise: advertise, logger: logger)
             let location: StoreConfiguration.Location =
                 inMemory ? .inMemory : .directory(URL(fileURLWithPath: data, isDirectory: true))
             let store = try system.makeWellKnown(StoreName.wellKnown) {

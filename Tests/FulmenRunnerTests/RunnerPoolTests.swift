@@ -104,9 +104,9 @@ struct RunnerPoolTests {
         let pool = try fixture.pool([HoldingAgent(log: log), SleepAgent()], concurrency: 2)
         let running = Task { try await pool.run() }
         let held = try await fixture.enqueue("hold", [HoldingAgent.Input(name: "h")])
-        #expect(try await fixture.eventually { log.entries.contains("started h") })
+        #expect(await eventually { log.entries.contains("started h") })
         #expect(try await fixture.store.cancel(held) == 1)
-        #expect(try await fixture.eventually { log.entries.contains("cancelled h") }, "the episode never saw the cancellation")
+        #expect(await eventually { log.entries.contains("cancelled h") }, "the episode never saw the cancellation")
         #expect(try await fixture.status(held[0]) == .cancelled)
 
         // The pool goes on with other work, and counted the episode as cancelled, not failed.
@@ -139,13 +139,65 @@ struct RunnerProcessTests {
             "RunnerTestNode", arguments: ["--store", fixture.endpoint, "--worker", "graceful", "--grace", "10"])
         #expect(runner.readyLine == "STARTED")
         let ids = try await fixture.enqueue("sleep", Array(repeating: SleepAgent.Input(milliseconds: 1500), count: 2))
-        #expect(try await fixture.eventually { try await fixture.status(ids[1]) == .running })
+        #expect(try await eventually { try await fixture.status(ids[1]) == .running })
         runner.signal(SIGTERM)
         let exit = await runner.waitForExit()
         #expect(exit.status == 0)
         #expect(exit.output.contains("STOPPED succeeded=2 handedBack=0"), "\(exit.output)")
         for id in ids { #expect(try await fixture.status(id) == .succeeded) }
         #expect(try await fixture.store.workers().first { $0.id == "graceful" }?.status == .left)
+    }
+
+    @Test func poolsJoiningOneStoreShareItsWork() async throws {
+        let fixture = try await RunnerFixture()
+        let runners = [
+            try await ChildProcess("RunnerTestNode", arguments: ["--store", fixture.endpoint, "--worker", "first"]),
+            try await ChildProcess("RunnerTestNode", arguments: ["--store", fixture.endpoint, "--worker", "second"]),
+        ]
+        #expect(try await eventually { try await fixture.store.workers().count == 2 })
+        let ids = try await fixture.enqueue("sleep", Array(repeating: SleepAgent.Input(milliseconds: 200), count: 8))
+        #expect(try await fixture.settled(ids))
+        var workers: Set<WorkerID> = []
+        for id in ids {
+            let detail = try await fixture.store.rollout(id)
+            #expect(detail.rollout.status == .succeeded)
+            workers.formUnion(detail.attempts.map(\.worker))
+        }
+        #expect(workers == ["first", "second"], "one pool took all the work")
+        for runner in runners { runner.signal(SIGTERM) }
+        for runner in runners { #expect(await runner.waitForExit().status == 0) }
+    }
+
+    @Test func aPoolCarriesOnWhenItsStoreRestarts() async throws {
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let arguments = ["store", "--in-memory", "--bind", endpoint, "--log-level", "critical"]
+        let first = try await ChildProcess("fulmen", arguments: arguments)
+        let runner = try await ChildProcess("RunnerTestNode", arguments: ["--store", endpoint, "--worker", "steady"])
+        let system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(5) })
+        let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        func sleepers(_ prefix: String) -> [RolloutRequest] {
+            (0..<3).map {
+                RolloutRequest(id: RolloutID("\(prefix)-\($0)"), task: "sleep", input: Data(#"{"milliseconds":10}"#.utf8))
+            }
+        }
+        func allSucceeded(_ prefix: String) async -> Bool {
+            for i in 0..<3 where (try? await store.rollout(RolloutID("\(prefix)-\(i)")).rollout.status) != .succeeded {
+                return false
+            }
+            return true
+        }
+        _ = try await store.enqueue(sleepers("before"))
+        #expect(await eventually(timeout: .seconds(20)) { await allSucceeded("before") })
+
+        first.kill()
+        let second = try await ChildProcess("fulmen", arguments: arguments)
+        // The new store knows nothing (it is in memory): the pool must register again to be given work.
+        #expect(await eventually(timeout: .seconds(20)) { (try? await store.enqueue(sleepers("after"))) != nil })
+        #expect(await eventually(timeout: .seconds(20)) { await allSucceeded("after") }, "the pool did not come back to the new store")
+        runner.signal(SIGTERM)
+        #expect(await runner.waitForExit().status == 0)
+        second.kill()
+        await system.shutdown()
     }
 
     @Test func sigtermHandsBackEpisodesThatOutlastTheGracePeriod() async throws {
@@ -155,7 +207,7 @@ struct RunnerProcessTests {
         let ids = try await fixture.enqueue(
             "sleep", [SleepAgent.Input(milliseconds: 600_000)],
             config: RolloutConfig(retry: RetryPolicy(maxAttempts: 3)))
-        #expect(try await fixture.eventually { try await fixture.status(ids[0]) == .running })
+        #expect(try await eventually { try await fixture.status(ids[0]) == .running })
         runner.signal(SIGTERM)
         let exit = await runner.waitForExit()
         #expect(exit.status == 0)

@@ -2,6 +2,7 @@ import Foundation
 import FulmenCore
 import FulmenStore
 import Testing
+import ZMQTestSupport
 
 @Suite("Store: the rollout queue")
 struct RolloutQueueTests {
@@ -129,15 +130,15 @@ struct RolloutQueueTests {
 
     @Test func silentAttemptsBecomeUnresponsiveAndAreRetriedThenTimeOut() async throws {
         let fixture = try await StoreFixture()
-        let config = RolloutConfig(timeout: .milliseconds(2500), livenessWindow: .milliseconds(800), retry: RetryPolicy(maxAttempts: 2))
+        let config = RolloutConfig(timeout: .seconds(5), livenessWindow: .milliseconds(1500), retry: RetryPolicy(maxAttempts: 2))
         try await fixture.enqueue(1, config: config)
         let first = try #require(try await fixture.claim().first)
-        #expect(try await fixture.eventually { try await fixture.status("r-0") == .requeuing })
+        #expect(try await eventually { try await fixture.status("r-0") == .requeuing })
         #expect(try await fixture.store.rollout("r-0").attempts.map(\.status) == [.unresponsive])
 
         // The second attempt keeps heartbeating, so only its timeout can end it.
         let second = try #require(try await fixture.claim().first)
-        let ended = try await fixture.eventually {
+        let ended = try await eventually {
             _ = try await fixture.store.heartbeat(second.attempt)
             return try await fixture.status("r-0") == .failed
         }

@@ -44,16 +44,6 @@ struct StoreFixture {
     func status(_ id: RolloutID) async throws -> RolloutStatus {
         try await store.rollout(id).rollout.status
     }
-
-    /// Waits (up to `timeout`) until `condition` holds.
-    func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return try await condition()
-    }
 }
 
 func quietLogger() -> Logger {

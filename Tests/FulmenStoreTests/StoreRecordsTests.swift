@@ -207,7 +207,7 @@ struct StoreRecordsTests {
         #expect(try await reopened.store.spans(SpanQuery(rollout: "r-0")).items.map(\.span.name) == ["kept"])
         #expect(try await reopened.store.resources(nil)?.id == 1)
         #expect(try await reopened.store.heartbeat(attempt) == .accepted, "the attempt of the previous life was not recovered")
-        #expect(try await reopened.eventually { try await reopened.status("r-0") == .requeuing }, "a silent recovered attempt never ended")
+        #expect(try await eventually { try await reopened.status("r-0") == .requeuing }, "a silent recovered attempt never ended")
     }
 }
 

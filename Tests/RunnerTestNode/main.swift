@@ -9,6 +9,7 @@ import Glibc
 import Logging
 import RunnerTestSupport
 import ZMQActorSystem
+import ZMQTestSupport
 
 var storeEndpoint = ""
 var configuration = RunnerPool.Configuration(concurrency: 2, heartbeatInterval: .milliseconds(200))
@@ -25,11 +26,7 @@ while let argument = arguments.next() {
     }
 }
 
-var settings = ZMQActorSystem.Settings(bindEndpoint: "tcp://127.0.0.1:0")
-settings.logger.logLevel = .warning
-settings.heartbeatInterval = .milliseconds(100)
-settings.heartbeatTimeout = .seconds(1)
-let system = try ZMQActorSystem(settings: settings)
+let system = try ZMQActorSystem(settings: testSettings { $0.logger.logLevel = .warning })
 let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: storeEndpoint), using: system)
 var logger = Logger(label: "runner-test-node")
 logger.logLevel = .warning

@@ -6,8 +6,8 @@
 //     StoreTestWorker --store tcp://127.0.0.1:PORT --worker ID [--claim N] [--announce]
 import FulmenCore
 import Glibc
-import Logging
 import ZMQActorSystem
+import ZMQTestSupport
 
 var storeEndpoint = ""
 var worker = WorkerID("test-worker")
@@ -26,11 +26,7 @@ while let argument = arguments.next() {
     }
 }
 
-var settings = ZMQActorSystem.Settings(bindEndpoint: "tcp://127.0.0.1:0")
-settings.logger.logLevel = .warning
-settings.heartbeatInterval = .milliseconds(100)
-settings.heartbeatTimeout = .seconds(1)
-let system = try ZMQActorSystem(settings: settings)
+let system = try ZMQActorSystem(settings: testSettings { $0.logger.logLevel = .warning })
 let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: storeEndpoint), using: system)
 _ = try await store.register(WorkerRegistration(id: worker, host: "test", concurrency: count))
 if announce {

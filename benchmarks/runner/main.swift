@@ -54,6 +54,11 @@ func measure(_ name: String, concurrency: Int, batching: Bool, count: Int) async
     await pool.shutdown()
     try await serving.value
     let statistics = await pool.statistics()
+    let episodes = Double(statistics.finished)
+    FileHandle.standardError.write(Data(String(
+        format: "runner benchmark: %@: %.1f episodes/s, %.2f model calls and %.2f ms of model time per episode, mean batch %.1f\n",
+        name, Double(count) / elapsed.inSeconds, Double(statistics.inference.calls) / episodes,
+        statistics.inference.busySeconds * 1000 / episodes, statistics.inference.meanBatch).utf8))
     if statistics.failed > 0 {
         FileHandle.standardError.write(Data("runner benchmark: \(statistics.failed) \(name) episodes failed\n".utf8))
     }

@@ -18,20 +18,14 @@ round() {
     local port endpoint store
     port=$(free_port)
     endpoint="tcp://127.0.0.1:$port"
-    "$bin/fulmen" store --in-memory --bind "$endpoint" --log-level error > "$out/store.log" 2>&1 &
-    store=$!
-    for _ in $(seq 600); do grep -q "^store ready" "$out/store.log" && break; sleep 0.1; done
+    start_and_wait "$out/store.log" "store ready at" "$bin/fulmen" store --in-memory --bind "$endpoint" --log-level error
+    store=$STARTED_PID
     OPENBLAS_NUM_THREADS=1 "$bin/RunnerBenchmark" "$endpoint"
     kill "$store" 2>/dev/null || true
     wait 2>/dev/null || true
 }
 
-rm -f "$out/rounds.txt.new"
-for r in 1 2 3; do
-    echo "runner benchmark: round $r/3" >&2
-    locked bash -c "set -euo pipefail; bin='$bin'; out='$out'; $(declare -f free_port round); round" >> "$out/rounds.txt.new"
-done
-mv "$out/rounds.txt.new" "$out/rounds.txt"
+run_rounds runner 3 free_port start_and_wait
 
 python3 - "$out/rounds.txt" <<'PY'
 import statistics, sys

@@ -14,23 +14,6 @@ echo "store benchmark: building fulmen and StoreBenchmark (release)" >&2
 (cd "$root" && locked swift build -c release --product fulmen >&2 && locked swift build -c release --product StoreBenchmark >&2)
 bin="$root/.build/release"
 
-# start_and_wait LOG PATTERN CMD...: starts CMD in the background with its output in LOG and waits
-# (up to 60 s) for a line starting with PATTERN; sets STARTED_PID.
-start_and_wait() {
-    local log="$1" pattern="$2"
-    shift 2
-    "$@" > "$log" 2>&1 &
-    STARTED_PID=$!
-    for _ in $(seq 600); do
-        grep -q "^$pattern" "$log" && return 0
-        kill -0 "$STARTED_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "store benchmark: '$*' did not start:" >&2
-    cat "$log" >&2
-    exit 1
-}
-
 # One round: a store on a fresh directory, the call benchmarks, then the end-to-end drain with
 # two runner processes; ends with the store's peak resident memory.
 round() {
@@ -53,12 +36,7 @@ round() {
     echo "$calls $drain store_peak_rss_mib=$rss"
 }
 
-rm -f "$out/rounds.txt.new"
-for r in 1 2 3; do
-    echo "store benchmark: round $r/3" >&2
-    locked bash -c "set -euo pipefail; bin='$bin'; out='$out'; $(declare -f free_port start_and_wait round); round" >> "$out/rounds.txt.new"
-done
-mv "$out/rounds.txt.new" "$out/rounds.txt"
+run_rounds store 3 free_port start_and_wait
 
 python3 - "$out/rounds.txt" <<'PY'
 import statistics, sys

@@ -1,0 +1,74 @@
+public import FulmenRunner
+public import Foundation
+
+/// A task bundled with Fulmen: a real environment behind an ``Agent`` that plays it with the policy model,
+/// a scripted expert that plays it without one (for demonstrations), a seeded train/validation split, and
+/// a success measure. ``BundledTasks`` lists them by name.
+///
+/// The agent and the scripted policies run the same episode code, so the prompts a demonstration shows are
+/// the prompts the model will see.
+public protocol BundledTask: Sendable {
+    /// One episode's input, as a rollout carries it (JSON).
+    associatedtype Input: Codable & Sendable & Hashable
+    /// The agent that plays the task with the policy model.
+    associatedtype TaskAgent: Agent where TaskAgent.Input == Input
+    /// The scripted policy that solves the task.
+    associatedtype Expert: ScriptedPolicy
+
+    /// The task's name: rollouts are enqueued under it and runner pools host its agent by it.
+    var name: String { get }
+
+    /// The agent, configured like this task.
+    var agent: TaskAgent { get }
+
+    /// The context, in tokens, the agent's longest model call needs (prompt plus its token limit) for the
+    /// inputs this task's splits draw: a policy model's context must be at least this long.
+    var contextLength: Int { get }
+
+    /// Draws `trainCount` training and `validationCount` validation inputs from `seed` (see ``TaskSplit``).
+    /// - Throws: ``TaskError`` when the task's configuration is invalid or cannot give that many inputs.
+    func split(seed: UInt64, trainCount: Int, validationCount: Int) throws(TaskError) -> TaskSplit<Input>
+
+    /// The scripted expert for `input`.
+    /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the input is not one the task can play.
+    func expert(for input: Input) throws(TaskError) -> Expert
+
+    /// Plays one episode on `input` with a scripted policy instead of the model, through the same
+    /// environment the agent uses.
+    /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the input is not one the task can play.
+    func play<Policy: ScriptedPolicy>(_ input: Input, with policy: Policy) async throws -> ScriptedEpisode
+
+    /// Whether an episode with this final reward solved its input.
+    func isSuccess(reward: Double) -> Bool
+}
+
+extension BundledTask {
+    /// The expert's episode on `input`, as supervised training data.
+    public func demonstration(for input: Input) async throws -> Demonstration {
+        try await play(input, with: expert(for: input)).demonstration
+    }
+
+    /// A split with every input encoded as JSON, as rollouts carry them: for callers that know the task
+    /// only by name (``BundledTasks``).
+    public func encodedSplit(seed: UInt64, trainCount: Int, validationCount: Int) throws -> TaskSplit<Data> {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try split(seed: seed, trainCount: trainCount, validationCount: validationCount).map {
+            try encoder.encode($0)
+        }
+    }
+
+    /// The expert's demonstration on a JSON-encoded input (as ``encodedSplit(seed:trainCount:validationCount:)``
+    /// gives).
+    /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the JSON does not decode as this task's input
+    ///   or the input is not one the task can play.
+    public func demonstration(forEncoded input: Data) async throws -> Demonstration {
+        let decoded: Input
+        do {
+            decoded = try JSONDecoder().decode(Input.self, from: input)
+        } catch {
+            throw TaskError.invalidInput(task: name, reason: "the JSON does not decode as \(Input.self): \(error)")
+        }
+        return try await demonstration(for: decoded)
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder until the bundled tasks land.
-enum Placeholder {}

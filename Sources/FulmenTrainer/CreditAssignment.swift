@@ -1,0 +1,21 @@
+/// How an episode's rewards are credited to the model calls that earned them: which training samples an
+/// episode makes and which reward each sample carries.
+///
+/// An experiment chooses one; its raw value is what the experiment's specification says, so the raw values
+/// never change.
+public enum CreditAssignment: String, Codable, Sendable, CaseIterable {
+    /// One sample per model call of the trained sub-agent, each carrying the episode's final reward.
+    /// The simplest choice, and the right one when only the outcome is judged: every call shares
+    /// the credit (or the blame) for it.
+    case finalReward = "final"
+    /// One sample per model call of the trained sub-agent, each carrying the rewards that followed it:
+    /// a reward goes to the latest call that finished before it, the final reward to the last call.
+    /// For environments that score steps along the way; a call no reward followed carries 0.
+    case intermediate
+    /// One sample per episode: the first call's prompt, then every later turn as one response in which the
+    /// tokens the model made are trained on and the tokens the environment added between calls are not.
+    /// The sample carries the final reward. It needs each call's prompt to extend the previous call's
+    /// prompt and response, as a chat that only ever appends does. With no trained sub-agent chosen, the calls
+    /// of every sub-agent make the one trajectory, and its agent reads "planner+solver".
+    case trajectory
+}
