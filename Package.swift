@@ -85,7 +85,7 @@ let package = Package(
         ),
 
         // The trainer: spans to training data, and the algorithms that learn from it.
-        .target(name: "FulmenTrainer", dependencies: ["FulmenCore"], swiftSettings: strictSettings),
+        .target(name: "FulmenTrainer", dependencies: ["FulmenCore", "FulmenModel"], swiftSettings: strictSettings),
 
         // The one executable.
         .executableTarget(
@@ -166,7 +166,9 @@ let package = Package(
             dependencies: ["FulmenTasks", "FulmenRunner", "FulmenCore", "FulmenModel"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "FulmenTrainerTests", dependencies: ["FulmenTrainer", "FulmenCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "FulmenTrainerTests", dependencies: ["FulmenTrainer", "FulmenCore", "FulmenModel"],
+            swiftSettings: strictSettings),
 
         // Benchmarks (built in release by benchmarks/run).
         .executableTarget(

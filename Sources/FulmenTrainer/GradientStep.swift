@@ -1,0 +1,40 @@
+public import FulmenModel
+
+/// One optimiser step on weighted token sequences: gradients accumulated over micro-batches, the global
+/// norm clipped, then AdamW. The weights already hold the loss's normalisation, so micro-batches add up.
+public struct GradientStep: Sendable {
+    /// The most sequences one forward/backward pass holds (bounds memory, not the result).
+    public var microBatch: Int
+    /// The gradient's global norm is clipped to this.
+    public var maxGradientNorm: Float
+
+    public init(microBatch: Int = 64, maxGradientNorm: Float = 1) {
+        self.microBatch = max(1, microBatch)
+        self.maxGradientNorm = maxGradientNorm
+    }
+
+    /// What a step did.
+    public struct Report: Sendable, Equatable {
+        /// `Σ weight · −log p` over the step's tokens.
+        public var loss: Float
+        /// The gradient's norm before clipping.
+        public var gradientNorm: Float
+    }
+
+    /// Takes the step on `sequences`, each with one weight per predicted token.
+    /// - Throws: ``ModelError`` when a sequence does not fit the model or the weights do not match.
+    public func run(
+        model: GPT, optimizer: AdamW, learningRate: Float, sequences: [[Int32]], weights: [[Float]]
+    ) throws(ModelError) -> Report {
+        model.zeroGradients()
+        var loss: Float = 0
+        for start in stride(from: 0, to: sequences.count, by: microBatch) {
+            let end = min(start + microBatch, sequences.count)
+            let batch = try TrainingBatch(sequences: Array(sequences[start..<end]), targetWeights: Array(weights[start..<end]))
+            loss += try model.accumulateGradients(for: batch)
+        }
+        let norm = model.clipGradientNorm(to: maxGradientNorm)
+        optimizer.update(model, learningRate: learningRate)
+        return Report(loss: loss, gradientNorm: norm)
+    }
+}
