@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         // System libraries (installed by scripts/bootstrap).
@@ -85,7 +86,14 @@ let package = Package(
         ),
 
         // The trainer: spans to training data, and the algorithms that learn from it.
-        .target(name: "FulmenTrainer", dependencies: ["FulmenCore", "FulmenModel"], swiftSettings: strictSettings),
+        .target(
+            name: "FulmenTrainer",
+            dependencies: [
+                "FulmenCore", "FulmenModel", "FulmenTasks", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // The one executable.
         .executableTarget(
@@ -97,6 +105,7 @@ let package = Package(
                 "FulmenRunner",
                 "FulmenTasks",
                 "FulmenModel",
+                "FulmenTrainer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,3 @@
-import Dispatch
 import FulmenCore
 import FulmenModel
 import Synchronization
@@ -40,7 +39,7 @@ final class InferenceScheduler: Sendable {
         var statistics = InferenceStatistics()
     }
 
-    private let queue = DispatchQueue(label: "fulmen.inference")
+    private let queue = ComputeQueue(label: "fulmen.inference")
     private let state = Mutex(State())
     private let maxBatch: Int
 
@@ -59,16 +58,14 @@ final class InferenceScheduler: Sendable {
                 defer { state.draining = true }
                 return !state.draining
             }
-            if startDrain { queue.async { self.drain() } }
+            if startDrain { queue.submit { self.drain() } }
         }
     }
 
     /// Runs `body` on the inference queue, between batches: for work that must not share a thread with
     /// generation, like loading a model.
     func perform<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
-        }
+        try await queue.run(body)
     }
 
     /// Takes batches until none is waiting.

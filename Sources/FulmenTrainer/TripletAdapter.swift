@@ -112,3 +112,13 @@ public struct TripletAdapter: Sendable {
             weightsVersion: calls.compactMap(\.weightsVersion).min())
     }
 }
+
+extension TripletAdapter {
+    /// The final reward an attempt's spans record (the last reward marked final), or `nil` when there is none.
+    /// - Throws: ``UnusableRollout`` when the spans are not one attempt's of `rollout`, or the reward is not a number.
+    public static func finalReward(_ spans: [StoredSpan], of rollout: RolloutID) throws(UnusableRollout) -> Double? {
+        let episode = try EpisodeSpans(spans, of: rollout)
+        guard let final = episode.rewards(named: nil).final else { return nil }
+        return try episode.value(of: final)
+    }
+}

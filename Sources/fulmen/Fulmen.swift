@@ -7,10 +7,14 @@ struct Fulmen: AsyncParsableCommand {
         commandName: "fulmen",
         abstract: "Make agents learn from their own experience.",
         discussion: """
-            Fulmen runs as separate processes that talk through distributed actors over ZeroMQ.
-            Until the store, runners and trainer land, `up` demonstrates the actor system.
+            Fulmen runs as separate processes that talk through distributed actors over ZeroMQ: a store, \
+            runner pools and trainers, controlled with submit, status, watch and cancel. `up` runs all \
+            three in one process on a bundled experiment.
             """,
-        subcommands: [Up.self, StoreCommand.self, RunnerCommand.self, Node.self, Ping.self],
+        subcommands: [
+            Up.self, StoreCommand.self, RunnerCommand.self, TrainerCommand.self, Submit.self, Status.self, Watch.self,
+            Cancel.self, Node.self, Ping.self,
+        ],
         defaultSubcommand: Up.self
     )
 }

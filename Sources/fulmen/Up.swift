@@ -1,45 +1,112 @@
 import ArgumentParser
+import Foundation
+import FulmenCore
+import FulmenRunner
+import FulmenStore
+import FulmenTasks
+import FulmenTrainer
 import Logging
 import ZMQActorSystem
 
 extension Fulmen {
-    /// Runs everything in one process: for now, two nodes calling each other over loopback TCP.
+    /// Runs a store, a runner pool and a trainer in one process, and one experiment on them.
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the embedded default: two nodes in this process calling each other.",
+            abstract: "Run the embedded default: a store, a runner pool and a trainer in this process, training on a bundled task.",
             discussion: """
-                Starts a serving node and a calling node on loopback TCP, makes remote calls between
-                them and reports round-trip times and throughput.
+                Without --experiment it runs examples/calc.yaml (built in): a supervised warm start on \
+                the calc task's demonstrations, then GRPO on episodes the runner pool plays with the \
+                current weights, with greedy validation along the way. It prints progress and ends \
+                with validation success before and after. The three parts talk over loopback TCP as \
+                separate processes would.
 
                 Example:
-                  fulmen up --calls 20000
+                  fulmen up
+                  fulmen up --experiment examples/maze.yaml --concurrency 64 --data fulmen-up
                 """
         )
 
-        @Option(help: "How many calls to make.")
-        var calls = 20_000
+        @Option(help: "The experiment's YAML spec (default: the built-in calc experiment).")
+        var experiment: String?
 
-        @Option(help: "How many calls to keep in flight at once.")
-        var concurrency = 64
+        @Option(help: "Keep the store and checkpoints in this directory (default: in memory and a temporary directory).")
+        var data: String?
+
+        @Option(help: "How many episodes the runner pool plays at once.")
+        var concurrency = 32
+
+        @Option(help: "Log level of the store, runner and trainer: trace, debug, info, notice, warning, error or critical.")
+        var logLevel = "warning"
 
         func validate() throws {
-            guard calls > 0 else { throw ValidationError("--calls must be positive, got \(calls)") }
-            guard concurrency > 0 else { throw ValidationError("--concurrency must be positive, got \(concurrency)") }
+            if concurrency < 1 { throw ValidationError("--concurrency must be at least 1, not \(concurrency)") }
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                throw ValidationError("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
+            }
         }
 
         func run() async throws {
-            var settings = ZMQActorSystem.Settings(bindEndpoint: "tcp://127.0.0.1:0")
-            settings.logger.logLevel = .error
-            let server = try ZMQActorSystem(settings: settings)
-            let client = try ZMQActorSystem(settings: settings)
-            let hosted = server.makeWellKnown(DemoService.name) { DemoService(actorSystem: $0) }
-            print("serving node: \(server.node)")
-            print("calling node: \(client.node)")
-            let demo = try DemoService.resolve(id: .wellKnown(DemoService.name, at: server.node.endpoint), using: client)
-            try await Benchmark(service: demo, calls: calls, concurrency: concurrency).run()
-            await client.shutdown()
-            await server.shutdown()
+            let spec: Data
+            if let experiment {
+                guard let contents = FileManager.default.contents(atPath: experiment) else {
+                    throw ValidationError("cannot read \(experiment)")
+                }
+                spec = contents
+            } else {
+                spec = Data(BundledExperiments.calc.utf8)
+            }
+            do {
+                _ = try ExperimentSpec.parse(yaml: String(decoding: spec, as: UTF8.self))
+            } catch {
+                throw ValidationError("\(experiment ?? "the built-in experiment"): \(error)")
+            }
+            var logger = Logger(label: "fulmen.up")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+            let directory =
+                data.map { URL(fileURLWithPath: $0, isDirectory: true) }
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-up-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+
+            // The nodes' own reports (a peer closing as the process ends) only when asked for detail.
+            var nodeLogger = logger
+            nodeLogger.logLevel = max(logger.logLevel, .error)
+            let storeNode = try ZMQActorSystem.commandNode(bind: "tcp://127.0.0.1:0", advertise: nil, logger: nodeLogger)
+            let location: StoreConfiguration.Location =
+                data == nil ? .inMemory : .directory(directory.appendingPathComponent("store", isDirectory: true))
+            let hosted = try storeNode.makeWellKnown(StoreName.wellKnown) {
+                try StoreActor(configuration: StoreConfiguration(location: location), actorSystem: $0, logger: logger)
+            }
+            let clientNode = try ZMQActorSystem.commandNode(bind: "tcp://127.0.0.1:0", advertise: nil, logger: nodeLogger)
+            let store = try $Store<ZMQActorSystem>.resolve(
+                id: .wellKnown(StoreName.wellKnown, at: storeNode.node.endpoint), using: clientNode)
+
+            let pool = try RunnerPool(
+                store: store, agents: BundledTasks.all.map { agent(of: $0) },
+                configuration: .init(concurrency: concurrency, worker: "up-runner"), logger: logger)
+            let trainer = TrainerActor(
+                store: store,
+                configuration: .init(name: "up-trainer", dataDirectory: directory.appendingPathComponent("checkpoints")),
+                logger: logger)
+            let name = experiment.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "calc"
+            let submitted = try await store.submit(ExperimentSubmission(name: name, spec: spec))
+            print("fulmen up: store, runner pool (\(concurrency) episodes at once) and trainer running; experiment \(submitted.id) (\(name))")
+            if data == nil { print("checkpoints in \(directory.path)") }
+            fflush(nil)
+
+            let serving = Task { try await pool.run() }
+            let training = Task { try await trainer.run() }
+            try await cancelledBySignal {
+                _ = try await ExperimentProgress(store: store, experiment: submitted.id).follow()
+            }
+            training.cancel()
+            await pool.shutdown(grace: .zero)
+            _ = try? await serving.value
+            _ = try? await training.value
+            await clientNode.shutdown()
+            await storeNode.shutdown()
             _ = hosted
         }
+
+        private func agent(of task: some BundledTask) -> any Agent { task.agent }
     }
 }

@@ -1,0 +1,268 @@
+import Foundation
+import Yams
+
+/// What an experiment trains, and how: the task, the policy model, an optional SFT warm start, an optional
+/// GRPO phase, evaluation and checkpoints. Written as YAML (`fulmen submit calc.yaml`); every field but
+/// `task` has a default.
+///
+/// ```yaml
+/// task: calc
+/// model: { preset: tiny }
+/// sft: { steps: 400, batchSize: 32, learningRate: 0.001 }
+/// grpo: { steps: 200, problemsPerStep: 16, groupSize: 8, learningRate: 0.0001 }
+/// evaluation: { every: 50, problems: 200 }
+/// ```
+public struct ExperimentSpec: Codable, Sendable, Equatable {
+    /// The bundled task to train on (`calc`, `sql`, `maze`).
+    public var task: String
+    public var model: ModelSpec
+    /// Seeds the split, the model's initialisation and the order of training problems.
+    public var seed: UInt64
+    /// How many training and validation inputs the task's split draws.
+    public var split: SplitSpec
+    /// The supervised warm start, if any.
+    public var sft: SFTSpec?
+    /// Reinforcement learning with GRPO, if any.
+    public var grpo: GRPOSpec?
+    public var evaluation: EvaluationSpec
+    /// How episodes become training samples.
+    public var adapter: AdapterOptions
+    /// Checkpoint every this many steps (and at the end).
+    public var checkpointEvery: Int
+
+    public init(
+        task: String, model: ModelSpec = ModelSpec(), seed: UInt64 = 1, split: SplitSpec = SplitSpec(),
+        sft: SFTSpec? = nil, grpo: GRPOSpec? = nil, evaluation: EvaluationSpec = EvaluationSpec(),
+        adapter: AdapterOptions = AdapterOptions(), checkpointEvery: Int = 100
+    ) {
+        self.task = task
+        self.model = model
+        self.seed = seed
+        self.split = split
+        self.sft = sft
+        self.grpo = grpo
+        self.evaluation = evaluation
+        self.adapter = adapter
+        self.checkpointEvery = checkpointEvery
+    }
+
+    /// The policy model's shape.
+    public struct ModelSpec: Codable, Sendable, Equatable {
+        /// `tiny` or `small` (see `GPTConfig`).
+        public var preset: String
+        /// Threads for the trainer's gradient steps.
+        public var threads: Int
+        public init(preset: String = "tiny", threads: Int = 1) {
+            self.preset = preset
+            self.threads = threads
+        }
+    }
+
+    public struct SplitSpec: Codable, Sendable, Equatable {
+        public var train: Int
+        public var validation: Int
+        public init(train: Int = 2000, validation: Int = 200) {
+            self.train = train
+            self.validation = validation
+        }
+    }
+
+    /// Supervised steps on the task's scripted demonstrations.
+    public struct SFTSpec: Codable, Sendable, Equatable {
+        public var steps: Int
+        /// Demonstrations per step.
+        public var batchSize: Int
+        public var learningRate: Double
+        public init(steps: Int = 400, batchSize: Int = 32, learningRate: Double = 1e-3) {
+            self.steps = steps
+            self.batchSize = batchSize
+            self.learningRate = learningRate
+        }
+    }
+
+    /// GRPO: per step, `groupSize` rollouts of each of `problemsPerStep` training inputs, sampled by the
+    /// runners with the current weights, then one clipped policy-gradient update.
+    public struct GRPOSpec: Codable, Sendable, Equatable {
+        public var steps: Int
+        public var problemsPerStep: Int
+        public var groupSize: Int
+        public var learningRate: Double
+        /// The policy ratio's clip range ε.
+        public var clipRange: Double
+        /// The KL penalty's weight toward the warm start (0: none).
+        public var klCoefficient: Double
+        /// The runners' sampling temperature for training rollouts.
+        public var temperature: Double
+        /// Whether advantages are divided by their group's standard deviation.
+        public var normalizeAdvantages: Bool
+        public init(
+            steps: Int = 200, problemsPerStep: Int = 16, groupSize: Int = 8, learningRate: Double = 1e-4,
+            clipRange: Double = 0.2, klCoefficient: Double = 0, temperature: Double = 1,
+            normalizeAdvantages: Bool = true
+        ) {
+            self.steps = steps
+            self.problemsPerStep = problemsPerStep
+            self.groupSize = groupSize
+            self.learningRate = learningRate
+            self.clipRange = clipRange
+            self.klCoefficient = klCoefficient
+            self.temperature = temperature
+            self.normalizeAdvantages = normalizeAdvantages
+        }
+    }
+
+    /// Greedy validation rollouts every `every` steps of each phase (and before and after).
+    public struct EvaluationSpec: Codable, Sendable, Equatable {
+        public var every: Int
+        /// How many validation inputs each evaluation plays; at most the split's validation size.
+        public var problems: Int
+        public init(every: Int = 50, problems: Int = 200) {
+            self.every = every
+            self.problems = problems
+        }
+    }
+
+    // MARK: Reading and checking
+
+    /// Reads a spec from YAML and checks it. Fields left out take their defaults, inside the phases too.
+    /// - Throws: ``SpecError`` naming the field that is missing, unknown, of the wrong type or out of range.
+    public static func parse(yaml: String) throws(SpecError) -> ExperimentSpec {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: yaml)
+        } catch {
+            throw SpecError(field: nil, problem: "not valid YAML: \(error)")
+        }
+        guard let node, node.mapping != nil, let given = try? Yams.load(yaml: yaml) as? [String: Any] else {
+            throw SpecError(field: nil, problem: "expected a mapping of fields")
+        }
+        try checkKeys(node)
+        let spec: ExperimentSpec
+        do {
+            let defaults = ExperimentSpec(task: "", sft: SFTSpec(), grpo: GRPOSpec())
+            let defaultFields = try JSONSerialization.jsonObject(with: JSONEncoder().encode(defaults)) as? [String: Any] ?? [:]
+            var merged = defaultFields.filter { $0.key != "task" && $0.key != "sft" && $0.key != "grpo" }
+            for (key, value) in given {
+                if let fields = value as? [String: Any], let base = defaultFields[key] as? [String: Any] {
+                    merged[key] = base.merging(fields) { $1 }
+                } else {
+                    merged[key] = value
+                }
+            }
+            spec = try JSONDecoder().decode(ExperimentSpec.self, from: JSONSerialization.data(withJSONObject: merged))
+        } catch let error as DecodingError {
+            throw SpecError(error)
+        } catch {
+            throw SpecError(field: nil, problem: "\(error)")
+        }
+        try spec.validate()
+        return spec
+    }
+
+    /// Checks every value is in range and the phases make sense together.
+    /// - Throws: ``SpecError`` naming the first field that is not.
+    public func validate() throws(SpecError) {
+        func require(_ condition: Bool, _ field: String, _ problem: @autoclosure () -> String) throws(SpecError) {
+            if !condition { throw SpecError(field: field, problem: problem()) }
+        }
+        try require(!task.isEmpty, "task", "must name a task")
+        try require(["tiny", "small"].contains(model.preset), "model.preset", "must be tiny or small, not '\(model.preset)'")
+        try require(model.threads >= 1, "model.threads", "must be at least 1, got \(model.threads)")
+        try require(split.train >= 1, "split.train", "must be at least 1, got \(split.train)")
+        try require(split.validation >= 1, "split.validation", "must be at least 1, got \(split.validation)")
+        try require(sft != nil || grpo != nil, "sft", "give an sft phase, a grpo phase, or both")
+        if let sft {
+            try require(sft.steps >= 1, "sft.steps", "must be at least 1, got \(sft.steps)")
+            try require(sft.batchSize >= 1, "sft.batchSize", "must be at least 1, got \(sft.batchSize)")
+            try require(sft.learningRate > 0 && sft.learningRate < 1, "sft.learningRate", "must be in (0, 1), got \(sft.learningRate)")
+        }
+        if let grpo {
+            try require(grpo.steps >= 1, "grpo.steps", "must be at least 1, got \(grpo.steps)")
+            try require(grpo.problemsPerStep >= 1, "grpo.problemsPerStep", "must be at least 1, got \(grpo.problemsPerStep)")
+            try require(grpo.groupSize >= 2, "grpo.groupSize", "must be at least 2 (advantages compare a group's samples), got \(grpo.groupSize)")
+            try require(grpo.learningRate > 0 && grpo.learningRate < 1, "grpo.learningRate", "must be in (0, 1), got \(grpo.learningRate)")
+            try require(grpo.clipRange > 0 && grpo.clipRange < 1, "grpo.clipRange", "must be in (0, 1), got \(grpo.clipRange)")
+            try require(grpo.klCoefficient >= 0, "grpo.klCoefficient", "cannot be negative, got \(grpo.klCoefficient)")
+            try require(grpo.temperature > 0, "grpo.temperature", "must be above 0 (sampling must explore), got \(grpo.temperature)")
+        }
+        try require(evaluation.every >= 1, "evaluation.every", "must be at least 1, got \(evaluation.every)")
+        try require(
+            evaluation.problems >= 1 && evaluation.problems <= split.validation, "evaluation.problems",
+            "must be between 1 and split.validation (\(split.validation)), got \(evaluation.problems)")
+        try require(checkpointEvery >= 1, "checkpointEvery", "must be at least 1, got \(checkpointEvery)")
+    }
+
+    /// The fields a spec may have: top-level fields, with the fields of those that are mappings.
+    private static let schema: [String: Set<String>?] = [
+        "task": nil, "seed": nil, "checkpointEvery": nil,
+        "model": ["preset", "threads"],
+        "split": ["train", "validation"],
+        "sft": ["steps", "batchSize", "learningRate"],
+        "grpo": [
+            "steps", "problemsPerStep", "groupSize", "learningRate", "clipRange", "klCoefficient", "temperature",
+            "normalizeAdvantages",
+        ],
+        "evaluation": ["every", "problems"],
+        "adapter": ["creditAssignment", "agent", "rewardName"],
+    ]
+
+    private static func checkKeys(_ node: Node) throws(SpecError) {
+        func unknown(_ field: String, known: some Sequence<String>) -> SpecError {
+            SpecError(field: field, problem: "unknown field (known here: \(known.sorted().joined(separator: ", ")))")
+        }
+        for (key, value) in node.mapping ?? [:] {
+            let name = key.string ?? "\(key)"
+            guard let nested = schema[name] else { throw unknown(name, known: schema.keys) }
+            guard let nested, let mapping = value.mapping else { continue }
+            for (innerKey, _) in mapping {
+                let inner = innerKey.string ?? "\(innerKey)"
+                if !nested.contains(inner) { throw unknown("\(name).\(inner)", known: nested) }
+            }
+        }
+    }
+}
+
+/// A field of an experiment spec that is missing, unknown, of the wrong type or out of range.
+public struct SpecError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The field's path, e.g. `grpo.groupSize`; `nil` for the spec as a whole.
+    public var field: String?
+    public var problem: String
+
+    public init(field: String?, problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+
+    init(_ error: DecodingError) {
+        func path(_ keys: [any CodingKey], _ last: (any CodingKey)? = nil) -> String? {
+            let names = (keys + (last.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return names.isEmpty ? nil : names.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            self.init(field: path(context.codingPath, key), problem: "missing")
+        case .typeMismatch(let type, let context):
+            self.init(field: path(context.codingPath), problem: "expected \(Self.describe(type))")
+        case .valueNotFound(let type, let context):
+            self.init(field: path(context.codingPath), problem: "expected \(Self.describe(type)), found nothing")
+        case .dataCorrupted(let context):
+            self.init(field: path(context.codingPath), problem: context.debugDescription)
+        @unknown default:
+            self.init(field: nil, problem: "\(error)")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is UInt64.Type: "a whole number"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is String.Type: "text"
+        default: "\(type)"
+        }
+    }
+
+    public var description: String {
+        field.map { "experiment spec: \($0): \(problem)" } ?? "experiment spec: \(problem)"
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import FulmenCore
+import FulmenTrainer
+
+/// Prints an experiment's progress as its trainer reports it: a bar of steps, the step's loss or reward and
+/// success, the latest validation success and the rollouts per second.
+struct ExperimentProgress {
+    let store: any Store
+    let experiment: ExperimentID
+
+    /// Prints progress until the experiment ends, then its final status; answers the experiment.
+    func follow() async throws -> Experiment {
+        var seen: Int?
+        var lastLine = ContinuousClock.now - .seconds(10)
+        var validation: Double?
+        while true {
+            let current = try await store.experiment(experiment)
+            let total = Self.totalSteps(current)
+            for point in try await store.metrics(experiment, afterStep: seen) {
+                seen = point.step
+                if let success = point.values["eval.success"] { validation = success }
+                let important = point.values["eval.success"] != nil || point.step == total
+                if important || ContinuousClock.now - lastLine >= .seconds(2) {
+                    print(Self.line(point, total: total, validation: validation))
+                    fflush(nil)
+                    lastLine = .now
+                }
+            }
+            if current.status.isFinal {
+                print("\(current.id) \(current.status.rawValue): \(current.message ?? "")")
+                return current
+            }
+            try await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// Every step the experiment's spec asks for, or nil when the spec does not read.
+    static func totalSteps(_ experiment: Experiment) -> Int? {
+        guard let spec = try? ExperimentSpec.parse(yaml: String(decoding: experiment.spec, as: UTF8.self)) else { return nil }
+        return (spec.sft?.steps ?? 0) + (spec.grpo?.steps ?? 0)
+    }
+
+    static func line(_ point: MetricPoint, total: Int?, validation: Double?) -> String {
+        var parts: [String] = []
+        if let total, total > 0 {
+            let filled = min(20, point.step * 20 / total)
+            parts.append("step \(point.step)/\(total) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: 20 - filled))]")
+        } else {
+            parts.append("step \(point.step)")
+        }
+        let v = point.values
+        if let loss = v["sft.loss"] { parts.append(String(format: "SFT loss %.3f", loss)) }
+        if let reward = v["grpo.reward"] { parts.append(String(format: "reward %.2f", reward)) }
+        if let success = v["grpo.success"] { parts.append(String(format: "success %.1f%%", success * 100)) }
+        if v["grpo.skipped"] != nil { parts.append("no signal (skipped)") }
+        if let validation { parts.append(String(format: "validation %.1f%%", validation * 100)) }
+        if let rate = v["rollouts_per_s"] { parts.append(String(format: "%.0f rollouts/s", rate)) }
+        return parts.joined(separator: " · ")
+    }
+
+    /// An experiment's status, checkpoints and latest figures, for `fulmen status ID`.
+    static func describe(_ experiment: Experiment, metrics: [MetricPoint]) -> String {
+        var lines = [
+            "\(experiment.id)  \(experiment.name)", "status: \(experiment.status.rawValue)\(experiment.message.map { " — \($0)" } ?? "")",
+            "trainer: \(experiment.trainer ?? "none yet")", "checkpoints: \(experiment.checkpoints.map { "step \($0.step)" }.joined(separator: ", "))",
+        ]
+        let validation = metrics.last { $0.values["eval.success"] != nil }?.values["eval.success"]
+        if let last = metrics.last { lines.append(line(last, total: totalSteps(experiment), validation: validation)) }
+        return lines.joined(separator: "\n")
+    }
+}
