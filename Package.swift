@@ -145,6 +145,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "FulmenSystemTests",
+            dependencies: ["FulmenCore", "ZMQActorSystem", "ZMQTestSupport", "fulmen"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "RunnerTestSupport",
             dependencies: [

@@ -8,9 +8,9 @@ public enum BundledExperiments {
         model: { preset: tiny }
         seed: 1
         split: { train: 2000, validation: 200 }
-        sft: { steps: 150, batchSize: 32, learningRate: 0.001 }
-        grpo: { steps: 60, problemsPerStep: 16, groupSize: 8, learningRate: 0.0001, temperature: 1.0 }
-        evaluation: { every: 20, problems: 200 }
+        sft: { steps: 200, batchSize: 32, learningRate: 0.001 }
+        grpo: { steps: 200, problemsPerStep: 16, groupSize: 8, learningRate: 0.0001, temperature: 1.0 }
+        evaluation: { every: 25, problems: 200 }
         adapter: { creditAssignment: final }
         checkpointEvery: 50
 

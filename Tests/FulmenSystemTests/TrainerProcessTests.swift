@@ -1,0 +1,96 @@
+import Foundation
+import FulmenCore
+import Testing
+import ZMQActorSystem
+import ZMQTestSupport
+
+/// Store, runner pool and trainer as separate `fulmen` processes, and the control commands against them.
+@Suite("System: trainer, runner and store processes")
+struct TrainerProcessTests {
+    /// A short experiment: a few SFT steps with a checkpoint every two, and a couple of GRPO steps.
+    static let spec = """
+        task: calc
+        split: { train: 50, validation: 10 }
+        sft: { steps: 8, batchSize: 4 }
+        grpo: { steps: 2, problemsPerStep: 2, groupSize: 4 }
+        evaluation: { every: 100, problems: 4 }
+        checkpointEvery: 2
+        """
+
+    @Test func aTrainerKilledMidExperimentResumesFromItsCheckpoint() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-trainer-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let storeProcess = try await ChildProcess(
+            "fulmen", arguments: ["store", "--in-memory", "--bind", endpoint, "--log-level", "critical"])
+        let runner = try await ChildProcess(
+            "fulmen", arguments: ["runner", "--store", endpoint, "--concurrency", "8", "--tasks", "calc", "--log-level", "critical", "--progress", "0"])
+        let system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(10) })
+        let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        let trainerArguments = ["trainer", "--store", endpoint, "--data", data.path, "--name", "t1", "--log-level", "critical"]
+        let first = try await ChildProcess("fulmen", arguments: trainerArguments)
+        let experiment = try await store.submit(ExperimentSubmission(name: "resume", spec: Data(Self.spec.utf8)))
+
+        // Kill the trainer once it has checkpointed past the start.
+        let checkpointed = try await eventually(timeout: .seconds(120)) {
+            try await store.experiment(experiment.id).checkpoints.contains { $0.step >= 2 }
+        }
+        #expect(checkpointed, "the trainer never checkpointed")
+        first.kill()
+        let killedAt = try await store.experiment(experiment.id).checkpoints.map(\.step).max() ?? 0
+        let reportedBefore = try await store.metrics(experiment.id, afterStep: nil).map(\.step)
+
+        let second = try await ChildProcess("fulmen", arguments: trainerArguments)
+        let finished = try await eventually(timeout: .seconds(240)) {
+            try await store.experiment(experiment.id).status.isFinal
+        }
+        #expect(finished, "the restarted trainer did not finish the experiment")
+        let final = try await store.experiment(experiment.id)
+        #expect(final.status == .finished, "\(final.message ?? "")")
+        #expect(final.message?.contains("10 steps") == true, "\(final.message ?? "")")
+        #expect(final.trainer == "t1")
+        // The second life started after the checkpoint, not from scratch: no step before it was redone.
+        let steps = try await store.metrics(experiment.id, afterStep: nil).map(\.step)
+        let redone = steps.dropFirst(reportedBefore.count)
+        #expect(redone.first.map { $0 == killedAt + 1 } == true, "resumed at \(redone.first ?? -1) after checkpoint \(killedAt)")
+        #expect(Set(steps).isSuperset(of: 1...10))
+        second.kill()
+        runner.kill()
+        storeProcess.kill()
+        await system.shutdown()
+    }
+
+    @Test func submitRefusesABadSpecNamingTheField() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml")
+        try Data("task: calc\ngrpo: { groupSize: 1 }\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try await runFulmen(["submit", file.path, "--store", "tcp://127.0.0.1:9"])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("grpo.groupSize: must be at least 2"), "\(result.errors)")
+
+        let missing = try await runFulmen(["submit", "/nonexistent/spec.yaml"])
+        #expect(missing.status != 0 && missing.errors.contains("cannot read /nonexistent/spec.yaml"))
+
+        let runnerTasks = try await runFulmen(["runner", "--store", "tcp://127.0.0.1:9", "--tasks", "calc,chess"])
+        #expect(runnerTasks.status != 0 && runnerTasks.errors.contains("chess"), "\(runnerTasks.errors)")
+    }
+
+    /// Runs the `fulmen` executable to its end; answers its exit status and what it wrote to stderr.
+    func runFulmen(_ arguments: [String]) async throws -> (status: Int32, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("fulmen")
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let text = errors.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: (process.terminationStatus, String(decoding: text, as: UTF8.self)))
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import FulmenTrainer
+import Testing
+
+@Suite("Trainer: experiment specs")
+struct ExperimentSpecTests {
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples")
+
+    static func error(_ yaml: String) -> SpecError? {
+        do {
+            _ = try ExperimentSpec.parse(yaml: yaml)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func everyExampleReadsAndTheBuiltInOneIsCalcYAML() throws {
+        for name in ["calc", "sql", "maze"] {
+            let text = try String(contentsOf: Self.examples.appendingPathComponent("\(name).yaml"), encoding: .utf8)
+            #expect(try ExperimentSpec.parse(yaml: text).task == name)
+        }
+        let calc = try String(contentsOf: Self.examples.appendingPathComponent("calc.yaml"), encoding: .utf8)
+        #expect(try ExperimentSpec.parse(yaml: calc) == ExperimentSpec.parse(yaml: BundledExperiments.calc))
+    }
+
+    @Test func leftOutFieldsTakeTheirDefaultsInsideThePhasesToo() throws {
+        let spec = try ExperimentSpec.parse(yaml: "task: calc\ngrpo: { steps: 5 }\n")
+        #expect(spec.grpo == ExperimentSpec.GRPOSpec(steps: 5))
+        #expect(spec.sft == nil)
+        #expect(spec.model == ExperimentSpec.ModelSpec() && spec.split == ExperimentSpec.SplitSpec())
+        #expect(spec.adapter.creditAssignment == .finalReward)
+    }
+
+    @Test func aBadSpecIsRefusedNamingTheField() {
+        #expect(Self.error("grpo: { steps: 5 }\n") == SpecError(field: "task", problem: "missing"))
+        #expect(Self.error("task: calc\ngrpo: { stepz: 5 }\n")?.field == "grpo.stepz")
+        #expect(Self.error("task: calc\ngrpo: { stepz: 5 }\n")?.problem.contains("known here: clipRange") == true)
+        #expect(Self.error("task: calc\nlearningRate: 0.1\n")?.field == "learningRate")
+        #expect(Self.error("task: calc\ngrpo: { steps: many }\n") == SpecError(field: "grpo.steps", problem: "expected a whole number"))
+        #expect(Self.error("task: calc\ngrpo: { groupSize: 1 }\n")?.field == "grpo.groupSize")
+        #expect(Self.error("task: calc\nsft: { learningRate: 3 }\n")?.field == "sft.learningRate")
+        #expect(Self.error("task: calc\n") == SpecError(field: "sft", problem: "give an sft phase, a grpo phase, or both"))
+        #expect(Self.error("task: calc\nmodel: { preset: huge }\nsft: {}\n")?.field == "model.preset")
+        #expect(Self.error("task: calc\nsft: {}\nevaluation: { problems: 500 }\n")?.field == "evaluation.problems")
+        #expect(Self.error("adapter: { creditAssignment: vibes }\ntask: calc\nsft: {}\n")?.field == "adapter.creditAssignment")
+        #expect(Self.error("- just\n- a list\n") == SpecError(field: nil, problem: "expected a mapping of fields"))
+        #expect(Self.error("task: [unclosed\n")?.problem.hasPrefix("not valid YAML") == true)
+    }
+}
