@@ -41,14 +41,23 @@ enum AttemptLedger {
             sequence: rollout.attempts, worker: worker, status: .preparing, claimedAt: now, startedAt: nil, endedAt: nil,
             lastHeartbeat: now, error: nil)
         let window = rollout.config.livenessWindow.inSeconds
-        try db.cachedStatement(sql: """
+        try RawStatement.with("""
             INSERT INTO attempts (id, rollout, sequence, worker, status, claimed_at, last_heartbeat, liveness_window,
                                   heartbeat_deadline, deadline)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-            attempt.id.rawValue, rollout.id.rawValue, attempt.sequence, worker.rawValue, attempt.status.rawValue,
-            now.storeTime, now.storeTime, window, now.storeTime + window, now.storeTime + rollout.config.timeout.inSeconds,
-        ])
+            """, in: db) { statement in
+            try statement.bind(attempt.id.rawValue, at: 1)
+            try statement.bind(rollout.id.rawValue, at: 2)
+            try statement.bind(attempt.sequence, at: 3)
+            try statement.bind(worker.rawValue, at: 4)
+            try statement.bind(attempt.status.rawValue, at: 5)
+            try statement.bind(now.storeTime, at: 6)
+            try statement.bind(now.storeTime, at: 7)
+            try statement.bind(window, at: 8)
+            try statement.bind(now.storeTime + window, at: 9)
+            try statement.bind(now.storeTime + rollout.config.timeout.inSeconds, at: 10)
+            try statement.run()
+        }
         return attempt
     }
 
@@ -87,16 +96,25 @@ enum AttemptLedger {
 
     /// Counts a sign of life from the attempt's worker.
     static func touch(_ id: AttemptID, in db: Database, now: Date) throws {
-        try db.cachedStatement(sql: """
-            UPDATE attempts SET last_heartbeat = ?, heartbeat_deadline = ? + liveness_window WHERE id = ?
-            """).execute(arguments: [now.storeTime, now.storeTime, id.rawValue])
+        try RawStatement.with("""
+            UPDATE attempts SET last_heartbeat = ?1, heartbeat_deadline = ?1 + liveness_window WHERE id = ?2
+            """, in: db) { statement in
+            try statement.bind(now.storeTime, at: 1)
+            try statement.bind(id.rawValue, at: 2)
+            try statement.run()
+        }
     }
 
     /// Ends an attempt and settles or requeues its rollout, unless the rollout was cancelled.
     private static func end(_ state: AttemptState, as status: AttemptStatus, error: String?, in db: Database, now: Date) throws -> ReportResult {
         _ = try state.status.transition(to: status)
-        try db.cachedStatement(sql: "UPDATE attempts SET status = ?, ended_at = ?, error = ? WHERE id = ?")
-            .execute(arguments: [status.rawValue, now.storeTime, error, state.id.rawValue])
+        try RawStatement.with("UPDATE attempts SET status = ?, ended_at = ?, error = ? WHERE id = ?", in: db) { statement in
+            try statement.bind(status.rawValue, at: 1)
+            try statement.bind(now.storeTime, at: 2)
+            try statement.bind(error, at: 3)
+            try statement.bind(state.id.rawValue, at: 4)
+            try statement.run()
+        }
         guard state.rolloutStatus != .cancelled else { return ReportResult(answer: .cancelled) }
         let next = RolloutStatus.derived(fromLatestAttempt: status, attemptsMade: state.sequence, policy: state.retry)
         try RolloutQueue.setStatus(next, of: state.rollout, from: state.rolloutStatus, experiment: state.experiment, in: db, now: now)
@@ -147,17 +165,20 @@ enum AttemptLedger {
     }
 
     private static func state(of id: AttemptID, in db: Database) throws -> AttemptState? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+        try RawStatement.with("""
             SELECT a.status, a.sequence, a.rollout, r.status, r.attempts, r.max_attempts, r.retry_on, r.experiment
             FROM attempts a JOIN rollouts r ON r.id = a.rollout WHERE a.id = ?
-            """), arguments: [id.rawValue]) else { return nil }
-        guard let status = AttemptStatus(rawValue: row[0]), let rolloutStatus = RolloutStatus(rawValue: row[3]) else {
-            throw StoreError(.storage, "attempt \(id) or its rollout has an unknown status")
+            """, in: db) { row in
+            try row.bind(id.rawValue, at: 1)
+            guard try row.next() else { return nil }
+            guard let status = AttemptStatus(rawValue: row.string(0)), let rolloutStatus = RolloutStatus(rawValue: row.string(3)) else {
+                throw StoreError(.storage, "attempt \(id) or its rollout has an unknown status")
+            }
+            return AttemptState(
+                id: id, status: status, sequence: row.int(1), rollout: RolloutID(row.string(2)), rolloutStatus: rolloutStatus,
+                attemptsMade: row.int(4), retry: RetryPolicy(maxAttempts: row.int(5), retryOn: RetryMask.decode(row.int(6))),
+                experiment: row.optionalString(7).map { ExperimentID($0) })
         }
-        return AttemptState(
-            id: id, status: status, sequence: row[1], rollout: RolloutID(row[2]), rolloutStatus: rolloutStatus,
-            attemptsMade: row[4], retry: RetryPolicy(maxAttempts: row[5], retryOn: RetryMask.decode(row[6])),
-            experiment: (row[7] as String?).map { ExperimentID($0) })
     }
 
     static func attempts(of rollout: RolloutID, in db: Database) throws -> [Attempt] {

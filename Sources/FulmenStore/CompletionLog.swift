@@ -7,8 +7,11 @@ enum CompletionLog {
     private static let rolloutColumns = RolloutQueue.columns.split(separator: ", ").map { "rollouts.\($0)" }.joined(separator: ", ")
 
     static func append(_ rollout: RolloutID, experiment: ExperimentID?, in db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO completions (rollout, experiment) VALUES (?, ?)")
-            .execute(arguments: [rollout.rawValue, experiment?.rawValue])
+        try RawStatement.with("INSERT INTO completions (rollout, experiment) VALUES (?, ?)", in: db) { statement in
+            try statement.bind(rollout.rawValue, at: 1)
+            try statement.bind(experiment?.rawValue, at: 2)
+            try statement.run()
+        }
     }
 
     static func read(after position: Int64, experiment: ExperimentID?, limit: Int, in db: Database) throws -> CompletionBatch {

@@ -79,38 +79,47 @@ enum RolloutQueue {
 
     /// Claims up to `limit` claimable rollouts, oldest first, starting an attempt at each.
     static func claim(_ request: DequeueRequest, in db: Database, now: Date) throws -> [Claim] {
-        let rows: [Row]
+        var rollouts: [Rollout]
         switch request.tasks.count {
         case 0:
-            rows = try Row.fetchAll(db.cachedStatement(sql: """
+            rollouts = try RawStatement.with("""
                 SELECT \(columns) FROM rollouts INDEXED BY rollouts_claimable
                 WHERE status IN ('queuing', 'requeuing') ORDER BY seq LIMIT ?
-                """), arguments: [request.limit])
+                """, in: db) { statement in
+                try statement.bind(request.limit, at: 1)
+                return try decodeAll(&statement)
+            }
         case 1:
-            rows = try Row.fetchAll(db.cachedStatement(sql: """
+            rollouts = try RawStatement.with("""
                 SELECT \(columns) FROM rollouts INDEXED BY rollouts_claimable_by_task
                 WHERE status IN ('queuing', 'requeuing') AND task = ? ORDER BY seq LIMIT ?
-                """), arguments: [request.tasks[0], request.limit])
+                """, in: db) { statement in
+                try statement.bind(request.tasks[0], at: 1)
+                try statement.bind(request.limit, at: 2)
+                return try decodeAll(&statement)
+            }
         default:
-            rows = try Row.fetchAll(db, sql: """
+            rollouts = try Row.fetchAll(db, sql: """
                 SELECT \(columns) FROM rollouts INDEXED BY rollouts_claimable
                 WHERE status IN ('queuing', 'requeuing') AND task IN (\(placeholders(request.tasks.count))) ORDER BY seq LIMIT ?
-                """, arguments: StatementArguments(request.tasks + [String(request.limit)]))
+                """, arguments: StatementArguments(request.tasks + [String(request.limit)])).map(decode)
         }
-        guard !rows.isEmpty else { return [] }
-        let update = try db.cachedStatement(sql: "UPDATE rollouts SET status = ?, attempts = ?, updated_at = ? WHERE id = ?")
+        guard !rollouts.isEmpty else { return [] }
         var claims: [Claim] = []
-        claims.reserveCapacity(rows.count)
-        for row in rows {
-            var rollout = try decode(row)
-            rollout.status = try rollout.status.transition(to: .preparing)
-            rollout.attempts += 1
-            rollout.updatedAt = now
-            try update.execute(arguments: [rollout.status.rawValue, rollout.attempts, now.storeTime, rollout.id.rawValue])
-            let attempt = try AttemptLedger.start(rollout, worker: request.worker, in: db, now: now)
-            claims.append(Claim(rollout: rollout, attempt: attempt.id, sequence: attempt.sequence))
+        claims.reserveCapacity(rollouts.count)
+        for index in rollouts.indices {
+            try rollouts[index].claim(now: now, in: db)
+            let attempt = try AttemptLedger.start(rollouts[index], worker: request.worker, in: db, now: now)
+            claims.append(Claim(rollout: rollouts[index], attempt: attempt.id, sequence: attempt.sequence))
         }
         return claims
+    }
+
+    /// The rollouts a statement that selects `columns` answers.
+    private static func decodeAll(_ statement: inout RawStatement) throws -> [Rollout] {
+        var rollouts: [Rollout] = []
+        while try statement.next() { rollouts.append(try decode(statement)) }
+        return rollouts
     }
 
     /// Moves a rollout from `current` to `status`, checking the move and logging the rollout in
@@ -119,8 +128,13 @@ enum RolloutQueue {
         _ status: RolloutStatus, of id: RolloutID, from current: RolloutStatus, experiment: ExperimentID?, in db: Database, now: Date
     ) throws {
         _ = try current.transition(to: status)
-        try db.cachedStatement(sql: "UPDATE rollouts SET status = ?, updated_at = ?, settled_at = ? WHERE id = ?")
-            .execute(arguments: [status.rawValue, now.storeTime, status.isFinal ? now.storeTime : nil, id.rawValue])
+        try RawStatement.with("UPDATE rollouts SET status = ?, updated_at = ?, settled_at = ? WHERE id = ?", in: db) { statement in
+            try statement.bind(status.rawValue, at: 1)
+            try statement.bind(now.storeTime, at: 2)
+            try statement.bind(status.isFinal ? now.storeTime : nil, at: 3)
+            try statement.bind(id.rawValue, at: 4)
+            try statement.run()
+        }
         if status.isFinal {
             try CompletionLog.append(id, experiment: experiment, in: db)
         }
@@ -171,6 +185,23 @@ enum RolloutQueue {
         return try Page(rows: rows, limit: query.page.limit, cursor: "seq", decode)
     }
 
+    /// A rollout from the current row of a statement that selects `columns`.
+    static func decode(_ row: borrowing RawStatement) throws -> Rollout {
+        guard let mode = RolloutMode(rawValue: row.string(3)), let status = RolloutStatus(rawValue: row.string(11)) else {
+            throw StoreError(.storage, "rollout \(row.string(0)) has an unknown mode or status")
+        }
+        let config = RolloutConfig(
+            timeout: .nanoseconds(row.int64(5)), livenessWindow: .nanoseconds(row.int64(6)),
+            retry: RetryPolicy(maxAttempts: row.int(7), retryOn: RetryMask.decode(row.int(8))))
+        return Rollout(
+            id: RolloutID(row.string(0)), task: row.string(1), input: row.data(2), mode: mode,
+            resources: row.isNull(4) ? nil : row.int(4),
+            config: config, metadata: try row.optionalData(9).map { try Blob.decode([String: String].self, from: $0) } ?? [:],
+            experiment: row.optionalString(10).map { ExperimentID($0) }, status: status, attempts: row.int(12),
+            enqueuedAt: Date(storeTime: row.double(13)), updatedAt: Date(storeTime: row.double(14)),
+            settledAt: row.optionalDouble(15).map { Date(storeTime: $0) })
+    }
+
     /// A rollout from a row that starts with `columns` (read by position: this is the store's
     /// hottest decoding).
     static func decode(_ row: Row) throws -> Rollout {
@@ -186,6 +217,22 @@ enum RolloutQueue {
             experiment: (row[10] as String?).map { ExperimentID($0) }, status: status, attempts: row[12],
             enqueuedAt: Date(storeTime: row[13]), updatedAt: Date(storeTime: row[14]),
             settledAt: (row[15] as Double?).map { Date(storeTime: $0) })
+    }
+}
+
+extension Rollout {
+    /// Moves a rollout just selected as claimable to `preparing`, counting its next attempt.
+    fileprivate mutating func claim(now: Date, in db: Database) throws {
+        status = try status.transition(to: .preparing)
+        attempts += 1
+        updatedAt = now
+        try RawStatement.with("UPDATE rollouts SET status = ?, attempts = ?, updated_at = ? WHERE id = ?", in: db) { statement in
+            try statement.bind(status.rawValue, at: 1)
+            try statement.bind(attempts, at: 2)
+            try statement.bind(now.storeTime, at: 3)
+            try statement.bind(id.rawValue, at: 4)
+            try statement.run()
+        }
     }
 }
 
