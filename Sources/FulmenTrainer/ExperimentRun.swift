@@ -23,6 +23,8 @@ struct ExperimentRun {
     private var state: TrainingState
     private var step: Int
     private var weightsVersion: ResourceSnapshotID
+    /// The order in which this run published its weight versions, to measure staleness.
+    private var publications: [ResourceSnapshotID: Int] = [:]
     private var rolloutsPlayed = 0
     private var evaluations: [(step: Int, success: Double)] = []
 
@@ -123,76 +125,140 @@ struct ExperimentRun {
     // MARK: GRPO
 
     private mutating func runGRPO(_ grpo: ExperimentSpec.GRPOSpec, after offset: Int) async throws {
-        let adapter = TripletAdapter(spec.adapter)
-        let update = PolicyUpdate(objective: PolicyObjective(clipRange: grpo.clipRange, klCoefficient: grpo.klCoefficient))
-        let advantageSettings = AdvantageSettings(normalizeByStandardDeviation: grpo.normalizeAdvantages)
+        let learner = GroupLearner(
+            adapter: TripletAdapter(spec.adapter),
+            update: PolicyUpdate(objective: PolicyObjective(clipRange: grpo.clipRange, klCoefficient: grpo.klCoefficient)),
+            advantages: AdvantageSettings(normalizeByStandardDeviation: grpo.normalizeAdvantages),
+            learningRate: Float(grpo.learningRate))
+        var inFlight = RolloutGroups()
+        if grpo.asynchronous { try await launch(grpo.problemsPerStep * 2, of: grpo, into: &inFlight) }
         while step < offset + grpo.steps {
             try await checkNotCancelled()
             step += 1
             let stepStarted = ContinuousClock.now
-            var random = SeededRandom(seed: spec.seed &* 0x85EB_CA6B &+ UInt64(step))
-            let problems = (0..<grpo.problemsPerStep).map { _ in Int.random(in: 0..<split.train.count, using: &random) }
-            var requests: [RolloutRequest] = []
-            var groupOf: [RolloutID: String] = [:]
-            for (p, problem) in problems.enumerated() {
-                for g in 0..<grpo.groupSize {
-                    let id = RolloutID("\(experiment.id)/\(step)/\(p)/\(g)")
-                    groupOf[id] = "\(p)"
-                    requests.append(
-                        RolloutRequest(
-                            id: id, task: spec.task, input: split.train[problem], mode: .train,
-                            resources: .snapshot(weightsVersion),
-                            metadata: ["fulmen.temperature": String(grpo.temperature), "fulmen.step": String(step)],
-                            experiment: experiment.id))
-                }
+            var values: [String: Double] = [:]
+            let groups: [RolloutGroups.Group]
+            if grpo.asynchronous {
+                // Train on the first groups to complete; the runners meanwhile sample the next ones.
+                groups = try await takeCompleteGroups(grpo, from: &inFlight, values: &values)
+                try await launch(groups.count, of: grpo, into: &inFlight)
+            } else {
+                try await launch(grpo.problemsPerStep, of: grpo, into: &inFlight)
+                groups = try await takeCompleteGroups(grpo, from: &inFlight, values: &values)
             }
-            let settled = try await collector.run(requests)
-            rolloutsPlayed += settled.count
             let sampled = ContinuousClock.now
-            var episodes: [(rollout: RolloutID, spans: [StoredSpan])] = []
-            for (id, rollout) in settled where rollout.status == .succeeded {
-                episodes.append((id, try await collector.spans(of: id)))
-            }
-            let batch = adapter.adapt(episodes)
-            let triplets = batch.triplets
-            var values: [String: Double] = [
-                "grpo.rollouts": Double(settled.count),
-                "grpo.failed_rollouts": Double(settled.count - episodes.count),
-                "grpo.unusable_rollouts": Double(batch.unusable.count),
-            ]
-            if triplets.isEmpty {
-                throw TrainingError.noData(
-                    "step \(step): none of \(settled.count) rollouts gave a training sample (\(batch.unusableSummary))")
-            }
-            if !batch.unusable.isEmpty { logger.warning("unusable rollouts", metadata: ["step": "\(step)", "summary": "\(batch.unusableSummary)"]) }
-            let rewards = Dictionary(triplets.map { ($0.rollout, $0.reward) }) { first, _ in first }
-            values["grpo.reward"] = rewards.values.reduce(0, +) / Double(max(1, rewards.count))
-            values["grpo.success"] = Double(rewards.values.filter { task.isSuccess(reward: $0) }.count) / Double(max(1, rewards.count))
-            let advantages = GroupAdvantages.compute(triplets, settings: advantageSettings) { groupOf[$0.rollout] ?? "" }
-            values["grpo.uniform_groups"] = Double(advantages.uniformGroups)
-            let (state, rate) = (state, Float(grpo.learningRate))
-            do {
-                let outcome = try await compute.run {
-                    try update.run(
-                        model: state.model, optimizer: state.optimizer, learningRate: rate, triplets: triplets,
-                        advantages: advantages.advantages, reference: state.reference)
-                }
-                values["grpo.objective"] = outcome.objective.objective
-                values["grpo.kl"] = outcome.objective.kl
-                values["grpo.clipped"] = outcome.objective.clippedFraction
-                values["grad_norm"] = Double(outcome.step.gradientNorm)
-            } catch TrainingError.noSignal {
-                // Every group was all solved or all failed: nothing to learn from this batch. Counted, not hidden.
-                values["grpo.skipped"] = 1
-                logger.info("step without signal: every group's rewards were equal", metadata: ["step": "\(step)"])
-            }
+            try await learn(from: groups, with: learner, values: &values)
             try await publishWeights()
-            let finished = ContinuousClock.now
-            values["rollouts_per_s"] = Double(settled.count) / (sampled - stepStarted).inSeconds
-            values["step_seconds"] = (finished - stepStarted).inSeconds
+            values["rollouts_per_s"] = Double(groups.reduce(0) { $0 + $1.settled.count }) / (sampled - stepStarted).inSeconds
+            values["step_seconds"] = (ContinuousClock.now - stepStarted).inSeconds
             if (step - offset) % spec.evaluation.every == 0 { values["eval.success"] = try await evaluate() }
             try await report(values)
             if step % spec.checkpointEvery == 0 { try await saveCheckpoint() }
+        }
+    }
+
+    /// Enqueues `count` groups of `groupSize` rollouts of randomly drawn training inputs, pinned to the
+    /// current weights.
+    private mutating func launch(_ count: Int, of grpo: ExperimentSpec.GRPOSpec, into groups: inout RolloutGroups) async throws {
+        var random = SeededRandom(seed: spec.seed &* 0x85EB_CA6B &+ UInt64(step) &* 0x1_0000 &+ UInt64(groups.launched))
+        var requests: [RolloutRequest] = []
+        for _ in 0..<count {
+            let problem = Int.random(in: 0..<split.train.count, using: &random)
+            // Keyed by step: a trainer resumed at this step launches the same groups, and the store's
+            // idempotent enqueue hands back those its previous life had started.
+            let key = "\(step)-\(groups.launched)"
+            let ids = (0..<grpo.groupSize).map { RolloutID("\(experiment.id)/g\(key)/\($0)") }
+            groups.add(key: key, ids: ids, version: weightsVersion)
+            requests += ids.map { id in
+                RolloutRequest(
+                    id: id, task: spec.task, input: split.train[problem], mode: .train, resources: .snapshot(weightsVersion),
+                    metadata: ["fulmen.temperature": String(grpo.temperature), "fulmen.step": String(step)],
+                    experiment: experiment.id)
+            }
+        }
+        try await collector.enqueue(requests)
+    }
+
+    /// Waits until `problemsPerStep` groups have settled completely and takes them, oldest first. Groups
+    /// sampled with weights more than `maxStaleness` versions old are dropped (and replaced), or kept for
+    /// the policy ratio to weight, as the spec says.
+    private mutating func takeCompleteGroups(
+        _ grpo: ExperimentSpec.GRPOSpec, from groups: inout RolloutGroups, values: inout [String: Double]
+    ) async throws -> [RolloutGroups.Group] {
+        var dropped = 0
+        while true {
+            while groups.completeCount < grpo.problemsPerStep {
+                for rollout in try await collector.next() { groups.settle(rollout) }
+            }
+            var taken = groups.takeComplete(grpo.problemsPerStep)
+            if grpo.staleSamples == .drop {
+                let fresh = taken.filter { staleness(of: $0) <= grpo.maxStaleness }
+                if fresh.count < taken.count {
+                    dropped += taken.count - fresh.count
+                    try await launch(taken.count - fresh.count, of: grpo, into: &groups)
+                }
+                taken = fresh
+            }
+            values["grpo.stale_dropped", default: 0] = Double(dropped)
+            if !taken.isEmpty {
+                let settled = taken.reduce(0) { $0 + $1.settled.count }
+                rolloutsPlayed += settled
+                values["grpo.rollouts"] = Double(settled)
+                values["grpo.staleness"] = taken.map { Double(staleness(of: $0)) }.reduce(0, +) / Double(taken.count)
+                return taken
+            }
+        }
+    }
+
+    /// How many of this run's weight versions came after the one the group sampled with.
+    private func staleness(of group: RolloutGroups.Group) -> Int {
+        (publications[weightsVersion] ?? 0) - (publications[group.version] ?? 0)
+    }
+
+    /// One GRPO update on settled groups: spans to triplets, group-relative advantages, the clipped step.
+    private mutating func learn(
+        from groups: [RolloutGroups.Group], with learner: GroupLearner, values: inout [String: Double]
+    ) async throws {
+        var groupOf: [RolloutID: String] = [:]
+        var episodes: [(rollout: RolloutID, spans: [StoredSpan])] = []
+        var failed = 0
+        for group in groups {
+            for (id, rollout) in group.settled {
+                groupOf[id] = group.key
+                if rollout.status == .succeeded { episodes.append((id, try await collector.spans(of: id))) } else { failed += 1 }
+            }
+        }
+        let batch = learner.adapter.adapt(episodes)
+        let triplets = batch.triplets
+        values["grpo.failed_rollouts"] = Double(failed)
+        values["grpo.unusable_rollouts"] = Double(batch.unusable.count)
+        if triplets.isEmpty {
+            throw TrainingError.noData(
+                "step \(step): none of \(groupOf.count) rollouts gave a training sample (\(batch.unusableSummary))")
+        }
+        if !batch.unusable.isEmpty {
+            logger.warning("unusable rollouts", metadata: ["step": "\(step)", "summary": "\(batch.unusableSummary)"])
+        }
+        let rewards = Dictionary(triplets.map { ($0.rollout, $0.reward) }) { first, _ in first }
+        values["grpo.reward"] = rewards.values.reduce(0, +) / Double(rewards.count)
+        values["grpo.success"] = Double(rewards.values.filter { task.isSuccess(reward: $0) }.count) / Double(rewards.count)
+        let advantages = GroupAdvantages.compute(triplets, settings: learner.advantages) { groupOf[$0.rollout] ?? "" }
+        values["grpo.uniform_groups"] = Double(advantages.uniformGroups)
+        let state = self.state
+        do {
+            let outcome = try await compute.run {
+                try learner.update.run(
+                    model: state.model, optimizer: state.optimizer, learningRate: learner.learningRate,
+                    triplets: triplets, advantages: advantages.advantages, reference: state.reference)
+            }
+            values["grpo.objective"] = outcome.objective.objective
+            values["grpo.kl"] = outcome.objective.kl
+            values["grpo.clipped"] = outcome.objective.clippedFraction
+            values["grad_norm"] = Double(outcome.step.gradientNorm)
+        } catch TrainingError.noSignal {
+            // Every group was all solved or all failed: nothing to learn from this batch. Counted, not hidden.
+            values["grpo.skipped"] = 1
+            logger.info("step without signal: every group's rewards were equal", metadata: ["step": "\(step)"])
         }
     }
 
@@ -232,6 +298,7 @@ struct ExperimentRun {
         let snapshot = try await store.publish(
             ResourcePublication(resources: [ResourceName.policy: ResourceContent(kind: .weights, data: Data(bytes))]))
         weightsVersion = snapshot.id
+        publications[snapshot.id] = publications.count
     }
 
     private func saveCheckpoint() async throws {

@@ -95,10 +95,17 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         public var temperature: Double
         /// Whether advantages are divided by their group's standard deviation.
         public var normalizeAdvantages: Bool
+        /// Whether the runners sample the next groups while the trainer trains on the first groups to complete.
+        public var asynchronous: Bool
+        /// The most weight versions a group's samples may lag the weights being trained.
+        public var maxStaleness: Int
+        /// What happens to groups older than `maxStaleness`.
+        public var staleSamples: StaleSamples
         public init(
             steps: Int = 200, problemsPerStep: Int = 16, groupSize: Int = 8, learningRate: Double = 1e-4,
             clipRange: Double = 0.2, klCoefficient: Double = 0, temperature: Double = 1,
-            normalizeAdvantages: Bool = true
+            normalizeAdvantages: Bool = true, asynchronous: Bool = false, maxStaleness: Int = 1,
+            staleSamples: StaleSamples = .drop
         ) {
             self.steps = steps
             self.problemsPerStep = problemsPerStep
@@ -108,7 +115,18 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             self.klCoefficient = klCoefficient
             self.temperature = temperature
             self.normalizeAdvantages = normalizeAdvantages
+            self.asynchronous = asynchronous
+            self.maxStaleness = maxStaleness
+            self.staleSamples = staleSamples
         }
+    }
+
+    /// What becomes of samples drawn with weights older than a GRPO phase allows.
+    public enum StaleSamples: String, Codable, Sendable, CaseIterable {
+        /// Left out (and replaced by fresh groups).
+        case drop
+        /// Trained on, weighted by the ratio of today's probability to the sampling one (clipped).
+        case reweight
     }
 
     /// Greedy validation rollouts every `every` steps of each phase (and before and after).
@@ -184,6 +202,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             try require(grpo.clipRange > 0 && grpo.clipRange < 1, "grpo.clipRange", "must be in (0, 1), got \(grpo.clipRange)")
             try require(grpo.klCoefficient >= 0, "grpo.klCoefficient", "cannot be negative, got \(grpo.klCoefficient)")
             try require(grpo.temperature > 0, "grpo.temperature", "must be above 0 (sampling must explore), got \(grpo.temperature)")
+            try require(grpo.maxStaleness >= 0, "grpo.maxStaleness", "cannot be negative, got \(grpo.maxStaleness)")
         }
         try require(evaluation.every >= 1, "evaluation.every", "must be at least 1, got \(evaluation.every)")
         try require(
@@ -200,7 +219,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         "sft": ["steps", "batchSize", "learningRate"],
         "grpo": [
             "steps", "problemsPerStep", "groupSize", "learningRate", "clipRange", "klCoefficient", "temperature",
-            "normalizeAdvantages",
+            "normalizeAdvantages", "asynchronous", "maxStaleness", "staleSamples",
         ],
         "evaluation": ["every", "problems"],
         "adapter": ["creditAssignment", "agent", "rewardName"],

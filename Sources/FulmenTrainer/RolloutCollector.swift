@@ -16,28 +16,42 @@ struct RolloutCollector {
         self.experiment = experiment
     }
 
-    /// Enqueues `requests` and waits until every one of them has settled; answers them by id.
-    mutating func run(_ requests: [RolloutRequest]) async throws -> [RolloutID: Rollout] {
-        var waiting: Set<RolloutID> = []
+    /// Enqueues rollouts (in batches the store takes).
+    func enqueue(_ requests: [RolloutRequest]) async throws {
         for batch in stride(from: 0, to: requests.count, by: 1000) {
-            let receipts = try await store.enqueue(Array(requests[batch..<min(batch + 1000, requests.count)]))
-            waiting.formUnion(receipts.map(\.id))
+            _ = try await store.enqueue(Array(requests[batch..<min(batch + 1000, requests.count)]))
         }
-        var result: [RolloutID: Rollout] = [:]
-        for id in waiting {
-            if let rollout = settled.removeValue(forKey: id) { result[id] = rollout }
+    }
+
+    /// The experiment's rollouts that settled since the last call: those already read, or else the next
+    /// ones the completions log brings (a long poll).
+    mutating func next() async throws -> [Rollout] {
+        if !settled.isEmpty {
+            defer { settled.removeAll() }
+            return Array(settled.values)
         }
-        waiting.subtract(result.keys)
-        while !waiting.isEmpty {
+        while true {
             try Task.checkCancellation()
             let batch = try await store.completions(
                 CompletionsRequest(after: cursor, experiment: experiment, limit: 1000, wait: .seconds(5)))
-            for completion in batch.completions {
-                cursor = max(cursor, completion.position)
-                let rollout = completion.rollout
-                if waiting.remove(rollout.id) != nil { result[rollout.id] = rollout } else { settled[rollout.id] = rollout }
+            cursor = max(cursor, batch.cursor)
+            if !batch.completions.isEmpty { return batch.completions.map(\.rollout) }
+        }
+    }
+
+    /// Enqueues `requests` and waits until every one of them has settled; answers them by id. Other rollouts
+    /// of the experiment that settle meanwhile are kept for ``next()``.
+    mutating func run(_ requests: [RolloutRequest]) async throws -> [RolloutID: Rollout] {
+        try await enqueue(requests)
+        var waiting = Set(requests.compactMap(\.id))
+        var result: [RolloutID: Rollout] = [:]
+        var others: [RolloutID: Rollout] = [:]
+        while !waiting.isEmpty {
+            for rollout in try await next() {
+                if waiting.remove(rollout.id) != nil { result[rollout.id] = rollout } else { others[rollout.id] = rollout }
             }
         }
+        settled.merge(others) { $1 }
         return result
     }
 

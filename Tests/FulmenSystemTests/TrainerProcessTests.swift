@@ -54,6 +54,21 @@ struct TrainerProcessTests {
         let redone = steps.dropFirst(reportedBefore.count)
         #expect(redone.first.map { $0 == killedAt + 1 } == true, "resumed at \(redone.first ?? -1) after checkpoint \(killedAt)")
         #expect(Set(steps).isSuperset(of: 1...10))
+
+        // The control commands show what happened.
+        let status = try await runFulmen(["status", experiment.id.rawValue, "--store", endpoint])
+        #expect(status.status == 0 && status.output.contains("status: finished"), "\(status)")
+        let rollouts = try await runFulmen(["rollouts", experiment.id.rawValue, "--store", endpoint, "--status", "succeeded"])
+        let firstRollout = try #require(rollouts.output.split(separator: " ").first.map(String.init), "\(rollouts)")
+        let traces = try await runFulmen(["traces", firstRollout, "--store", endpoint])
+        #expect(traces.output.contains("fulmen.episode") && traces.output.contains("fulmen.llm"), "\(traces)")
+        let tool = traces.output.split(separator: "\n").first { $0.contains("fulmen.tool") }
+        #expect(tool?.hasPrefix("  fulmen.tool") == true && tool?.contains("calculator") == true, "the calculator call is not shown inside the episode: \(traces)")
+        let export = try await runFulmen(["export", experiment.id.rawValue, "--store", endpoint])
+        let lines = export.output.split(separator: "\n")
+        #expect(lines.count >= 8, "\(export)")
+        #expect(lines.allSatisfy { (try? JSONDecoder().decode(Triplet.self, from: Data($0.utf8))) != nil })
+        #expect(export.errors.contains("exported \(lines.count) triplets"), "\(export.errors)")
         second.kill()
         runner.kill()
         storeProcess.kill()
@@ -75,22 +90,27 @@ struct TrainerProcessTests {
         #expect(runnerTasks.status != 0 && runnerTasks.errors.contains("chess"), "\(runnerTasks.errors)")
     }
 
-    /// Runs the `fulmen` executable to its end; answers its exit status and what it wrote to stderr.
-    func runFulmen(_ arguments: [String]) async throws -> (status: Int32, errors: String) {
+    /// Runs the `fulmen` executable to its end; answers its exit status and what it wrote.
+    func runFulmen(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("fulmen")
         process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        // Standard error goes to a file, so that neither stream can fill while the other is read.
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-stderr-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        let output = Pipe()
+        process.standardOutput = output
         try process.run()
-        return await withCheckedContinuation { continuation in
+        let (status, text) = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let text = errors.fileHandleForReading.readDataToEndOfFile()
+                let data = output.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: text, as: UTF8.self)))
+                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
             }
         }
+        return (status, text, (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
     }
 }
