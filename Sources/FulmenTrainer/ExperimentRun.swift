@@ -146,11 +146,11 @@ struct ExperimentRun {
                 try await launch(grpo.problemsPerStep, of: grpo, into: &inFlight)
                 groups = try await takeCompleteGroups(grpo, from: &inFlight, values: &values)
             }
-            let sampled = ContinuousClock.now
             try await learn(from: groups, with: learner, values: &values)
             try await publishWeights()
-            values["rollouts_per_s"] = Double(groups.reduce(0) { $0 + $1.settled.count }) / (sampled - stepStarted).inSeconds
-            values["step_seconds"] = (ContinuousClock.now - stepStarted).inSeconds
+            let seconds = (ContinuousClock.now - stepStarted).inSeconds
+            values["rollouts_per_s"] = Double(groups.reduce(0) { $0 + $1.settled.count }) / seconds
+            values["step_seconds"] = seconds
             if (step - offset) % spec.evaluation.every == 0 { values["eval.success"] = try await evaluate() }
             try await report(values)
             if step % spec.checkpointEvery == 0 { try await saveCheckpoint() }
