@@ -181,7 +181,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "FulmenTrainerTests", dependencies: ["FulmenTrainer", "FulmenCore", "FulmenModel"],
+            name: "FulmenTrainerTests", dependencies: ["FulmenTrainer", "FulmenCore", "FulmenModel", "FulmenTasks"],
             swiftSettings: strictSettings),
 
         // Benchmarks (built in release by benchmarks/run).

@@ -2,8 +2,9 @@ public import FulmenRunner
 public import Foundation
 
 /// A task bundled with Fulmen: a real environment behind an ``Agent`` that plays it with the policy model,
-/// a scripted expert that plays it without one (for demonstrations), a seeded train/validation split, and
-/// a success measure. ``BundledTasks`` lists them by name.
+/// two scripted policies that play it without one (for demonstrations: an expert, and an imperfect
+/// demonstrator with systematic blind spots), a seeded train/validation split, and a success measure.
+/// ``BundledTasks`` lists them by name.
 ///
 /// The agent and the scripted policies run the same episode code, so the prompts a demonstration shows are
 /// the prompts the model will see.
@@ -14,6 +15,8 @@ public protocol BundledTask: Sendable {
     associatedtype TaskAgent: Agent where TaskAgent.Input == Input
     /// The scripted policy that solves the task.
     associatedtype Expert: ScriptedPolicy
+    /// The scripted policy that plays the task like the expert except for a systematic blind spot.
+    associatedtype Imperfect: ScriptedPolicy
 
     /// The task's name: rollouts are enqueued under it and runner pools host its agent by it.
     var name: String { get }
@@ -33,6 +36,12 @@ public protocol BundledTask: Sendable {
     /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the input is not one the task can play.
     func expert(for input: Input) throws(TaskError) -> Expert
 
+    /// The imperfect demonstrator for `input`: the expert with a systematic blind spot (each task's type
+    /// documents which, and how often it fails), so a warm start on its demonstrations leaves reinforcement
+    /// learning something to learn. It writes the same kind of lines the expert writes, in the same episode.
+    /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the input is not one the task can play.
+    func imperfectDemonstrator(for input: Input) throws(TaskError) -> Imperfect
+
     /// Plays one episode on `input` with a scripted policy instead of the model, through the same
     /// environment the agent uses.
     /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the input is not one the task can play.
@@ -43,9 +52,20 @@ public protocol BundledTask: Sendable {
 }
 
 extension BundledTask {
-    /// The expert's episode on `input`, as supervised training data.
-    public func demonstration(for input: Input) async throws -> Demonstration {
-        try await play(input, with: expert(for: input)).demonstration
+    /// The scripted policy `kind` names for `input`: ``expert(for:)`` or ``imperfectDemonstrator(for:)``.
+    /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the input is not one the task can play.
+    public func demonstrator(_ kind: Demonstrator, for input: Input) throws(TaskError) -> any ScriptedPolicy {
+        switch kind {
+        case .expert: try expert(for: input)
+        case .imperfect: try imperfectDemonstrator(for: input)
+        }
+    }
+
+    /// The episode the demonstrator `kind` (the expert unless told) plays on `input`, as supervised
+    /// training data. An imperfect demonstrator's failed episodes are kept as they are: its mistakes are
+    /// what a warm start on it should inherit.
+    public func demonstration(for input: Input, by kind: Demonstrator = .expert) async throws -> Demonstration {
+        try await play(input, with: demonstrator(kind, for: input)).demonstration
     }
 
     /// A split with every input encoded as JSON, as rollouts carry them: for callers that know the task
@@ -58,17 +78,18 @@ extension BundledTask {
         }
     }
 
-    /// The expert's demonstration on a JSON-encoded input (as ``encodedSplit(seed:trainCount:validationCount:)``
-    /// gives).
+    /// The demonstration by `kind` (the expert unless told) on a JSON-encoded input (as
+    /// ``encodedSplit(seed:trainCount:validationCount:)`` gives): for callers that know the task only by
+    /// name, such as a trainer whose experiment names the demonstrator.
     /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the JSON does not decode as this task's input
     ///   or the input is not one the task can play.
-    public func demonstration(forEncoded input: Data) async throws -> Demonstration {
+    public func demonstration(forEncoded input: Data, by kind: Demonstrator = .expert) async throws -> Demonstration {
         let decoded: Input
         do {
             decoded = try JSONDecoder().decode(Input.self, from: input)
         } catch {
             throw TaskError.invalidInput(task: name, reason: "the JSON does not decode as \(Input.self): \(error)")
         }
-        return try await demonstration(for: decoded)
+        return try await demonstration(for: decoded, by: kind)
     }
 }

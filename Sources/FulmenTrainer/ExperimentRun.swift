@@ -98,10 +98,12 @@ struct ExperimentRun {
     private mutating func runSFT(_ sft: ExperimentSpec.SFTSpec) async throws {
         var pool: [SupervisedSample] = []
         for input in split.train {
-            let demonstration = try await task.demonstration(forEncoded: input)
+            let demonstration = try await task.demonstration(forEncoded: input, by: sft.demonstrator)
             pool += demonstration.samples.map { SupervisedSample(tokens: $0.tokens, trainable: $0.trainable) }
         }
-        logger.info("SFT on demonstrations", metadata: ["experiment": "\(experiment.id)", "samples": "\(pool.count)"])
+        logger.info(
+            "SFT on demonstrations",
+            metadata: ["experiment": "\(experiment.id)", "samples": "\(pool.count)", "demonstrator": "\(sft.demonstrator.rawValue)"])
         let update = SupervisedUpdate()
         while step < sft.steps {
             try await checkNotCancelled()
@@ -129,7 +131,7 @@ struct ExperimentRun {
             adapter: TripletAdapter(spec.adapter),
             update: PolicyUpdate(objective: PolicyObjective(clipRange: grpo.clipRange, klCoefficient: grpo.klCoefficient)),
             advantages: AdvantageSettings(normalizeByStandardDeviation: grpo.normalizeAdvantages),
-            learningRate: Float(grpo.learningRate))
+            learningRate: Float(grpo.learningRate), epochs: grpo.epochs)
         var inFlight = RolloutGroups()
         if grpo.asynchronous { try await launch(grpo.problemsPerStep * 2, of: grpo, into: &inFlight) }
         while step < offset + grpo.steps {
@@ -246,10 +248,16 @@ struct ExperimentRun {
         values["grpo.uniform_groups"] = Double(advantages.uniformGroups)
         let state = self.state
         do {
+            // Each epoch rescores the batch with the model as the previous epoch left it, so the ratio and
+            // its clip bound how far one batch can move the policy.
             let outcome = try await compute.run {
-                try learner.update.run(
-                    model: state.model, optimizer: state.optimizer, learningRate: learner.learningRate,
-                    triplets: triplets, advantages: advantages.advantages, reference: state.reference)
+                var last: PolicyUpdate.Report?
+                for _ in 0..<learner.epochs {
+                    last = try learner.update.run(
+                        model: state.model, optimizer: state.optimizer, learningRate: learner.learningRate,
+                        triplets: triplets, advantages: advantages.advantages, reference: state.reference)
+                }
+                return last!
             }
             values["grpo.objective"] = outcome.objective.objective
             values["grpo.kl"] = outcome.objective.kl

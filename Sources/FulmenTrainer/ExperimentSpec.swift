@@ -1,3 +1,4 @@
+public import FulmenTasks
 import Foundation
 import Yams
 
@@ -73,10 +74,14 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         /// Demonstrations per step.
         public var batchSize: Int
         public var learningRate: Double
-        public init(steps: Int = 400, batchSize: Int = 32, learningRate: Double = 1e-3) {
+        /// Whose demonstrations: the task's expert, or its imperfect demonstrator (systematic blind spots
+        /// that a warm start inherits and reinforcement learning must then unlearn).
+        public var demonstrator: Demonstrator
+        public init(steps: Int = 400, batchSize: Int = 32, learningRate: Double = 1e-3, demonstrator: Demonstrator = .expert) {
             self.steps = steps
             self.batchSize = batchSize
             self.learningRate = learningRate
+            self.demonstrator = demonstrator
         }
     }
 
@@ -95,6 +100,8 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         public var temperature: Double
         /// Whether advantages are divided by their group's standard deviation.
         public var normalizeAdvantages: Bool
+        /// Updates taken on each batch of rollouts (PPO-style epochs; the clip bounds how far they go).
+        public var epochs: Int
         /// Whether the runners sample the next groups while the trainer trains on the first groups to complete.
         public var asynchronous: Bool
         /// The most weight versions a group's samples may lag the weights being trained.
@@ -104,7 +111,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         public init(
             steps: Int = 200, problemsPerStep: Int = 16, groupSize: Int = 8, learningRate: Double = 1e-4,
             clipRange: Double = 0.2, klCoefficient: Double = 0, temperature: Double = 1,
-            normalizeAdvantages: Bool = true, asynchronous: Bool = false, maxStaleness: Int = 1,
+            normalizeAdvantages: Bool = true, epochs: Int = 1, asynchronous: Bool = false, maxStaleness: Int = 1,
             staleSamples: StaleSamples = .drop
         ) {
             self.steps = steps
@@ -115,6 +122,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             self.klCoefficient = klCoefficient
             self.temperature = temperature
             self.normalizeAdvantages = normalizeAdvantages
+            self.epochs = epochs
             self.asynchronous = asynchronous
             self.maxStaleness = maxStaleness
             self.staleSamples = staleSamples
@@ -202,6 +210,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             try require(grpo.clipRange > 0 && grpo.clipRange < 1, "grpo.clipRange", "must be in (0, 1), got \(grpo.clipRange)")
             try require(grpo.klCoefficient >= 0, "grpo.klCoefficient", "cannot be negative, got \(grpo.klCoefficient)")
             try require(grpo.temperature > 0, "grpo.temperature", "must be above 0 (sampling must explore), got \(grpo.temperature)")
+            try require(grpo.epochs >= 1, "grpo.epochs", "must be at least 1, got \(grpo.epochs)")
             try require(grpo.maxStaleness >= 0, "grpo.maxStaleness", "cannot be negative, got \(grpo.maxStaleness)")
         }
         try require(evaluation.every >= 1, "evaluation.every", "must be at least 1, got \(evaluation.every)")
@@ -216,10 +225,10 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         "task": nil, "seed": nil, "checkpointEvery": nil,
         "model": ["preset", "threads"],
         "split": ["train", "validation"],
-        "sft": ["steps", "batchSize", "learningRate"],
+        "sft": ["steps", "batchSize", "learningRate", "demonstrator"],
         "grpo": [
             "steps", "problemsPerStep", "groupSize", "learningRate", "clipRange", "klCoefficient", "temperature",
-            "normalizeAdvantages", "asynchronous", "maxStaleness", "staleSamples",
+            "normalizeAdvantages", "epochs", "asynchronous", "maxStaleness", "staleSamples",
         ],
         "evaluation": ["every", "problems"],
         "adapter": ["creditAssignment", "agent", "rewardName"],

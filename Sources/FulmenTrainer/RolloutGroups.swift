@@ -49,4 +49,6 @@ struct GroupLearner: Sendable {
     let update: PolicyUpdate
     let advantages: AdvantageSettings
     let learningRate: Float
+    /// Updates taken on each batch.
+    let epochs: Int
 }

@@ -55,3 +55,33 @@ import Testing
             ])
     }
 }
+
+extension BundledTaskTests {
+    @Test func aCallerThatKnowsOnlyTheNameGetsTheImperfectDemonstrations() async throws {
+        #expect(Demonstrator.allCases.map(\.rawValue) == ["expert", "imperfect"])
+        #expect(try JSONDecoder().decode(Demonstrator.self, from: Data("\"imperfect\"".utf8)) == .imperfect)
+        for task in BundledTasks.all {
+            let split = try task.encodedSplit(seed: 3, trainCount: 40, validationCount: 0)
+            var expertReward = 0.0
+            var imperfectReward = 0.0
+            for input in split.train {
+                let expert = try await task.demonstration(forEncoded: input)
+                #expect(expert == (try await task.demonstration(forEncoded: input, by: .expert)))
+                let imperfect = try await task.demonstration(forEncoded: input, by: .imperfect)
+                expertReward += expert.reward
+                imperfectReward += imperfect.reward
+                #expect(!imperfect.samples.isEmpty)
+                for sample in imperfect.samples {
+                    #expect(sample.tokens.count == sample.trainable.count)
+                    #expect(sample.tokens.count <= task.contextLength)
+                    #expect(sample.trainable.contains(true) && sample.trainable.first == false)
+                }
+            }
+            #expect(expertReward == 40)
+            #expect(imperfectReward <= 0.85 * expertReward, "\(task.name)")
+            await #expect(throws: TaskError.self) {
+                try await task.demonstration(forEncoded: Data("{}".utf8), by: .imperfect)
+            }
+        }
+    }
+}

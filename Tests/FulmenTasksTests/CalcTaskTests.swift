@@ -176,3 +176,57 @@ struct RandomCalcPolicy: ScriptedPolicy {
         #expect(outcome.toolCalls.map(\.output) == ["R:-658\n"])
     }
 }
+
+extension CalcTaskTests {
+    @Test func theImperfectDemonstratorMissesMultiplicationAndSolvesTheRest() async throws {
+        let validation = try task.split(seed: 11, trainCount: 0, validationCount: 300).validation
+        var solved: [CalcProblem.Operation: Int] = [:]
+        var total: [CalcProblem.Operation: Int] = [:]
+        for problem in validation {
+            let episode = try await task.play(problem, with: try task.imperfectDemonstrator(for: problem))
+            total[problem.operation, default: 0] += 1
+            if task.isSuccess(reward: episode.reward) { solved[problem.operation, default: 0] += 1 }
+        }
+        func rate(_ operation: CalcProblem.Operation) -> Double {
+            Double(solved[operation, default: 0]) / Double(total[operation, default: 1])
+        }
+        #expect(rate(.add) == 1 && rate(.subtract) == 1)
+        #expect(rate(.multiply) <= 0.02)
+        let overall = Double(solved.values.reduce(0, +)) / Double(validation.count)
+        let expert = try await successRate(task, validation) { problem, _ in try task.expert(for: problem) }
+        // Measured: 67% (200 of 300), against the expert's 100%.
+        #expect((0.60...0.72).contains(overall), "imperfect \(overall)")
+        #expect(overall <= expert - 0.25)
+    }
+
+    @Test func theImperfectDemonstratorCallsTheCalculatorThenAnswersProductsFromItsHead() async throws {
+        let problem = CalcProblem(123, .multiply, 45)
+        let product = try await task.play(problem, with: task.imperfectDemonstrator(for: problem))
+        #expect(product.toolCalls.map(\.output) == ["R:5535\n"])
+        #expect(product.turns.map { Tokenizer.decode($0.response) } == ["C:123*45\n", "A:4000\n"])
+        #expect(product.reward == 0)
+        let sample = try #require(product.demonstration.samples.first)
+        #expect(Tokenizer.decode(sample.tokens) == "Q:123*45\nC:123*45\nR:5535\nA:4000\n")
+        #expect(Tokenizer.decode(zip(sample.tokens, sample.trainable).filter(\.1).map(\.0)) == "C:123*45\nA:4000\n")
+        // Its guess is right only when the operands are already rounded.
+        let rounded = CalcProblem(200, .multiply, 30)
+        #expect(try await task.play(rounded, with: task.imperfectDemonstrator(for: rounded)).reward == 1)
+        #expect(throws: TaskError.self) { try task.imperfectDemonstrator(for: CalcProblem(1, .add, 1_000_000_000)) }
+    }
+
+    @Test func theImperfectDemonstrationsHaveTheExpertsShape() async throws {
+        for problem in try task.split(seed: 12, trainCount: 0, validationCount: 60).validation {
+            let expert = try await task.demonstration(for: problem)
+            let imperfect = try await task.demonstration(for: problem, by: .imperfect)
+            let expertSample = try #require(expert.samples.first)
+            let sample = try #require(imperfect.samples.first)
+            #expect(imperfect.samples.count == 1 && sample.tokens.count <= task.contextLength)
+            // The same transcript up to the answer: question, call, result; only the answer differs.
+            let answerStart = try #require(sample.trainable.lastIndex(of: false)) + 1
+            #expect(sample.tokens[..<answerStart] == expertSample.tokens[..<answerStart])
+            #expect(sample.trainable[..<answerStart] == expertSample.trainable[..<answerStart])
+            #expect(Tokenizer.decode(Array(sample.tokens[answerStart...])).hasPrefix("A:"))
+            #expect((imperfect == expert) == (problem.operation != .multiply))
+        }
+    }
+}

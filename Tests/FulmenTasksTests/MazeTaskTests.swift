@@ -129,3 +129,63 @@ struct RandomMazePolicy: ScriptedPolicy {
         }
     }
 }
+
+extension MazeTaskTests {
+    @Test func theImperfectDemonstratorReachesFewerGoalsAndTakesDetours() async throws {
+        let validation = try task.split(seed: 4, trainCount: 0, validationCount: 300).validation
+        var reached = 0
+        var longer = 0
+        var expertMoves = 0
+        var imperfectMoves = 0
+        for maze in validation {
+            let expert = try await task.play(maze, with: try task.expert(for: maze))
+            let imperfect = try await task.play(maze, with: try task.imperfectDemonstrator(for: maze))
+            if task.isSuccess(reward: imperfect.reward) {
+                reached += 1
+                #expect(imperfect.turns.count >= expert.turns.count)
+                if imperfect.turns.count > expert.turns.count { longer += 1 }
+                expertMoves += expert.turns.count
+                imperfectMoves += imperfect.turns.count
+            } else {
+                #expect(imperfect.turns.count == maze.maxSteps)
+            }
+            #expect(imperfect.totalReward <= expert.totalReward)
+        }
+        // Measured: 63% reached (190 of 300; the expert 100%), 41% of them on a longer way.
+        let rate = Double(reached) / Double(validation.count)
+        #expect((0.50...0.75).contains(rate), "reached \(rate)")
+        #expect(Double(longer) / Double(reached) >= 0.25, "longer \(longer) of \(reached)")
+        #expect(Double(imperfectMoves) >= 1.15 * Double(expertMoves))
+    }
+
+    @Test func theImperfectDemonstratorHeadsStraightForTheGoalAndWandersOnlyAtWalls() async throws {
+        var wandered = 0
+        for maze in try task.split(seed: 5, trainCount: 0, validationCount: 60).validation {
+            let episode = try await task.play(maze, with: try task.imperfectDemonstrator(for: maze))
+            #expect(episode == (try await task.play(maze, with: try task.imperfectDemonstrator(for: maze))))
+            #expect(Tokenizer.decode(episode.turns[0].prompt) == maze.rows.joined(separator: "\n")
+                .replacingOccurrences(of: "S", with: "@") + "\n")
+            #expect(episode.toolCalls.allSatisfy { $0.output == "moved" || $0.output == "goal" })
+            let viewThenMove = Array(repeating: false, count: 42) + [true, true]
+            #expect(episode.demonstration.samples.allSatisfy { $0.trainable == viewThenMove })
+            for turn in episode.turns {
+                let view = Tokenizer.decode(turn.prompt).split(separator: "\n").map(Array.init)
+                func find(_ mark: Character) -> (row: Int, column: Int) {
+                    let row = view.firstIndex { $0.contains(mark) }!
+                    return (row, view[row].firstIndex(of: mark)!)
+                }
+                let (agent, goal) = (find("@"), find("G"))
+                let (rows, columns) = (goal.row - agent.row, goal.column - agent.column)
+                let straight: (move: String, row: Int, column: Int) =
+                    abs(rows) >= abs(columns)
+                    ? (rows < 0 ? "N" : "S", agent.row + rows.signum(), agent.column)
+                    : (columns > 0 ? "E" : "W", agent.row, agent.column + columns.signum())
+                let open = view.indices.contains(straight.row) && view[straight.row].indices.contains(straight.column)
+                    && view[straight.row][straight.column] != "#"
+                let move = Tokenizer.decode(turn.response)
+                if open { #expect(move == straight.move + "\n") } else { wandered += 1 }
+            }
+        }
+        #expect(wandered > 0)
+    }
+}

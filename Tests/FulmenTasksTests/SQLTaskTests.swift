@@ -153,3 +153,54 @@ struct RandomSQLPolicy: ScriptedPolicy {
         }
     }
 }
+
+extension SQLTaskTests {
+    @Test func theImperfectDemonstratorForgetsTheCityWhenCountingOrSumming() async throws {
+        let validation = try task.split(seed: 9, trainCount: 0, validationCount: 300).validation
+        var solved: [SQLQuestion.Kind: Int] = [:]
+        var total: [SQLQuestion.Kind: Int] = [:]
+        for question in validation {
+            let episode = try await task.play(question, with: try task.imperfectDemonstrator(for: question))
+            total[question.kind, default: 0] += 1
+            if task.isSuccess(reward: episode.reward) { solved[question.kind, default: 0] += 1 }
+        }
+        #expect(SQLImperfectDemonstrator.blindSpots == [.countInCity, .totalAgeInCity])
+        for kind in SQLQuestion.Kind.allCases {
+            let rate = Double(solved[kind, default: 0]) / Double(try #require(total[kind]))
+            if SQLImperfectDemonstrator.blindSpots.contains(kind) {
+                #expect(rate <= 0.02, "\(kind)")
+            } else {
+                #expect(rate == 1, "\(kind)")
+            }
+        }
+        let overall = Double(solved.values.reduce(0, +)) / Double(validation.count)
+        let expert = try await successRate(task, validation) { question, _ in try task.expert(for: question) }
+        // Measured: 71% (213 of 300), against the expert's 100%.
+        #expect((0.62...0.80).contains(overall), "imperfect \(overall)")
+        #expect(overall <= expert - 0.2)
+    }
+
+    @Test func theImperfectDemonstrationsHaveTheExpertsShape() async throws {
+        let count = SQLQuestion(database: 42, kind: .countInCity, argument: "Oslo")
+        let episode = try await task.play(count, with: task.imperfectDemonstrator(for: count))
+        #expect(episode.toolCalls.map(\.input) == ["select count(*) from p"])
+        #expect(episode.toolCalls.map(\.output) == ["R:8\n"])
+        #expect(episode.turns.map { Tokenizer.decode($0.response) } == ["S:select count(*) from p\n", "A:8\n"])
+        #expect(episode.reward == 0)
+        for question in try task.split(seed: 10, trainCount: 0, validationCount: 40).validation {
+            let expert = try await task.play(question, with: task.expert(for: question))
+            let imperfect = try await task.play(question, with: task.imperfectDemonstrator(for: question))
+            // One query, then the answer copied from its result, on one transcript from the same question.
+            #expect(imperfect.turns.count == 2 && imperfect.toolCalls.count == 1)
+            #expect(imperfect.toolCalls[0].output.hasPrefix("R:"))
+            #expect(imperfect.turns[0].prompt == expert.turns[0].prompt)
+            #expect(Tokenizer.decode(imperfect.turns[1].response) == "A:" + imperfect.toolCalls[0].output.dropFirst(2))
+            let samples = imperfect.demonstration.samples
+            #expect(samples.count == 1 && samples[0].tokens.count <= 100)
+            #expect((imperfect == expert) == !SQLImperfectDemonstrator.blindSpots.contains(question.kind))
+        }
+        #expect(throws: TaskError.self) {
+            try task.imperfectDemonstrator(for: SQLQuestion(database: 42, kind: .countInCity, argument: "Paris"))
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import FulmenTasks
 import FulmenTrainer
 import Testing
 
@@ -31,12 +32,14 @@ struct ExperimentSpecTests {
         #expect(spec.sft == nil)
         #expect(spec.model == ExperimentSpec.ModelSpec() && spec.split == ExperimentSpec.SplitSpec())
         #expect(spec.adapter.creditAssignment == .finalReward)
+        let imperfect = try ExperimentSpec.parse(yaml: "task: calc\nsft: { demonstrator: imperfect }\n")
+        #expect(imperfect.sft?.demonstrator == .imperfect && imperfect.sft?.steps == 400)
     }
 
     @Test func aBadSpecIsRefusedNamingTheField() {
         #expect(Self.error("grpo: { steps: 5 }\n") == SpecError(field: "task", problem: "missing"))
         #expect(Self.error("task: calc\ngrpo: { stepz: 5 }\n")?.field == "grpo.stepz")
-        #expect(Self.error("task: calc\ngrpo: { stepz: 5 }\n")?.problem.contains("known here: asynchronous, clipRange") == true)
+        #expect(Self.error("task: calc\ngrpo: { stepz: 5 }\n")?.problem.contains("known here: asynchronous, clipRange, epochs") == true)
         #expect(Self.error("task: calc\nlearningRate: 0.1\n")?.field == "learningRate")
         #expect(Self.error("task: calc\ngrpo: { steps: many }\n") == SpecError(field: "grpo.steps", problem: "expected a whole number"))
         #expect(Self.error("task: calc\ngrpo: { groupSize: 1 }\n")?.field == "grpo.groupSize")
@@ -45,6 +48,7 @@ struct ExperimentSpecTests {
         #expect(Self.error("task: calc\nmodel: { preset: huge }\nsft: {}\n")?.field == "model.preset")
         #expect(Self.error("task: calc\nsft: {}\nevaluation: { problems: 500 }\n")?.field == "evaluation.problems")
         #expect(Self.error("adapter: { creditAssignment: vibes }\ntask: calc\nsft: {}\n")?.field == "adapter.creditAssignment")
+        #expect(Self.error("task: calc\nsft: { demonstrator: teacher }\n")?.field == "sft.demonstrator")
         #expect(Self.error("- just\n- a list\n") == SpecError(field: nil, problem: "expected a mapping of fields"))
         #expect(Self.error("task: [unclosed\n")?.problem.hasPrefix("not valid YAML") == true)
     }

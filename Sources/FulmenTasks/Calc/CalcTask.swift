@@ -47,6 +47,13 @@ public struct CalcTask: BundledTask {
         return CalcExpert()
     }
 
+    /// The expert with a blind spot for multiplication (see ``CalcImperfectDemonstrator``).
+    /// - Throws: ``TaskError/invalidInput(task:reason:)`` naming an operand out of range.
+    public func imperfectDemonstrator(for input: CalcProblem) throws(TaskError) -> CalcImperfectDemonstrator {
+        try input.validate()
+        return CalcImperfectDemonstrator()
+    }
+
     public func play<Policy: ScriptedPolicy>(_ input: CalcProblem, with policy: Policy) async throws -> ScriptedEpisode {
         var host = ScriptedHost(policy: policy)
         let reward = try await CalcEpisode.play(input, host: &host)

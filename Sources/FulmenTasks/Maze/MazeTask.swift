@@ -82,6 +82,13 @@ public struct MazeTask: BundledTask {
         try MazeExpert(maze: input)
     }
 
+    /// A demonstrator that heads straight for the goal and wanders where walls are in its way (see
+    /// ``MazeImperfectDemonstrator``).
+    /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the maze is not a valid input.
+    public func imperfectDemonstrator(for input: Maze) throws(TaskError) -> MazeImperfectDemonstrator {
+        try MazeImperfectDemonstrator(maze: input)
+    }
+
     public func play<Policy: ScriptedPolicy>(_ input: Maze, with policy: Policy) async throws -> ScriptedEpisode {
         var host = ScriptedHost(policy: policy)
         let reward = try await MazeEpisode.play(input, contextLength: modelContextLength, host: &host)

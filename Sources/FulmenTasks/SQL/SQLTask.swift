@@ -64,6 +64,15 @@ public struct SQLTask: BundledTask {
         return SQLExpert(question: input)
     }
 
+    /// The expert with a blind spot for city filters when counting or summing (see
+    /// ``SQLImperfectDemonstrator``).
+    /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the argument does not fit the question or
+    ///   its database.
+    public func imperfectDemonstrator(for input: SQLQuestion) throws(TaskError) -> SQLImperfectDemonstrator {
+        _ = try input.answer(over: People.generate(seed: input.database))
+        return SQLImperfectDemonstrator(question: input)
+    }
+
     public func play<Policy: ScriptedPolicy>(_ input: SQLQuestion, with policy: Policy) async throws -> ScriptedEpisode {
         var host = ScriptedHost(policy: policy)
         let reward = try await SQLEpisode.play(
