@@ -227,7 +227,7 @@ struct ExperimentRun {
         for group in groups {
             for (id, rollout) in group.settled {
                 groupOf[id] = group.key
-                if rollout.status == .succeeded { episodes.append((id, try await collector.spans(of: id))) } else { failed += 1 }
+                if rollout.status == .succeeded { episodes.append((id, try await store.allSpans(of: id))) } else { failed += 1 }
             }
         }
         let batch = learner.adapter.adapt(episodes)
@@ -287,7 +287,7 @@ struct ExperimentRun {
         rolloutsPlayed += settled.count
         var solved = 0
         for (id, rollout) in settled where rollout.status == .succeeded {
-            let spans = try await collector.spans(of: id)
+            let spans = try await store.allSpans(of: id)
             if let reward = try? TripletAdapter.finalReward(spans, of: id), task.isSuccess(reward: reward) {
                 solved += 1
             }

@@ -54,16 +54,4 @@ struct RolloutCollector {
         settled.merge(others) { $1 }
         return result
     }
-
-    /// The spans of a rollout's latest attempt, every page.
-    func spans(of rollout: RolloutID) async throws -> [StoredSpan] {
-        var spans: [StoredSpan] = []
-        var page = PageRequest(limit: 1000)
-        while true {
-            let result = try await store.spans(SpanQuery(rollout: rollout, attempts: .latest, page: page))
-            spans += result.items
-            guard let next = result.next else { return spans }
-            page.after = next
-        }
-    }
 }

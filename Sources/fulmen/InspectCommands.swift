@@ -69,14 +69,7 @@ extension Fulmen {
             let (system, store) = try store.connect()
             let detail = try await store.rollout(RolloutID(rollout))
             print("\(detail.rollout.id)  \(detail.rollout.status.rawValue)  \(detail.rollout.task)  attempts: \(detail.attempts.map { "\($0.id) \($0.status.rawValue)\($0.error.map { " (\($0))" } ?? "")" }.joined(separator: ", "))")
-            var spans: [Span] = []
-            var page = PageRequest(limit: 1000)
-            while true {
-                let result = try await store.spans(SpanQuery(rollout: RolloutID(rollout), page: page))
-                spans += result.items.map(\.span)
-                guard let next = result.next else { break }
-                page.after = next
-            }
+            let spans = try await store.allSpans(of: RolloutID(rollout)).map(\.span)
             let children = Dictionary(grouping: spans) { $0.parent ?? "" }
             func show(_ span: Span, depth: Int) {
                 print(String(repeating: "  ", count: depth) + Self.describe(span))
@@ -186,15 +179,7 @@ extension Fulmen {
                         sink.write(try encoder.encode(rollout) + Data("\n".utf8))
                         written += 1
                     case .triplets:
-                        var spans: [StoredSpan] = []
-                        var spanPage = PageRequest(limit: 1000)
-                        while true {
-                            let result = try await store.spans(SpanQuery(rollout: rollout.id, page: spanPage))
-                            spans += result.items
-                            guard let next = result.next else { break }
-                            spanPage.after = next
-                        }
-                        let batch = adapter.adapt([(rollout.id, spans)])
+                        let batch = adapter.adapt([(rollout.id, try await store.allSpans(of: rollout.id))])
                         unusable.unusable += batch.unusable
                         for triplet in batch.triplets {
                             sink.write(try encoder.encode(triplet) + Data("\n".utf8))
