@@ -59,7 +59,11 @@ let package = Package(
         ),
 
         // The policy language model on OpenBLAS.
-        .target(name: "FulmenModel", dependencies: ["CBLAS"], swiftSettings: strictSettings),
+        // Optimised in debug builds too: the tests and `swift run` train and sample real models.
+        .target(
+            name: "FulmenModel", dependencies: ["CBLAS"],
+            swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
 
         // Runner pools: the agent API, the rollout context, local policy inference, the tracer.
         .target(

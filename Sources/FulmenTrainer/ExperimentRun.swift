@@ -74,6 +74,7 @@ struct ExperimentRun {
         let started = ContinuousClock.now
         let sftSteps = spec.sft?.steps ?? 0
         let first = try await evaluate()
+        if step == 0 { try await report(["eval.success": first]) }
         if let sft = spec.sft, step < sft.steps {
             try await runSFT(sft)
         }

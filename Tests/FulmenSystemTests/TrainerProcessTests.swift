@@ -75,6 +75,44 @@ struct TrainerProcessTests {
         await system.shutdown()
     }
 
+    @Test func validationSuccessRisesOverAShortExperiment() async throws {
+        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-learn-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let storeProcess = try await ChildProcess(
+            "fulmen", arguments: ["store", "--in-memory", "--bind", endpoint, "--log-level", "critical"])
+        let runner = try await ChildProcess(
+            "fulmen", arguments: ["runner", "--store", endpoint, "--concurrency", "16", "--tasks", "calc", "--log-level", "critical", "--progress", "0"])
+        let trainer = try await ChildProcess(
+            "fulmen", arguments: ["trainer", "--store", endpoint, "--data", data.path, "--name", "learner", "--log-level", "critical"])
+        let system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(10) })
+        let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        let spec = """
+            task: calc
+            split: { train: 500, validation: 40 }
+            sft: { steps: 200, batchSize: 32, learningRate: 0.001 }
+            grpo: { steps: 3, problemsPerStep: 4, groupSize: 4 }
+            evaluation: { every: 100, problems: 40 }
+            """
+        let experiment = try await store.submit(ExperimentSubmission(name: "learn", spec: Data(spec.utf8)))
+        let finished = try await eventually(timeout: .seconds(600)) { try await store.experiment(experiment.id).status.isFinal }
+        #expect(finished)
+        let final = try await store.experiment(experiment.id)
+        #expect(final.status == .finished, "\(final.message ?? "")")
+        let evaluations = try await store.metrics(experiment.id, afterStep: nil).compactMap { point in
+            point.values["eval.success"].map { (point.step, $0) }
+        }
+        #expect(evaluations.first?.0 == 0 && evaluations.first?.1 == 0, "a fresh model solved calc: \(evaluations)")
+        #expect((evaluations.last?.1 ?? 0) >= 0.2, "validation success did not rise: \(evaluations)")
+        // GRPO steps reported their rollouts, reward and the weights they sampled with.
+        let grpo = try await store.metrics(experiment.id, afterStep: 200)
+        #expect(grpo.count == 3 && grpo.allSatisfy { $0.values["grpo.rollouts"] == 16 && $0.values["grpo.reward"] != nil })
+        trainer.kill()
+        runner.kill()
+        storeProcess.kill()
+        await system.shutdown()
+    }
+
     @Test func submitRefusesABadSpecNamingTheField() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml")
         try Data("task: calc\ngrpo: { groupSize: 1 }\n".utf8).write(to: file)
