@@ -134,22 +134,37 @@ struct ExperimentRun {
             advantages: AdvantageSettings(normalizeByStandardDeviation: grpo.normalizeAdvantages),
             learningRate: Float(grpo.learningRate), epochs: grpo.epochs)
         var inFlight = RolloutGroups()
+        var spans: [RolloutID: [StoredSpan]] = [:]
         if grpo.asynchronous { try await launch(grpo.problemsPerStep * 2, of: grpo, into: &inFlight) }
         while step < offset + grpo.steps {
             try await checkNotCancelled()
             step += 1
             let stepStarted = ContinuousClock.now
             var values: [String: Double] = [:]
-            let groups: [RolloutGroups.Group]
-            if grpo.asynchronous {
-                // Train on the first groups to complete; the runners meanwhile sample the next ones.
-                groups = try await takeCompleteGroups(grpo, from: &inFlight, values: &values)
-                try await launch(groups.count, of: grpo, into: &inFlight)
-            } else {
-                try await launch(grpo.problemsPerStep, of: grpo, into: &inFlight)
-                groups = try await takeCompleteGroups(grpo, from: &inFlight, values: &values)
-            }
-            try await learn(from: groups, with: learner, values: &values)
+            // Dynamic sampling: groups whose rollouts all earned the same reward teach nothing, so more
+            // groups are drawn (up to four times the step's) until enough of them differ.
+            var groups: [RolloutGroups.Group] = []
+            var informative = 0
+            repeat {
+                let needed = grpo.problemsPerStep - informative
+                let taken: [RolloutGroups.Group]
+                if grpo.asynchronous {
+                    // Train on the first groups to complete; the runners meanwhile sample the next ones.
+                    taken = try await takeCompleteGroups(needed, of: grpo, from: &inFlight, values: &values)
+                    try await launch(taken.count, of: grpo, into: &inFlight)
+                } else {
+                    try await launch(needed, of: grpo, into: &inFlight)
+                    taken = try await takeCompleteGroups(needed, of: grpo, from: &inFlight, values: &values)
+                }
+                groups += taken
+                for group in taken {
+                    let uniform = grpo.dynamicSampling ? try await isUniform(group, spans: &spans) : false
+                    if !uniform { informative += 1 }
+                }
+            } while informative < grpo.problemsPerStep && groups.count < 4 * grpo.problemsPerStep
+            values["grpo.groups"] = Double(groups.count)
+            try await learn(from: groups, with: learner, spans: &spans, values: &values)
+            spans.removeAll()
             try await publishWeights()
             let seconds = (ContinuousClock.now - stepStarted).inSeconds
             values["rollouts_per_s"] = Double(groups.reduce(0) { $0 + $1.settled.count }) / seconds
@@ -186,14 +201,14 @@ struct ExperimentRun {
     /// sampled with weights more than `maxStaleness` versions old are dropped (and replaced), or kept for
     /// the policy ratio to weight, as the spec says.
     private mutating func takeCompleteGroups(
-        _ grpo: ExperimentSpec.GRPOSpec, from groups: inout RolloutGroups, values: inout [String: Double]
+        _ count: Int, of grpo: ExperimentSpec.GRPOSpec, from groups: inout RolloutGroups, values: inout [String: Double]
     ) async throws -> [RolloutGroups.Group] {
         var dropped = 0
         while true {
-            while groups.completeCount < grpo.problemsPerStep {
+            while groups.completeCount < count {
                 for rollout in try await collector.next() { groups.settle(rollout) }
             }
-            var taken = groups.takeComplete(grpo.problemsPerStep)
+            var taken = groups.takeComplete(count)
             if grpo.staleSamples == .drop {
                 let fresh = taken.filter { staleness(of: $0) <= grpo.maxStaleness }
                 if fresh.count < taken.count {
@@ -206,7 +221,7 @@ struct ExperimentRun {
             if !taken.isEmpty {
                 let settled = taken.reduce(0) { $0 + $1.settled.count }
                 rolloutsPlayed += settled
-                values["grpo.rollouts"] = Double(settled)
+                values["grpo.rollouts", default: 0] += Double(settled)
                 values["grpo.staleness"] = taken.map { Double(staleness(of: $0)) }.reduce(0, +) / Double(taken.count)
                 return taken
             }
@@ -218,9 +233,28 @@ struct ExperimentRun {
         (publications[weightsVersion] ?? 0) - (publications[group.version] ?? 0)
     }
 
+    /// The spans of a settled rollout's latest attempt, read once per step.
+    private func spans(of id: RolloutID, cache: inout [RolloutID: [StoredSpan]]) async throws -> [StoredSpan] {
+        if let known = cache[id] { return known }
+        let read = try await store.allSpans(of: id)
+        cache[id] = read
+        return read
+    }
+
+    /// Whether every rollout of a group earned the same final reward (a failed one counts as no reward).
+    private func isUniform(_ group: RolloutGroups.Group, spans cache: inout [RolloutID: [StoredSpan]]) async throws -> Bool {
+        var rewards: Set<Double?> = []
+        for (id, rollout) in group.settled {
+            let reward = rollout.status == .succeeded ? try? TripletAdapter.finalReward(try await spans(of: id, cache: &cache), of: id) : nil
+            rewards.insert(reward ?? nil)
+        }
+        return rewards.count <= 1
+    }
+
     /// One GRPO update on settled groups: spans to triplets, group-relative advantages, the clipped step.
     private mutating func learn(
-        from groups: [RolloutGroups.Group], with learner: GroupLearner, values: inout [String: Double]
+        from groups: [RolloutGroups.Group], with learner: GroupLearner, spans cache: inout [RolloutID: [StoredSpan]],
+        values: inout [String: Double]
     ) async throws {
         var groupOf: [RolloutID: String] = [:]
         var episodes: [(rollout: RolloutID, spans: [StoredSpan])] = []
@@ -228,7 +262,7 @@ struct ExperimentRun {
         for group in groups {
             for (id, rollout) in group.settled {
                 groupOf[id] = group.key
-                if rollout.status == .succeeded { episodes.append((id, try await store.allSpans(of: id))) } else { failed += 1 }
+                if rollout.status == .succeeded { episodes.append((id, try await spans(of: id, cache: &cache))) } else { failed += 1 }
             }
         }
         let batch = learner.adapter.adapt(episodes)

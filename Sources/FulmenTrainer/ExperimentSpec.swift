@@ -102,6 +102,9 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         public var normalizeAdvantages: Bool
         /// Updates taken on each batch of rollouts (PPO-style epochs; the clip bounds how far they go).
         public var epochs: Int
+        /// Whether groups whose rollouts all earned the same reward (they teach nothing) are replaced by
+        /// more groups, up to four times a step's, so each update has `problemsPerStep` groups that differ.
+        public var dynamicSampling: Bool
         /// Whether the runners sample the next groups while the trainer trains on the first groups to complete.
         public var asynchronous: Bool
         /// The most weight versions a group's samples may lag the weights being trained.
@@ -111,7 +114,8 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         public init(
             steps: Int = 200, problemsPerStep: Int = 16, groupSize: Int = 8, learningRate: Double = 1e-4,
             clipRange: Double = 0.2, klCoefficient: Double = 0, temperature: Double = 1,
-            normalizeAdvantages: Bool = true, epochs: Int = 1, asynchronous: Bool = false, maxStaleness: Int = 1,
+            normalizeAdvantages: Bool = true, epochs: Int = 1, dynamicSampling: Bool = false,
+            asynchronous: Bool = false, maxStaleness: Int = 1,
             staleSamples: StaleSamples = .drop
         ) {
             self.steps = steps
@@ -123,6 +127,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             self.temperature = temperature
             self.normalizeAdvantages = normalizeAdvantages
             self.epochs = epochs
+            self.dynamicSampling = dynamicSampling
             self.asynchronous = asynchronous
             self.maxStaleness = maxStaleness
             self.staleSamples = staleSamples
@@ -228,7 +233,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         "sft": ["steps", "batchSize", "learningRate", "demonstrator"],
         "grpo": [
             "steps", "problemsPerStep", "groupSize", "learningRate", "clipRange", "klCoefficient", "temperature",
-            "normalizeAdvantages", "epochs", "asynchronous", "maxStaleness", "staleSamples",
+            "normalizeAdvantages", "epochs", "dynamicSampling", "asynchronous", "maxStaleness", "staleSamples",
         ],
         "evaluation": ["every", "problems"],
         "adapter": ["creditAssignment", "agent", "rewardName"],

@@ -91,7 +91,7 @@ struct TrainerProcessTests {
             task: calc
             split: { train: 500, validation: 40 }
             sft: { steps: 200, batchSize: 32, learningRate: 0.001 }
-            grpo: { steps: 3, problemsPerStep: 4, groupSize: 4 }
+            grpo: { steps: 3, problemsPerStep: 4, groupSize: 4, dynamicSampling: true }
             evaluation: { every: 100, problems: 40 }
             """
         let experiment = try await store.submit(ExperimentSubmission(name: "learn", spec: Data(spec.utf8)))
@@ -104,9 +104,15 @@ struct TrainerProcessTests {
         }
         #expect(evaluations.first?.0 == 0 && evaluations.first?.1 == 0, "a fresh model solved calc: \(evaluations)")
         #expect((evaluations.last?.1 ?? 0) >= 0.2, "validation success did not rise: \(evaluations)")
-        // GRPO steps reported their rollouts, reward and the weights they sampled with.
+        // GRPO steps reported their groups (dynamic sampling draws up to four times the step's when groups
+        // agree), their rollouts and reward.
         let grpo = try await store.metrics(experiment.id, afterStep: 200)
-        #expect(grpo.count == 3 && grpo.allSatisfy { $0.values["grpo.rollouts"] == 16 && $0.values["grpo.reward"] != nil })
+        #expect(grpo.count == 3)
+        for point in grpo {
+            let groups = point.values["grpo.groups"] ?? 0
+            #expect(groups >= 4 && groups <= 16 && point.values["grpo.rollouts"] == groups * 4, "\(point.values)")
+            #expect(point.values["grpo.reward"] != nil)
+        }
         trainer.kill()
         runner.kill()
         storeProcess.kill()

@@ -39,7 +39,7 @@ struct ExperimentSpecTests {
     @Test func aBadSpecIsRefusedNamingTheField() {
         #expect(Self.error("grpo: { steps: 5 }\n") == SpecError(field: "task", problem: "missing"))
         #expect(Self.error("task: calc\ngrpo: { stepz: 5 }\n")?.field == "grpo.stepz")
-        #expect(Self.error("task: calc\ngrpo: { stepz: 5 }\n")?.problem.contains("known here: asynchronous, clipRange, epochs") == true)
+        #expect(Self.error("task: calc\ngrpo: { stepz: 5 }\n")?.problem.contains("known here: asynchronous, clipRange, dynamicSampling, epochs") == true)
         #expect(Self.error("task: calc\nlearningRate: 0.1\n")?.field == "learningRate")
         #expect(Self.error("task: calc\ngrpo: { steps: many }\n") == SpecError(field: "grpo.steps", problem: "expected a whole number"))
         #expect(Self.error("task: calc\ngrpo: { groupSize: 1 }\n")?.field == "grpo.groupSize")
