@@ -40,8 +40,9 @@ struct ExperimentRun {
         let compute = ComputeQueue(label: "fulmen.trainer.\(experiment.id)")
         let config: GPTConfig = spec.model.preset == "small" ? .small : .tiny
         guard config.contextLength >= task.contextLength else {
-            throw TrainingError.noData(
-                "task \(spec.task) needs a context of \(task.contextLength) tokens; model preset \(spec.model.preset) has \(config.contextLength)")
+            throw SpecError(
+                field: "model.preset",
+                problem: "task \(spec.task) needs a context of \(task.contextLength) tokens; \(spec.model.preset) has \(config.contextLength)")
         }
         let threads = spec.model.threads
         let resumed = experiment.checkpoints.max { $0.step < $1.step }
