@@ -35,6 +35,9 @@ extension Fulmen {
         @Option(help: "How many episodes the runner pool plays at once.")
         var concurrency = 32
 
+        @Option(help: "When the experiment ends, write its metrics here, one JSON object per step.")
+        var metrics: String?
+
         @Option(help: "Log level of the store, runner and trainer: trace, debug, info, notice, warning, error or critical.")
         var logLevel = "warning"
 
@@ -97,6 +100,17 @@ extension Fulmen {
             let training = Task { try await trainer.run() }
             try await cancelledBySignal {
                 _ = try await ExperimentProgress(store: store, experiment: submitted.id).follow()
+            }
+            if let metrics {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = .sortedKeys
+                encoder.dateEncodingStrategy = .secondsSince1970
+                let lines = try await store.metrics(submitted.id, afterStep: nil).map { try encoder.encode($0) + Data("\n".utf8) }
+                let final = try await store.experiment(submitted.id)
+                let summary = try encoder.encode(["status": final.status.rawValue, "message": final.message ?? ""])
+                guard FileManager.default.createFile(atPath: metrics, contents: lines.reduce(Data(), +) + summary + Data("\n".utf8)) else {
+                    throw ValidationError("cannot write \(metrics)")
+                }
             }
             training.cancel()
             await pool.shutdown(grace: .zero)

@@ -1,0 +1,88 @@
+"""Reads the learning benchmark's metrics (one JSON object per step, then the experiment's final status),
+prints the figures against the targets, writes each task's curve as an SVG, and ends with the
+`learning: ...` line."""
+import json
+import sys
+from pathlib import Path
+
+out = Path(sys.argv[1])
+# Validation success of each task's imperfect demonstrator (FulmenTasksTests measure them).
+demonstrator = {"calc": 0.667, "sql": 0.71, "maze": 0.63}
+
+
+def load(name):
+    points, final = [], {}
+    for line in (out / f"{name}.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if "step" in record:
+            points.append(record)
+        else:
+            final = record
+    return points, final
+
+
+def summarise(points):
+    """Validation success at the end of SFT and at the end, GRPO's minutes and rollouts, and the curve."""
+    sft = [p for p in points if "sft.loss" in p["values"]]
+    grpo = [p for p in points if "grpo.rollouts" in p["values"]]
+    evals = [(p["step"], p["values"]["eval.success"], p["time"]) for p in points if "eval.success" in p["values"]]
+    last_sft = sft[-1]["step"] if sft else 0
+    start = max((e for e in evals if e[0] <= last_sft), key=lambda e: e[0], default=(0, 0.0, 0))
+    grpo_start_time = sft[-1]["time"] if sft else (grpo[0]["time"] if grpo else 0)
+    minutes = (grpo[-1]["time"] - grpo_start_time) / 60 if grpo else 0.0
+    rollouts = sum(p["values"]["grpo.rollouts"] for p in grpo)
+    return {"start": start[1], "end": evals[-1][1] if evals else 0.0, "minutes": minutes, "rollouts": rollouts,
+            "evals": evals, "grpo": [(p["step"], p["values"].get("grpo.success", 0.0)) for p in grpo],
+            "grpo_start_time": grpo_start_time, "last_sft": last_sft}
+
+
+def minutes_to_reach(summary, success):
+    """GRPO minutes until validation success first reached `success`; None if it never did."""
+    for step, value, time in summary["evals"]:
+        if step > summary["last_sft"] and value >= success:
+            return (time - summary["grpo_start_time"]) / 60
+    return None
+
+
+def svg(name, summary):
+    width, height, pad = 640, 360, 40
+    steps = [s for s, _, _ in summary["evals"]] + [s for s, _ in summary["grpo"]]
+    top = max(steps, default=1) or 1
+    x = lambda step: pad + (width - 2 * pad) * step / top
+    y = lambda value: height - pad - (height - 2 * pad) * value
+    def line(pairs, color, width_px):
+        points = " ".join(f"{x(s):.1f},{y(v):.1f}" for s, v in pairs)
+        return f'<polyline fill="none" stroke="{color}" stroke-width="{width_px}" points="{points}"/>'
+    grid = "".join(
+        f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>'
+        f'<text x="4" y="{y(v) + 4:.1f}" font-size="11">{int(v * 100)}%</text>' for v in (0, 0.25, 0.5, 0.75, 1))
+    sft_end = f'<line x1="{x(summary["last_sft"]):.1f}" x2="{x(summary["last_sft"]):.1f}" y1="{pad}" y2="{height - pad}" stroke="#999" stroke-dasharray="4"/>'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif">'
+            f'<text x="{pad}" y="20" font-size="14">{name}: validation success (blue) and GRPO training success (grey) by step; SFT ends at the dashed line</text>'
+            f'{grid}{sft_end}{line(summary["grpo"], "#bbb", 1)}{line([(s, v) for s, v, _ in summary["evals"]], "#1f5fbf", 2)}'
+            f'<text x="{width - pad}" y="{height - 10}" font-size="11" text-anchor="end">step {top}</text></svg>')
+
+
+results = {}
+for name in ("calc", "calc-sync", "sql", "maze"):
+    points, final = load(name)
+    results[name] = summarise(points)
+    results[name]["status"] = final.get("status", "?")
+    (out / f"{name}.svg").write_text(svg(name, results[name]))
+
+print(f"{'task':10}{'demonstrator':>14}{'after SFT':>11}{'after GRPO':>12}{'gain':>8}{'GRPO min':>10}{'rollouts':>10}  targets")
+for name in ("calc", "sql", "maze"):
+    r = results[name]
+    gain = r["end"] - r["start"]
+    met = [gain >= 0.25, r["end"] > demonstrator[name], r["minutes"] <= 30] + ([r["end"] >= 0.9] if name == "calc" else [])
+    print(f"{name:10}{demonstrator[name]:>14.1%}{r['start']:>11.1%}{r['end']:>12.1%}{gain * 100:>7.1f}p{r['minutes']:>10.1f}{r['rollouts']:>10.0f}"
+          f"  {'all met' if all(met) else 'not met'} (+25 points, beats the demonstrator, <= 30 min{', >= 90%' if name == 'calc' else ''})")
+sync, asynchronous = results["calc-sync"], results["calc"]
+reach = minutes_to_reach(asynchronous, sync["end"])
+speedup = sync["minutes"] / reach if reach else 0.0
+print(f"calc, synchronous GRPO: {sync['start']:.1%} -> {sync['end']:.1%} in {sync['minutes']:.1f} min; "
+      f"asynchronous reached {sync['end']:.1%} " + (f"in {reach:.1f} min" if reach else "never"))
+print(f"curves: {out}/calc.svg, sql.svg, maze.svg, calc-sync.svg")
+print("learning: " + " ".join(
+    f"{name}_start={results[name]['start']:.3f} {name}_end={results[name]['end']:.3f}" + (f" {name}_minutes={results[name]['minutes']:.1f}" if name == "calc" else "")
+    for name in ("calc", "sql", "maze")) + f" async_speedup={speedup:.2f}")
