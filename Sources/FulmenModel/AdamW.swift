@@ -29,9 +29,9 @@ public final class AdamW {
     /// The hyperparameters.
     public var settings: Settings
     /// Updates taken so far (t in the bias corrections).
-    public private(set) var stepCount = 0
-    private let firstMoment: FloatBuffer
-    private let secondMoment: FloatBuffer
+    public internal(set) var stepCount = 0
+    let firstMoment: FloatBuffer
+    let secondMoment: FloatBuffer
     private let decayedRanges: [Range<Int>]
 
     /// Creates an optimizer for `model`, with zero moments.

@@ -47,10 +47,13 @@ struct ExperimentRun {
         let threads = spec.model.threads
         let resumed = experiment.checkpoints.max { $0.step < $1.step }
         let state: TrainingState = try await compute.run {
-            if let resumed {
-                return TrainingState(model: try GPT(checkpointFile: resumed.location, threadCount: threads))
+            guard let resumed else { return TrainingState(model: try GPT(config: config, seed: spec.seed, threadCount: threads)) }
+            let state = TrainingState(model: try GPT(checkpointFile: resumed.location, threadCount: threads))
+            // The optimiser's moments, when they were saved with the checkpoint, so training carries on as it was.
+            if let saved = FileManager.default.contents(atPath: Self.optimizerPath(for: resumed.location)) {
+                try state.optimizer.restore(state: [UInt8](saved))
             }
-            return TrainingState(model: try GPT(config: config, seed: spec.seed, threadCount: threads))
+            return state
         }
         var run = ExperimentRun(
             experiment: experiment, spec: spec, task: task, store: store, compute: compute, directory: directory,
@@ -345,12 +348,21 @@ struct ExperimentRun {
         publications[snapshot.id] = publications.count
     }
 
+    /// Writes the weights (a plain model checkpoint, loadable anywhere) and, beside them, the optimiser's state.
     private func saveCheckpoint() async throws {
         let path = directory.appendingPathComponent("step-\(step).safetensors").path
         let state = self.state
-        try await compute.run { try state.model.writeCheckpoint(toFile: path) }
+        try await compute.run {
+            try state.model.writeCheckpoint(toFile: path)
+            try state.optimizer.writeState(toFile: Self.optimizerPath(for: path))
+        }
         try await store.addCheckpoint(
             experiment.id, Checkpoint(step: step, location: path, resources: weightsVersion, createdAt: Date()))
+    }
+
+    /// Where the optimiser state of the checkpoint at `path` lives.
+    private static func optimizerPath(for path: String) -> String {
+        (path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path) + ".optimizer.safetensors"
     }
 
     private func report(_ values: [String: Double]) async throws {

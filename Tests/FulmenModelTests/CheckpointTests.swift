@@ -130,3 +130,52 @@ import Testing
         #expect(error?.message == "checkpoint is missing tensor 'ln_f.bias'")
     }
 }
+
+@Suite("Model: optimizer state")
+struct OptimizerStateTests {
+    static let config = GPTConfig(vocabularySize: 32, contextLength: 16, embeddingSize: 16, layerCount: 1, headCount: 2)
+
+    static func step(_ model: GPT, _ optimizer: AdamW) throws {
+        let batch = try TrainingBatch.languageModeling(sequences: [[1, 2, 3, 4, 5, 6]])
+        model.zeroGradients()
+        try model.accumulateGradients(for: batch)
+        optimizer.update(model, learningRate: 1e-2)
+    }
+
+    @Test func trainingResumedFromModelAndOptimizerStateCarriesOnExactly() throws {
+        let model = try GPT(config: Self.config, seed: 4)
+        let optimizer = AdamW(model: model)
+        for _ in 0..<3 { try Self.step(model, optimizer) }
+        let resumedModel = try GPT(checkpoint: model.checkpoint())
+        let resumedOptimizer = AdamW(model: resumedModel)
+        try resumedOptimizer.restore(state: optimizer.state())
+        #expect(resumedOptimizer.stepCount == 3)
+        try Self.step(model, optimizer)
+        try Self.step(resumedModel, resumedOptimizer)
+        #expect(resumedModel.checkpoint() == model.checkpoint(), "the resumed step differs from the uninterrupted one")
+
+        // Without the state, AdamW starts afresh and the step differs: the test can tell.
+        let fresh = try GPT(checkpoint: resumedModel.checkpoint())
+        let freshOptimizer = AdamW(model: fresh)
+        try Self.step(fresh, freshOptimizer)
+        try Self.step(model, optimizer)
+        #expect(fresh.checkpoint() != model.checkpoint())
+    }
+
+    @Test func aStateForAnotherModelOrNoStateAtAllIsRefused() throws {
+        let small = AdamW(model: try GPT(config: Self.config))
+        let other = try GPT(config: GPTConfig(vocabularySize: 32, contextLength: 16, embeddingSize: 32, layerCount: 1, headCount: 2))
+        #expect(throws: ModelError.self) { try AdamW(model: other).restore(state: small.state()) }
+        do {
+            try AdamW(model: other).restore(state: small.state())
+        } catch {
+            #expect(error.message.contains("tensor 'm' has shape"), "\(error)")
+        }
+        do {
+            try small.restore(state: try GPT(config: Self.config).checkpoint())
+            Issue.record("a model checkpoint was taken for an optimizer state")
+        } catch {
+            #expect(error.message == "optimizer state: format is 'fulmen-gpt', expected 'fulmen-adamw'")
+        }
+    }
+}

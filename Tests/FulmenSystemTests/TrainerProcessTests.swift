@@ -38,7 +38,7 @@ struct TrainerProcessTests {
         #expect(checkpointed, "the trainer never checkpointed")
         first.kill()
         let killedAt = try await store.experiment(experiment.id).checkpoints.map(\.step).max() ?? 0
-        let reportedBefore = try await store.metrics(experiment.id, afterStep: nil).map(\.step)
+        let restarted = Date()
 
         let second = try await ChildProcess("fulmen", arguments: trainerArguments)
         let finished = try await eventually(timeout: .seconds(240)) {
@@ -49,11 +49,16 @@ struct TrainerProcessTests {
         #expect(final.status == .finished, "\(final.message ?? "")")
         #expect(final.message?.contains("10 steps") == true, "\(final.message ?? "")")
         #expect(final.trainer == "t1")
-        // The second life started after the checkpoint, not from scratch: no step before it was redone.
-        let steps = try await store.metrics(experiment.id, afterStep: nil).map(\.step)
-        let redone = steps.dropFirst(reportedBefore.count)
-        #expect(redone.first.map { $0 == killedAt + 1 } == true, "resumed at \(redone.first ?? -1) after checkpoint \(killedAt)")
-        #expect(Set(steps).isSuperset(of: 1...10))
+        // The second life started after the checkpoint, not from scratch: the first step it reported is the
+        // one after the checkpoint, and the optimizer state was saved beside every checkpoint.
+        let points = try await store.metrics(experiment.id, afterStep: nil)
+        let secondLife = points.filter { $0.time > restarted }.map(\.step)
+        #expect(secondLife.min() == killedAt + 1, "resumed at \(secondLife.min() ?? -1) after checkpoint \(killedAt)")
+        #expect(Set(points.map(\.step)).isSuperset(of: 1...10))
+        for checkpoint in final.checkpoints {
+            let optimizer = checkpoint.location.replacingOccurrences(of: ".safetensors", with: ".optimizer.safetensors")
+            #expect(FileManager.default.fileExists(atPath: optimizer), "no optimizer state beside \(checkpoint.location)")
+        }
 
         // The control commands show what happened.
         let status = try await runFulmen(["status", experiment.id.rawValue, "--store", endpoint])
