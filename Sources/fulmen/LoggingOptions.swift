@@ -7,16 +7,22 @@ struct LoggingOptions: ParsableArguments {
     var logLevel = "info"
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError(
-                "--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
-        }
+        _ = try Self.level(logLevel)
     }
 
     /// A logger at the chosen level.
     func logger(label: String) -> Logger {
         var logger = Logger(label: label)
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = (try? Self.level(logLevel)) ?? .info
         return logger
+    }
+
+    /// The level `--log-level` names.
+    /// - Throws: `ValidationError` listing the levels there are.
+    static func level(_ text: String) throws -> Logger.Level {
+        guard let level = Logger.Level(rawValue: text) else {
+            throw ValidationError("--log-level: '\(text)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
     }
 }

@@ -89,7 +89,7 @@ extension Fulmen {
                 inference: InferenceSettings(threads: threads, batching: !noBatching, maxBatch: maxBatch))
             configuration.host = advertise ?? configuration.host
             let pool = try RunnerPool(
-                store: store, agents: try hostedTasks().map { agent(of: $0) }, configuration: configuration, logger: logger)
+                store: store, agents: try hostedTasks().map { $0.agent as any Agent }, configuration: configuration, logger: logger)
             print("runner \(configuration.worker) on \(system.node.endpoint): \(pool.tasks.joined(separator: ", ")) × \(concurrency) for store \(self.store)")
             fflush(nil)
             let reporter = progress > 0 ? Task { await report(pool, every: progress) } : nil
@@ -104,8 +104,6 @@ extension Fulmen {
             print("runner stopped: \(statistics.summary)")
             await system.shutdown()
         }
-
-        private func agent(of task: some BundledTask) -> any Agent { task.agent }
 
         /// Prints a line of progress every `seconds`.
         private func report(_ pool: RunnerPool, every seconds: Double) async {

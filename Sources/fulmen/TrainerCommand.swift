@@ -1,9 +1,8 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import FulmenCore
+import FulmenRunner
 import FulmenTrainer
-import Glibc
 import ZMQActorSystem
 
 extension Fulmen {
@@ -49,15 +48,7 @@ extension Fulmen {
 /// Runs `body` until it returns or SIGTERM or SIGINT arrives, which cancels it.
 func cancelledBySignal(_ body: @escaping @Sendable () async throws -> Void) async throws {
     let work = Task { try await body() }
-    let sources = [SIGTERM, SIGINT].map { number in
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler { work.cancel() }
-        source.resume()
-        return source
-    }
-    defer {
-        for source in sources { source.cancel() }
-    }
+    let signals = TerminationSignals { work.cancel() }
     try await work.value
+    _ = consume signals
 }

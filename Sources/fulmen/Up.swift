@@ -43,9 +43,7 @@ extension Fulmen {
 
         func validate() throws {
             if concurrency < 1 { throw ValidationError("--concurrency must be at least 1, not \(concurrency)") }
-            guard Logger.Level(rawValue: logLevel) != nil else {
-                throw ValidationError("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
-            }
+            _ = try LoggingOptions.level(logLevel)
         }
 
         func run() async throws {
@@ -64,7 +62,7 @@ extension Fulmen {
                 throw ValidationError("\(experiment ?? "the built-in experiment"): \(error)")
             }
             var logger = Logger(label: "fulmen.up")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+            logger.logLevel = (try? LoggingOptions.level(logLevel)) ?? .warning
             let directory =
                 data.map { URL(fileURLWithPath: $0, isDirectory: true) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-up-\(UUID().uuidString)")
@@ -84,7 +82,7 @@ extension Fulmen {
                 id: .wellKnown(StoreName.wellKnown, at: storeNode.node.endpoint), using: clientNode)
 
             let pool = try RunnerPool(
-                store: store, agents: BundledTasks.all.map { agent(of: $0) },
+                store: store, agents: BundledTasks.all.map { $0.agent as any Agent },
                 configuration: .init(concurrency: concurrency, worker: "up-runner"), logger: logger)
             let trainer = TrainerActor(
                 store: store,
@@ -120,7 +118,5 @@ extension Fulmen {
             await storeNode.shutdown()
             _ = hosted
         }
-
-        private func agent(of task: some BundledTask) -> any Agent { task.agent }
     }
 }
