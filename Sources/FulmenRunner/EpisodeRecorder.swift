@@ -36,8 +36,6 @@ final class EpisodeRecorder: Sendable {
             return state.finished
         }
     }
-
-    var finishedCount: Int { state.withLock { $0.finished.count } }
 }
 
 /// Where a span made now belongs: which episode records it and which span encloses it. It travels in the

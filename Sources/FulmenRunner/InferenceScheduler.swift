@@ -8,12 +8,9 @@ import Synchronization
 /// queue calls into it, so no two threads ever touch it at once; everyone else just holds the reference.
 final class LoadedModel: @unchecked Sendable {
     let model: GPT
-    /// The SHA-256 of the weights it was loaded from.
-    let hash: String
 
-    init(model: GPT, hash: String) {
+    init(model: GPT) {
         self.model = model
-        self.hash = hash
     }
 }
 

@@ -63,7 +63,7 @@ actor WeightsCache {
             let data = try await fetch(hash)
             return try await scheduler.perform {
                 do {
-                    return LoadedModel(model: try GPT(checkpoint: [UInt8](data), threadCount: threads), hash: hash)
+                    return LoadedModel(model: try GPT(checkpoint: [UInt8](data), threadCount: threads))
                 } catch {
                     throw EpisodeError.invalidResource(
                         name: ResourceName.policy, reason: "weights \(hash.prefix(12)) do not load: \(error)")

@@ -7,7 +7,7 @@ struct RolloutCollector {
     let store: any Store
     let experiment: ExperimentID
     /// The completions log position read so far.
-    private(set) var cursor: Int64 = 0
+    private var cursor: Int64 = 0
     /// Rollouts that settled before anyone waited for them.
     private var settled: [RolloutID: Rollout] = [:]
 
