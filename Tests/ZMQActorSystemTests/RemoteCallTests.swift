@@ -166,7 +166,7 @@ struct RemoteCallTests {
         await server.shutdown()
         try await slow.value
         let refused = await #expect(throws: RemoteCallError.self) { try await service.touch() }
-        #expect(refused?.code == .nodeDown || refused?.code == .shutDown)
+        #expect(refused?.code == .nodeDown || refused?.code == .shutDown, "\(String(describing: refused))")
         await client.shutdown()
     }
 
