@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "FulmenStore", targets: ["FulmenStore"]),
         .library(name: "FulmenModel", targets: ["FulmenModel"]),
         .library(name: "FulmenRunner", targets: ["FulmenRunner"]),
+        .library(name: "FulmenEndpoint", targets: ["FulmenEndpoint"]),
         .library(name: "FulmenTasks", targets: ["FulmenTasks"]),
         .library(name: "FulmenTrainer", targets: ["FulmenTrainer"]),
     ],
@@ -26,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // System libraries (installed by scripts/bootstrap).
@@ -74,6 +78,18 @@ let package = Package(
                 "ZMQActorSystem",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // The OpenAI-compatible HTTP face of a runner pool's policy model, for agents in any language.
+        .target(
+            name: "FulmenEndpoint",
+            dependencies: [
+                "FulmenRunner", "FulmenCore", "FulmenModel", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -107,6 +123,7 @@ let package = Package(
                 "FulmenCore",
                 "FulmenStore",
                 "FulmenRunner",
+                "FulmenEndpoint",
                 "FulmenTasks",
                 "FulmenModel",
                 "FulmenTrainer",
@@ -176,6 +193,14 @@ let package = Package(
             dependencies: [
                 "FulmenRunner", "FulmenCore", "FulmenModel", "ZMQActorSystem", "ZMQTestSupport", "RunnerTestSupport",
                 "RunnerTestNode", "fulmen", .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FulmenEndpointTests",
+            dependencies: [
+                "FulmenEndpoint", "FulmenRunner", "FulmenCore", "FulmenModel", "ZMQActorSystem", "ZMQTestSupport",
+                "fulmen",
             ],
             swiftSettings: strictSettings
         ),

@@ -10,6 +10,10 @@ public enum SpanConvention {
     public static let toolCall = "fulmen.tool"
     /// A reward: an instant, recorded as a span that starts and ends at once.
     public static let reward = "fulmen.reward"
+    /// The run of an agent's own process (a command agent), with its standard error as an event.
+    public static let agentProcess = "fulmen.process"
+    /// The event of an agent process's span that holds what it wrote to standard error (its last 64 KiB).
+    public static let standardErrorEvent = "stderr"
 
     /// The attributes of the spans above.
     public enum Attribute {
@@ -61,5 +65,16 @@ public enum SpanConvention {
         public static let rewardName = "reward.name"
         /// Whether this is the episode's final reward (bool); intermediate rewards say false.
         public static let rewardFinal = "reward.final"
+
+        // MARK: Agent processes
+
+        /// The command line (strings).
+        public static let command = "process.command"
+        /// The process id (int).
+        public static let processID = "process.pid"
+        /// How it ended: `exited 0`, `exited 3`, `signal 9` (string).
+        public static let termination = "process.termination"
+        /// The text of an event (string), e.g. what the process wrote to standard error.
+        public static let text = "text"
     }
 }

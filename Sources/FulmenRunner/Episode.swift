@@ -17,13 +17,17 @@ struct Episode: Sendable {
     let attempt: AttemptID
     let resources: PinnedResources
     let engine: PolicyEngine
+    let directory: AttemptDirectory
     let recorder = EpisodeRecorder()
 
     func play() async -> EpisodeEnd {
         let start = Date()
         let root = EpisodeScope(recorder: recorder, parent: EpisodeRecorder.rootID, agent: rollout.task)
         let llm = LLMClient(engine: engine, resources: resources, rollout: rollout, attempt: attempt, root: root)
-        let context = RolloutContext(rollout: rollout, attempt: attempt, resources: resources, llm: llm, root: root)
+        let context = RolloutContext(
+            rollout: rollout, attempt: attempt, resources: resources, llm: llm,
+            endpoint: directory.access(rollout: rollout.id, attempt: attempt), root: root)
+        directory.open(context)
         let end: EpisodeEnd
         do {
             let reward = try await root.run { try await agent.rollout(rollout.input, context: context) }
@@ -34,6 +38,7 @@ struct Episode: Sendable {
         } catch {
             end = .failed("\(error)")
         }
+        directory.close(attempt)
         var error: String?
         switch end {
         case .succeeded: break

@@ -11,7 +11,9 @@ public enum EpisodeError: Error, Sendable, Equatable, CustomStringConvertible {
     case missingResource(name: String, snapshot: ResourceSnapshotID?)
     /// A resource exists but its content is not what the episode asked for.
     case invalidResource(name: String, reason: String)
-    /// The policy model refused a call, e.g. a prompt longer than its context.
+    /// A prompt leaves no room in the model's context to generate.
+    case promptTooLong(tokens: Int, contextLength: Int)
+    /// The policy model refused a call.
     case model(String)
 
     public var description: String {
@@ -26,6 +28,9 @@ public enum EpisodeError: Error, Sendable, Equatable, CustomStringConvertible {
             "the rollout pins no resource snapshot, so it has no resource named '\(name)'"
         case .invalidResource(let name, let reason):
             "resource '\(name)': \(reason)"
+        case .promptTooLong(let tokens, let contextLength):
+            "policy model: the prompt has \(tokens) tokens; the context holds \(contextLength), leaving no "
+                + "room to generate"
         case .model(let message):
             "policy model: \(message)"
         }

@@ -27,6 +27,8 @@ public struct EpisodeSandbox: Sendable {
 
     private let engine: PolicyEngine
     private let snapshot: ResourceSnapshot
+    /// The sandbox's episodes while they play, for a ``PolicyEndpoint``-style server to find (as a pool's).
+    public let attempts = AttemptDirectory()
 
     /// - Parameters:
     ///   - policy: a safetensors checkpoint of the policy model (see `GPT.checkpoint()`), or `nil` for none.
@@ -69,7 +71,7 @@ public struct EpisodeSandbox: Sendable {
             attempts: 1, enqueuedAt: now, updatedAt: now, settledAt: nil)
         let episode = Episode(
             agent: HostedAgent(agent), rollout: rollout, attempt: attempt,
-            resources: PinnedResources(snapshot: snapshot), engine: engine)
+            resources: PinnedResources(snapshot: snapshot), engine: engine, directory: attempts)
         let error: String?
         switch await episode.play() {
         case .succeeded: error = nil

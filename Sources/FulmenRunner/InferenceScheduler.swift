@@ -8,9 +8,12 @@ import Synchronization
 /// queue calls into it, so no two threads ever touch it at once; everyone else just holds the reference.
 final class LoadedModel: @unchecked Sendable {
     let model: GPT
+    /// The most tokens a prompt and its continuation may hold.
+    let contextLength: Int
 
     init(model: GPT) {
         self.model = model
+        self.contextLength = model.config.contextLength
     }
 }
 

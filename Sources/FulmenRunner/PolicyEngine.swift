@@ -20,6 +20,9 @@ final class PolicyEngine: Sendable {
         -> ScheduledGeneration
     {
         let model = try await weights.model(for: descriptor)
+        if request.prompt.count >= model.contextLength {
+            throw EpisodeError.promptTooLong(tokens: request.prompt.count, contextLength: model.contextLength)
+        }
         try Task.checkCancellation()
         return try await scheduler.generate(request, on: model)
     }

@@ -1,6 +1,7 @@
 public import FulmenCore
 import Foundation
 import Instrumentation
+import Synchronization
 
 /// What an episode gets from Fulmen: the rollout it plays, its pinned resources, the policy model, and ways
 /// to record tool calls and rewards. Everything recorded lands in the store under the current attempt.
@@ -16,15 +17,24 @@ public final class RolloutContext: Sendable {
     public let resources: PinnedResources
     /// The policy model. Every call is recorded with its token ids and log-probabilities.
     public let llm: LLMClient
+    /// Where this attempt's agent reaches the pool's OpenAI-compatible endpoint, when the pool serves one:
+    /// a program handed these calls the policy model as this attempt (see ``CommandAgent``).
+    public let endpoint: AttemptEndpoint?
 
     /// The episode's outermost scope: its root span, and the task as the sub-agent.
     let root: EpisodeScope
+    /// Span ids an agent process chose (``recordForeign(_:)``), mapped to this attempt's own.
+    private let foreignIDs = Mutex<[String: String]>([:])
 
-    init(rollout: Rollout, attempt: AttemptID, resources: PinnedResources, llm: LLMClient, root: EpisodeScope) {
+    init(
+        rollout: Rollout, attempt: AttemptID, resources: PinnedResources, llm: LLMClient, endpoint: AttemptEndpoint?,
+        root: EpisodeScope
+    ) {
         self.rollout = rollout
         self.attempt = attempt
         self.resources = resources
         self.llm = llm
+        self.endpoint = endpoint
         self.root = root
     }
 
@@ -68,6 +78,41 @@ public final class RolloutContext: Sendable {
     }
 }
 
+extension RolloutContext {
+    /// Records spans an agent made outside this process (e.g. exported over OTLP by an agent process) under
+    /// this attempt. Their ids and parents are the agent's own: each is given an id of the attempt's, and
+    /// parents are kept across calls, so a tree sent in several batches stays one tree. A span whose parent
+    /// the agent never sends hangs under the episode's root.
+    public func recordForeign(_ spans: [Span]) {
+        for span in spans {
+            var recorded = span
+            recorded.id = ownID(forForeign: span.id)
+            recorded.parent = span.parent.map(ownID(forForeign:)) ?? EpisodeRecorder.rootID
+            root.recorder.record(recorded)
+        }
+    }
+
+    /// Runs `body` inside the agent's span `foreignParent` (an id as ``recordForeign(_:)`` takes): model calls
+    /// made in it become that span's children, even before the agent sends the span itself.
+    public func within<T>(
+        foreignSpan foreignParent: String?, isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> T
+    ) async rethrows -> T {
+        let scope = foreignParent.map { root.nested(in: ownID(forForeign: $0)) } ?? root
+        return try await scope.run(isolation: isolation, body)
+    }
+
+    /// This attempt's id for the agent's span `id`, made on first sight.
+    private func ownID(forForeign id: String) -> String {
+        foreignIDs.withLock { ids in
+            if let own = ids[id] { return own }
+            let own = root.recorder.makeID()
+            ids[id] = own
+            return own
+        }
+    }
+}
+
 /// A span of an episode that has started and not yet ended.
 struct OpenSpan {
     let id: String
@@ -77,6 +122,7 @@ struct OpenSpan {
     let scope: EpisodeScope
     private let parent: String
     var attributes: [String: SpanValue] = [:]
+    var events: [SpanEvent] = []
 
     /// Starts a span as a child of `enclosing`'s current span.
     init(name: String, in enclosing: EpisodeScope) {
@@ -90,6 +136,6 @@ struct OpenSpan {
         scope.recorder.record(
             Span(
                 id: id, parent: parent, name: name, start: start, end: Date(), attributes: attributes,
-                error: error.map { "\($0)" }))
+                events: events, error: error.map { "\($0)" }))
     }
 }

@@ -68,6 +68,8 @@ public actor RunnerPool {
     }
 
     public nonisolated let configuration: Configuration
+    /// The attempts playing now, as the pool's OpenAI-compatible endpoint (if it serves one) finds them.
+    public nonisolated let attempts = AttemptDirectory()
     private let store: any Store
     private let agents: [String: HostedAgent]
     private let engine: PolicyEngine
@@ -237,7 +239,8 @@ public actor RunnerPool {
             return
         }
         let episode = Episode(
-            agent: agent, rollout: claim.rollout, attempt: claim.attempt, resources: resources, engine: engine)
+            agent: agent, rollout: claim.rollout, attempt: claim.attempt, resources: resources, engine: engine,
+            directory: attempts)
         let task = Task { await episode.play() }
         preparing.remove(claim.attempt)
         running[claim.attempt] = Running(task: task, episode: episode, lastContact: .now)

@@ -1,5 +1,6 @@
 public import FulmenTasks
 import Foundation
+import FulmenCore
 import Yams
 
 /// What an experiment trains, and how: the task, the policy model, an optional SFT warm start, an optional
@@ -30,11 +31,15 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
     public var adapter: AdapterOptions
     /// Checkpoint every this many steps (and at the end).
     public var checkpointEvery: Int
+    /// The agent that plays the episodes when it is a program of the user's rather than the task's bundled
+    /// agent. `fulmen up` runs it; separate runner pools are given their command themselves (`fulmen runner
+    /// … -- COMMAND`), since a runner host decides what it runs.
+    public var agent: AgentSpec?
 
     public init(
         task: String, model: ModelSpec = ModelSpec(), seed: UInt64 = 1, split: SplitSpec = SplitSpec(),
         sft: SFTSpec? = nil, grpo: GRPOSpec? = nil, evaluation: EvaluationSpec = EvaluationSpec(),
-        adapter: AdapterOptions = AdapterOptions(), checkpointEvery: Int = 100
+        adapter: AdapterOptions = AdapterOptions(), checkpointEvery: Int = 100, agent: AgentSpec? = nil
     ) {
         self.task = task
         self.model = model
@@ -45,6 +50,21 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         self.evaluation = evaluation
         self.adapter = adapter
         self.checkpointEvery = checkpointEvery
+        self.agent = agent
+    }
+
+    /// An agent that is a program: each episode runs `command` with the task on standard input and the
+    /// pool's OpenAI-compatible endpoint in its environment (see `CommandAgent`).
+    public struct AgentSpec: Codable, Sendable, Equatable {
+        /// The program and its arguments.
+        public var command: [String]
+        /// Seconds one episode's process may run; 300 when left out.
+        public var timeout: Double?
+
+        public init(command: [String], timeout: Double? = nil) {
+            self.command = command
+            self.timeout = timeout
+        }
     }
 
     /// The policy model's shape.
@@ -223,6 +243,10 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             evaluation.problems >= 1 && evaluation.problems <= split.validation, "evaluation.problems",
             "must be between 1 and split.validation (\(split.validation)), got \(evaluation.problems)")
         try require(checkpointEvery >= 1, "checkpointEvery", "must be at least 1, got \(checkpointEvery)")
+        if let agent {
+            try require(!(agent.command.first ?? "").isEmpty, "agent.command", "must name a program")
+            try require((agent.timeout ?? 1) > 0, "agent.timeout", "must be above 0 seconds, got \(agent.timeout ?? 0)")
+        }
     }
 
     /// The fields a spec may have: top-level fields, with the fields of those that are mappings.
@@ -237,6 +261,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         ],
         "evaluation": ["every", "problems"],
         "adapter": ["creditAssignment", "agent", "rewardName"],
+        "agent": ["command", "timeout"],
     ]
 
     private static func checkKeys(_ node: Node) throws(SpecError) {
@@ -267,32 +292,8 @@ public struct SpecError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     init(_ error: DecodingError) {
-        func path(_ keys: [any CodingKey], _ last: (any CodingKey)? = nil) -> String? {
-            let names = (keys + (last.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return names.isEmpty ? nil : names.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            self.init(field: path(context.codingPath, key), problem: "missing")
-        case .typeMismatch(let type, let context):
-            self.init(field: path(context.codingPath), problem: "expected \(Self.describe(type))")
-        case .valueNotFound(let type, let context):
-            self.init(field: path(context.codingPath), problem: "expected \(Self.describe(type)), found nothing")
-        case .dataCorrupted(let context):
-            self.init(field: path(context.codingPath), problem: context.debugDescription)
-        @unknown default:
-            self.init(field: nil, problem: "\(error)")
-        }
-    }
-
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is Int.Type, is UInt64.Type: "a whole number"
-        case is Double.Type: "a number"
-        case is Bool.Type: "true or false"
-        case is String.Type: "text"
-        default: "\(type)"
-        }
+        let problem = DecodingProblem(error)
+        self.init(field: problem.field, problem: problem.problem)
     }
 
     public var description: String {

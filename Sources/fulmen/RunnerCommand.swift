@@ -18,8 +18,16 @@ extension Fulmen {
                 episodes share forward passes. SIGTERM or SIGINT stops claiming; running episodes get \
                 --grace seconds to finish, the rest go back to the store to be retried elsewhere.
 
-                Example:
+                The pool serves an OpenAI-compatible HTTP endpoint for its policy model (--endpoint), \
+                under a path per attempt. Give a command after `--` and the pool's one task is played by \
+                that program instead of the bundled agent: each episode runs it with the task as JSON on \
+                standard input and OPENAI_BASE_URL, OPENAI_API_KEY and FULMEN_REWARD_URL in its \
+                environment; it settles the attempt by its exit status and an optional last line of \
+                output {"reward": R}.
+
+                Examples:
                   fulmen runner --store tcp://store.example:7200 --concurrency 32 --tasks calc,sql
+                  fulmen runner --store tcp://store.example:7200 --tasks calc -- python3 my_agent.py
                 """
         )
 
@@ -56,6 +64,16 @@ extension Fulmen {
         @Option(help: "Seconds between progress lines; 0 prints none.")
         var progress = 10.0
 
+        @OptionGroup var endpointOptions: EndpointOptions
+
+        @Option(help: "Seconds an agent command's process may run for one episode before it is killed.")
+        var agentTimeout = 300.0
+
+        @Argument(
+            parsing: .postTerminator,
+            help: "After `--`: a program (and its arguments) that plays the task's episodes instead of the bundled agent.")
+        var agentCommand: [String] = []
+
         @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
@@ -63,7 +81,28 @@ extension Fulmen {
             if threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
             if maxBatch < 1 { throw ValidationError("--max-batch must be at least 1, not \(maxBatch)") }
             if grace < 0 { throw ValidationError("--grace cannot be negative") }
-            _ = try hostedTasks()
+            _ = try agents()
+        }
+
+        /// The agents the pool hosts: the bundled ones, or the command for the one task named.
+        private func agents() throws -> [any Agent] {
+            let tasks = try hostedTasks()
+            guard !agentCommand.isEmpty else { return tasks.map { $0.agent as any Agent } }
+            guard self.tasks != nil, tasks.count == 1 else {
+                throw ValidationError("an agent command plays one task: name it with --tasks (e.g. --tasks calc)")
+            }
+            if endpointOptions.endpoint == "off" {
+                throw ValidationError("an agent command needs the pool's endpoint: --endpoint cannot be 'off'")
+            }
+            guard agentTimeout > 0 else { throw ValidationError("--agent-timeout must be above 0 seconds") }
+            do {
+                return [
+                    try CommandAgent(
+                        task: tasks[0].name, command: agentCommand, timeout: .milliseconds(Int(agentTimeout * 1000)))
+                ]
+            } catch {
+                throw ValidationError("\(error)")
+            }
         }
 
         private func hostedTasks() throws -> [any BundledTask] {
@@ -88,9 +127,12 @@ extension Fulmen {
                 shutdownGrace: .milliseconds(Int(grace * 1000)),
                 inference: InferenceSettings(threads: threads, batching: !noBatching, maxBatch: maxBatch))
             configuration.host = advertise ?? configuration.host
-            let pool = try RunnerPool(
-                store: store, agents: try hostedTasks().map { $0.agent as any Agent }, configuration: configuration, logger: logger)
+            let pool = try RunnerPool(store: store, agents: try agents(), configuration: configuration, logger: logger)
+            let endpoint = try await endpointOptions.start(for: pool.attempts, advertise: advertise, logger: logger)
+            defer { endpoint?.serving.cancel() }
             print("runner \(configuration.worker) on \(system.node.endpoint): \(pool.tasks.joined(separator: ", ")) × \(concurrency) for store \(self.store)")
+            if let endpoint { print("OpenAI-compatible endpoint: \(endpoint.url)/rollouts/ROLLOUT/attempts/ATTEMPT/v1") }
+            if !agentCommand.isEmpty { print("agent command: \(agentCommand.joined(separator: " "))") }
             fflush(nil)
             let reporter = progress > 0 ? Task { await report(pool, every: progress) } : nil
             defer { reporter?.cancel() }

@@ -41,6 +41,8 @@ extension Fulmen {
         @Option(help: "Log level of the store, runner and trainer: trace, debug, info, notice, warning, error or critical.")
         var logLevel = "warning"
 
+        @OptionGroup var endpointOptions: EndpointOptions
+
         func validate() throws {
             if concurrency < 1 { throw ValidationError("--concurrency must be at least 1, not \(concurrency)") }
             _ = try LoggingOptions.level(logLevel)
@@ -56,10 +58,22 @@ extension Fulmen {
             } else {
                 spec = Data(BundledExperiments.calc.utf8)
             }
+            let parsed: ExperimentSpec
             do {
-                _ = try ExperimentSpec.parse(yaml: String(decoding: spec, as: UTF8.self))
+                parsed = try ExperimentSpec.parse(yaml: String(decoding: spec, as: UTF8.self))
             } catch {
                 throw ValidationError("\(experiment ?? "the built-in experiment"): \(error)")
+            }
+            var agents = BundledTasks.all.map { $0.agent as any Agent }
+            if let command = parsed.agent {
+                if endpointOptions.endpoint == "off" {
+                    throw ValidationError("the experiment's agent is a command, which needs the endpoint: --endpoint cannot be 'off'")
+                }
+                agents.removeAll { $0.task == parsed.task }
+                agents.append(
+                    try CommandAgent(
+                        task: parsed.task, command: command.command,
+                        timeout: .milliseconds(Int((command.timeout ?? 300) * 1000))))
             }
             var logger = Logger(label: "fulmen.up")
             logger.logLevel = (try? LoggingOptions.level(logLevel)) ?? .warning
@@ -82,8 +96,9 @@ extension Fulmen {
                 id: .wellKnown(StoreName.wellKnown, at: storeNode.node.endpoint), using: clientNode)
 
             let pool = try RunnerPool(
-                store: store, agents: BundledTasks.all.map { $0.agent as any Agent },
-                configuration: .init(concurrency: concurrency, worker: "up-runner"), logger: logger)
+                store: store, agents: agents, configuration: .init(concurrency: concurrency, worker: "up-runner"),
+                logger: logger)
+            let endpoint = try await endpointOptions.start(for: pool.attempts, advertise: nil, logger: logger)
             let trainer = TrainerActor(
                 store: store,
                 configuration: .init(name: "up-trainer", dataDirectory: directory.appendingPathComponent("checkpoints")),
@@ -92,6 +107,9 @@ extension Fulmen {
             let submitted = try await store.submit(ExperimentSubmission(name: name, spec: spec))
             print("fulmen up: store, runner pool (\(concurrency) episodes at once) and trainer running; experiment \(submitted.id) (\(name))")
             if data == nil { print("checkpoints in \(directory.path)") }
+            if let command = parsed.agent {
+                print("agent: \(command.command.joined(separator: " ")), calling the policy at \(endpoint?.url ?? "-")")
+            }
             fflush(nil)
 
             let serving = Task { try await pool.run() }
@@ -114,6 +132,7 @@ extension Fulmen {
             await pool.shutdown(grace: .zero)
             _ = try? await serving.value
             _ = try? await training.value
+            endpoint?.serving.cancel()
             await clientNode.shutdown()
             await storeNode.shutdown()
             _ = hosted

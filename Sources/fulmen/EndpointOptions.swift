@@ -1,0 +1,67 @@
+import ArgumentParser
+import FulmenEndpoint
+import FulmenRunner
+import Logging
+
+/// The options of a runner pool's OpenAI-compatible endpoint, and starting it.
+struct EndpointOptions: ParsableArguments {
+    @Option(
+        help: """
+            Where the pool's OpenAI-compatible endpoint listens, HOST:PORT (port 0 picks a free one), or 'off'. \
+            Agent processes call it; listen on 0.0.0.0 for agents on other hosts.
+            """)
+    var endpoint = "127.0.0.1:0"
+
+    @Option(help: "How chat messages become the model's prompt: plain (each message, then a newline) or roles (role tokens).")
+    var chatTemplate = ChatTemplate.plain.rawValue
+
+    func validate() throws {
+        _ = try address()
+        _ = try template()
+    }
+
+    private func template() throws -> ChatTemplate {
+        guard let template = ChatTemplate(rawValue: chatTemplate) else {
+            throw ValidationError(
+                "--chat-template: '\(chatTemplate)' is not one of \(ChatTemplate.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return template
+    }
+
+    /// The host and port to listen on; `nil` for 'off'.
+    private func address() throws -> (host: String, port: Int)? {
+        if endpoint == "off" { return nil }
+        guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]),
+            (0...65535).contains(port), colon != endpoint.startIndex
+        else {
+            throw ValidationError("--endpoint: '\(endpoint)' is not HOST:PORT (e.g. 0.0.0.0:7400) or 'off'")
+        }
+        var host = String(endpoint[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    /// Starts serving the pool's attempts and returns once the endpoint listens (so episodes started from now
+    /// on are told where it is), with the task that serves it and its URL; `nil` when the endpoint is off.
+    /// - Parameter advertise: the host name agents on other hosts use, when listening on all interfaces.
+    func start(for attempts: AttemptDirectory, advertise: String?, logger: Logger) async throws -> (
+        serving: Task<Void, any Error>, url: String
+    )? {
+        guard let (host, port) = try address() else { return nil }
+        let endpoint = PolicyEndpoint(
+            attempts: attempts,
+            configuration: .init(host: host, port: port, advertisedHost: advertise, template: try template()),
+            logger: logger)
+        let (listening, announce) = AsyncStream.makeStream(of: String.self)
+        let serving = Task {
+            try await endpoint.run { url in
+                announce.yield(url)
+                announce.finish()
+            }
+        }
+        for await url in listening { return (serving, url) }
+        // The server stopped before it listened: its error says why.
+        try await serving.value
+        throw ValidationError("--endpoint: the endpoint stopped before it listened on \(self.endpoint)")
+    }
+}
