@@ -236,6 +236,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "EndpointBenchmark",
+            dependencies: ["FulmenEndpoint", "FulmenRunner", "FulmenCore", "FulmenModel", .product(name: "Logging", package: "swift-log")],
+            path: "benchmarks/endpoint",
+            exclude: ["run.sh"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "ModelBenchmark",
             dependencies: ["FulmenModel"],
             path: "benchmarks/model",

@@ -14,6 +14,14 @@ bench_out() {
 # locked CMD...: runs CMD under the CPU lock when FULMEN_CPU_LOCK is set.
 locked() { if [[ -n "${FULMEN_CPU_LOCK:-}" ]]; then flock "$FULMEN_CPU_LOCK" "$@"; else "$@"; fi; }
 
+# build_release NAME PRODUCT...: builds the products in release mode (under the CPU lock), saying so as NAME.
+build_release() {
+    local name="$1"
+    shift
+    echo "$name benchmark: building $* (release)" >&2
+    for product in "$@"; do (cd "$root" && locked swift build -c release --product "$product" >&2); done
+}
+
 # free_port: a free TCP port on the loopback interface.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

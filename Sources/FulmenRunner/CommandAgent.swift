@@ -119,6 +119,7 @@ public struct CommandAgent: Agent {
     /// Runs the command to its end, or kills its process group when the timeout passes or the episode is
     /// cancelled.
     private func runProcess(input: Data, environment: [Environment.Key: String?]) async throws -> ProcessRun {
+        let standardInput = try standardInput(holding: input)
         var options = PlatformOptions()
         // A group of its own, so that killing it reaches whatever the agent started too.
         options.processGroupID = 0
@@ -134,7 +135,8 @@ public struct CommandAgent: Agent {
             group.addTask {
                 do {
                     let result = try await Subprocess.run(
-                        configuration, input: .array([UInt8](input)), output: .sequence, error: .sequence
+                        configuration, input: .fileDescriptor(standardInput, closeAfterSpawningProcess: true),
+                        output: .sequence, error: .sequence
                     ) { execution in
                         async let output = Self.tail(of: execution.standardOutput)
                         async let error = Self.tail(of: execution.standardError)
@@ -158,6 +160,28 @@ public struct CommandAgent: Agent {
         }
         guard let outcome else { throw AgentProcessError.timedOut(after: timeout) }
         return outcome
+    }
+
+    /// A file holding `input`, read from its start: the process's standard input. A file rather than a pipe,
+    /// so a process that never reads its input cannot leave a write pending. Its name is removed at once.
+    private func standardInput(holding input: Data) throws(AgentProcessError) -> FileDescriptor {
+        var template = Array((NSTemporaryDirectory() + "/fulmen-agent-input-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw .cannotStart(command: command, reason: "no file for its input (errno \(errno))")
+        }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        var written = 0
+        while written < input.count {
+            let count = input.withUnsafeBytes { write(fd, $0.baseAddress! + written, input.count - written) }
+            guard count > 0 else {
+                close(fd)
+                throw .cannotStart(command: command, reason: "cannot write its input (errno \(errno))")
+            }
+            written += count
+        }
+        lseek(fd, 0, SEEK_SET)
+        return FileDescriptor(rawValue: fd)
     }
 
     /// The last ``outputTail`` bytes of a stream, as text.

@@ -3,6 +3,7 @@ import Foundation
 import FulmenCore
 import FulmenRunner
 import FulmenTrainer
+import Synchronization
 import ZMQActorSystem
 
 extension Fulmen {
@@ -39,16 +40,35 @@ extension Fulmen {
                 logger: logging.logger(label: "fulmen.trainer"))
             print("trainer \(name) for store \(self.store.store), checkpoints in \(data)")
             fflush(nil)
-            try await cancelledBySignal { try await trainer.run() }
+            if try await cancelledBySignal({ try await trainer.run() }) {
+                print("trainer \(name) stopped; a trainer started again with this name resumes from the latest checkpoint")
+            }
             await system.shutdown()
         }
     }
 }
 
-/// Runs `body` until it returns or SIGTERM or SIGINT arrives, which cancels it.
-func cancelledBySignal(_ body: @escaping @Sendable () async throws -> Void) async throws {
+/// Runs `body` until it returns or SIGTERM or SIGINT arrives, which cancels it. A stop asked for by a
+/// signal is a clean end: whatever `body` throws as it is cancelled is not an error of the command's.
+/// - Returns: whether a signal stopped it.
+@discardableResult
+func cancelledBySignal(_ body: @escaping @Sendable () async throws -> Void) async throws -> Bool {
+    let signalled = SignalFlag()
     let work = Task { try await body() }
-    let signals = TerminationSignals { work.cancel() }
-    try await work.value
+    let signals = TerminationSignals {
+        signalled.raise()
+        work.cancel()
+    }
+    let outcome = await work.result
     _ = consume signals
+    if case .failure(let error) = outcome, !signalled.isRaised { throw error }
+    return signalled.isRaised
+}
+
+/// Whether a termination signal arrived.
+private final class SignalFlag: Sendable {
+    private let raised = Mutex(false)
+
+    func raise() { raised.withLock { $0 = true } }
+    var isRaised: Bool { raised.withLock { $0 } }
 }

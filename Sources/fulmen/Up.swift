@@ -114,9 +114,10 @@ extension Fulmen {
 
             let serving = Task { try await pool.run() }
             let training = Task { try await trainer.run() }
-            try await cancelledBySignal {
+            let stopped = try await cancelledBySignal {
                 _ = try await ExperimentProgress(store: store, experiment: submitted.id).follow()
             }
+            if stopped { print("fulmen up: stopped by signal; experiment \(submitted.id) left unfinished") }
             if let metrics {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = .sortedKeys

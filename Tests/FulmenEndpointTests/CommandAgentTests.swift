@@ -86,6 +86,15 @@ struct CommandAgentTests {
         }
     }
 
+    @Test func aProcessThatIgnoresItsInputStillSettlesItsAttempt() async throws {
+        let agent = try Self.agent(#"print('{"reward": 1}')"#)
+        let large = Data(#"{"text": "\#(String(repeating: "x", count: 1 << 20))"}"#.utf8)
+        try await EndpointFixture.with { fixture in
+            let outcome = try await fixture.sandbox.play(agent, input: try .init(json: large))
+            #expect(outcome.error == nil && outcome.finalReward == 1, "\(outcome.error ?? "")")
+        }
+    }
+
     @Test func aMissingProgramOrEndpointIsNamed() async throws {
         let missing = try CommandAgent(task: "probe", command: ["/nonexistent/agent"])
         try await EndpointFixture.with { fixture in

@@ -74,7 +74,10 @@ struct TrainerProcessTests {
         #expect(lines.count >= 8, "\(export)")
         #expect(lines.allSatisfy { (try? JSONDecoder().decode(Triplet.self, from: Data($0.utf8))) != nil })
         #expect(export.errors.contains("exported \(lines.count) triplets"), "\(export.errors)")
-        second.kill()
+        // SIGTERM is a clean stop.
+        second.signal(SIGTERM)
+        let stopped = await second.waitForExit()
+        #expect(stopped.status == 0 && stopped.output.contains("trainer t1 stopped"), "\(stopped)")
         runner.kill()
         storeProcess.kill()
         await system.shutdown()
@@ -99,19 +102,10 @@ struct TrainerProcessTests {
             grpo: { steps: 3, problemsPerStep: 4, groupSize: 4, dynamicSampling: true }
             evaluation: { every: 100, problems: 40 }
             """
-        let experiment = try await store.submit(ExperimentSubmission(name: "learn", spec: Data(spec.utf8)))
-        let finished = try await eventually(timeout: .seconds(600)) { try await store.experiment(experiment.id).status.isFinal }
-        #expect(finished)
-        let final = try await store.experiment(experiment.id)
-        #expect(final.status == .finished, "\(final.message ?? "")")
-        let evaluations = try await store.metrics(experiment.id, afterStep: nil).compactMap { point in
-            point.values["eval.success"].map { (point.step, $0) }
-        }
-        #expect(evaluations.first?.0 == 0 && evaluations.first?.1 == 0, "a fresh model solved calc: \(evaluations)")
-        #expect((evaluations.last?.1 ?? 0) >= 0.2, "validation success did not rise: \(evaluations)")
+        let experiment = try await expectValidationRises(spec, name: "learn", on: store)
         // GRPO steps reported their groups (dynamic sampling draws up to four times the step's when groups
         // agree), their rollouts and reward.
-        let grpo = try await store.metrics(experiment.id, afterStep: 200)
+        let grpo = try await store.metrics(experiment, afterStep: 200)
         #expect(grpo.count == 3)
         for point in grpo {
             let groups = point.values["grpo.groups"] ?? 0

@@ -10,9 +10,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../common.sh"
 out="$(bench_out actors)"
 
-echo "actors benchmark: building the C floor and ActorsBenchmark (release)" >&2
+echo "actors benchmark: building the C floor" >&2
 gcc -O2 -o "$out/floor" "$here/floor.c" -lzmq
-(cd "$root" && locked swift build -c release --product ActorsBenchmark >&2)
+build_release actors ActorsBenchmark
 bench="$root/.build/release/ActorsBenchmark"
 
 # run_pair SERVER_CMD CLIENT_CMD: start the server, wait for READY, run the client, stop the server.

@@ -11,8 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../common.sh"
 out="$(bench_out learning)"
 
-echo "learning benchmark: building fulmen (release)" >&2
-(cd "$root" && locked swift build -c release --product fulmen >&2)
+build_release learning fulmen
 bin="$root/.build/release"
 
 # spec NAME: the experiment for NAME (calc, sql, maze or calc-sync), shortened when LEARNING_QUICK is set.

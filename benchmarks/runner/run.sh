@@ -10,8 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../common.sh"
 out="$(bench_out runner)"
 
-echo "runner benchmark: building fulmen and RunnerBenchmark (release)" >&2
-(cd "$root" && locked swift build -c release --product fulmen >&2 && locked swift build -c release --product RunnerBenchmark >&2)
+build_release runner fulmen RunnerBenchmark
 bin="$root/.build/release"
 
 round() {

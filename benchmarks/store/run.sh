@@ -10,8 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../common.sh"
 out="$(bench_out store)"
 
-echo "store benchmark: building fulmen and StoreBenchmark (release)" >&2
-(cd "$root" && locked swift build -c release --product fulmen >&2 && locked swift build -c release --product StoreBenchmark >&2)
+build_release store fulmen StoreBenchmark
 bin="$root/.build/release"
 
 # One round: a store on a fresh directory, the call benchmarks, then the end-to-end drain with
