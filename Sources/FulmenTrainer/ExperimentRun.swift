@@ -88,6 +88,10 @@ struct ExperimentRun {
             }
             try await runGRPO(grpo, after: sftSteps)
         }
+        var found: String?
+        if let search = spec.search {
+            found = try await runSearch(search, after: sftSteps + (spec.grpo?.steps ?? 0))
+        }
         let last = try await evaluate(force: true)
         try await saveCheckpoint()
         let minutes = (ContinuousClock.now - started).inSeconds / 60
@@ -95,6 +99,7 @@ struct ExperimentRun {
         var summary = "validation success \(percent(first)) → \(percent(last))"
         if let warmStart, spec.sft != nil, spec.grpo != nil { summary += " (after SFT \(percent(warmStart)))" }
         summary += ", \(step) steps, \(rolloutsPlayed) rollouts, \(String(format: "%.1f", minutes)) min"
+        if let found { summary += "; \(found)" }
         return summary
     }
 
@@ -181,16 +186,19 @@ struct ExperimentRun {
 
     /// Enqueues `count` groups of `groupSize` rollouts of randomly drawn training inputs, pinned to the
     /// current weights.
+    ///
+    /// Groups are named and drawn by the step and their order within it: a trainer resumed at this step
+    /// launches the same groups of the same problems, and the store's idempotent enqueue hands back those its
+    /// previous life had started, so a resumed run samples and trains as an uninterrupted one would.
     private mutating func launch(_ count: Int, of grpo: ExperimentSpec.GRPOSpec, into groups: inout RolloutGroups) async throws {
-        var random = SeededRandom(seed: spec.seed &* 0x85EB_CA6B &+ UInt64(step) &* 0x1_0000 &+ UInt64(groups.launched))
+        let first = groups.launched(atStep: step)
+        var random = SeededRandom(seed: spec.seed &* 0x85EB_CA6B &+ UInt64(step) &* 0x1_0000 &+ UInt64(first))
         var requests: [RolloutRequest] = []
-        for _ in 0..<count {
+        for index in first..<(first + count) {
             let problem = Int.random(in: 0..<split.train.count, using: &random)
-            // Keyed by step: a trainer resumed at this step launches the same groups, and the store's
-            // idempotent enqueue hands back those its previous life had started.
-            let key = "\(step)-\(groups.launched)"
+            let key = "\(step)-\(index)"
             let ids = (0..<grpo.groupSize).map { RolloutID("\(experiment.id)/g\(key)/\($0)") }
-            groups.add(key: key, ids: ids, version: weightsVersion)
+            groups.add(key: key, ids: ids, version: weightsVersion, atStep: step)
             requests += ids.map { id in
                 RolloutRequest(
                     id: id, task: spec.task, input: split.train[problem], mode: .train, resources: .snapshot(weightsVersion),
@@ -309,6 +317,68 @@ struct ExperimentRun {
         }
     }
 
+    // MARK: Resource search
+
+    /// Beam search over the candidates of `search.resource` with the current weights; publishes the best as
+    /// the latest snapshot and answers a line about it. Each round is a step; a run resumed inside the search
+    /// starts the search again (it changes no weights, so nothing is lost but its rollouts).
+    private mutating func runSearch(_ search: ExperimentSpec.SearchSpec, after offset: Int) async throws -> String {
+        step = offset
+        let state = self.state
+        let weights = ResourceContent(kind: .weights, data: Data(await compute.run { state.model.checkpoint() }))
+        let contents = search.contents
+        var snapshots: [ResourceSnapshotID] = []
+        for content in contents {
+            let publication = ResourcePublication(resources: [ResourceName.policy: weights, search.resource: content])
+            snapshots.append(try await store.publish(publication).id)
+        }
+        // Sampling settings are what is searched: leave the rollouts' sampling to them; anything else is
+        // judged by greedy decoding, as validation is.
+        let metadata = search.resource == ResourceName.sampling ? [:] : ["fulmen.temperature": "0"]
+        var tally = Array(repeating: (solved: 0, played: 0), count: contents.count)
+        func rate(_ candidate: Int) -> Double { Double(tally[candidate].solved) / Double(max(1, tally[candidate].played)) }
+        var alive = Array(contents.indices)
+        for round in 0..<search.rounds {
+            try await checkNotCancelled()
+            step += 1
+            let inputs = (0..<search.problems).map { split.validation[(round * search.problems + $0) % split.validation.count] }
+            var owner: [RolloutID: Int] = [:]
+            var requests: [RolloutRequest] = []
+            for candidate in alive {
+                for (i, input) in inputs.enumerated() {
+                    let id = RolloutID("\(experiment.id)/search/\(round)/\(candidate)/\(i)")
+                    owner[id] = candidate
+                    requests.append(
+                        RolloutRequest(
+                            id: id, task: spec.task, input: input, mode: .val, resources: .snapshot(snapshots[candidate]),
+                            metadata: metadata, experiment: experiment.id))
+                }
+            }
+            for (id, solved) in try await successes(of: requests) {
+                guard let candidate = owner[id] else { continue }
+                tally[candidate].played += 1
+                if solved { tally[candidate].solved += 1 }
+            }
+            alive = Array(alive.sorted { (rate($0), -$0) > (rate($1), -$1) }.prefix(search.beam))
+            var values = ["search.best": rate(alive[0]), "search.best_candidate": Double(alive[0])]
+            for candidate in contents.indices where tally[candidate].played > 0 {
+                values["search.candidate_\(candidate)"] = rate(candidate)
+            }
+            logger.info(
+                "resource search round",
+                metadata: [
+                    "experiment": "\(experiment.id)", "round": "\(round + 1)", "best": "\(alive[0])",
+                    "success": "\(percent(rate(alive[0])))",
+                ])
+            try await report(values)
+        }
+        let best = alive[0]
+        weightsVersion = snapshots[best]
+        publications[snapshots[best]] = publications.count
+        let value = String(decoding: contents[best].data, as: UTF8.self)
+        return "\(search.resource): candidate \(best + 1) of \(contents.count) (\(value)) best, \(percent(rate(best))) on validation"
+    }
+
     // MARK: Evaluation, weights, checkpoints, metrics
 
     /// Greedy validation success of the current weights, from rollouts the runners play; recorded once per step.
@@ -322,20 +392,29 @@ struct ExperimentRun {
                 mode: .val, resources: .snapshot(weightsVersion), metadata: ["fulmen.temperature": "0"],
                 experiment: experiment.id)
         }
-        let settled = try await collector.run(requests)
-        rolloutsPlayed += settled.count
-        var solved = 0
-        for (id, rollout) in settled where rollout.status == .succeeded {
-            let spans = try await store.allSpans(of: id)
-            if let reward = try? TripletAdapter.finalReward(spans, of: id), task.isSuccess(reward: reward) {
-                solved += 1
-            }
-        }
+        let solved = try await successes(of: requests).values.filter { $0 }.count
         let success = Double(solved) / Double(max(1, requests.count))
         evaluations.append((step, success))
         logger.info(
             "validation", metadata: ["experiment": "\(experiment.id)", "step": "\(step)", "success": "\(percent(success))"])
         return success
+    }
+
+    /// Plays `requests` to their end: whether each rollout succeeded at the task (its final reward says so).
+    private mutating func successes(of requests: [RolloutRequest]) async throws -> [RolloutID: Bool] {
+        let settled = try await collector.run(requests)
+        rolloutsPlayed += settled.count
+        var outcome: [RolloutID: Bool] = [:]
+        for (id, rollout) in settled {
+            guard rollout.status == .succeeded else {
+                outcome[id] = false
+                continue
+            }
+            let spans = try await store.allSpans(of: id)
+            let reward = try? TripletAdapter.finalReward(spans, of: id)
+            outcome[id] = reward.map { task.isSuccess(reward: $0) } ?? false
+        }
+        return outcome
     }
 
     /// Publishes the current weights as a new resource snapshot, which the next rollouts pin.

@@ -1,6 +1,6 @@
 public import FulmenTasks
 import Foundation
-import FulmenCore
+public import FulmenCore
 import Yams
 
 /// What an experiment trains, and how: the task, the policy model, an optional SFT warm start, an optional
@@ -26,6 +26,8 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
     public var sft: SFTSpec?
     /// Reinforcement learning with GRPO, if any.
     public var grpo: GRPOSpec?
+    /// A search over the values of a resource other than the weights, after the other phases, if any.
+    public var search: SearchSpec?
     public var evaluation: EvaluationSpec
     /// How episodes become training samples.
     public var adapter: AdapterOptions
@@ -38,7 +40,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
 
     public init(
         task: String, model: ModelSpec = ModelSpec(), seed: UInt64 = 1, split: SplitSpec = SplitSpec(),
-        sft: SFTSpec? = nil, grpo: GRPOSpec? = nil, evaluation: EvaluationSpec = EvaluationSpec(),
+        sft: SFTSpec? = nil, grpo: GRPOSpec? = nil, search: SearchSpec? = nil, evaluation: EvaluationSpec = EvaluationSpec(),
         adapter: AdapterOptions = AdapterOptions(), checkpointEvery: Int = 100, agent: AgentSpec? = nil
     ) {
         self.task = task
@@ -47,6 +49,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         self.split = split
         self.sft = sft
         self.grpo = grpo
+        self.search = search
         self.evaluation = evaluation
         self.adapter = adapter
         self.checkpointEvery = checkpointEvery
@@ -66,6 +69,9 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             self.timeout = timeout
         }
     }
+
+    /// Every step the phases take: SFT's, then GRPO's, then the search's rounds.
+    public var totalSteps: Int { (sft?.steps ?? 0) + (grpo?.steps ?? 0) + (search?.rounds ?? 0) }
 
     /// The policy model's shape.
     public struct ModelSpec: Codable, Sendable, Equatable {
@@ -154,6 +160,39 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         }
     }
 
+    /// Beam search over candidate values of a resource that is not the weights (sampling settings, a prompt
+    /// template): each round scores the surviving candidates on `problems` validation inputs it has not used
+    /// yet, and keeps the `beam` best by success so far; the best after the last round is published. Optimising
+    /// an agent is not limited to its model's parameters.
+    public struct SearchSpec: Codable, Sendable, Equatable {
+        /// The resource, e.g. `sampling`; its candidates are settings (mappings) or prompt templates (strings).
+        public var resource: String
+        public var candidates: [JSONValue]
+        /// Candidates kept after each round.
+        public var beam: Int
+        public var rounds: Int
+        /// Validation inputs each surviving candidate plays per round.
+        public var problems: Int
+
+        public init(resource: String = ResourceName.sampling, candidates: [JSONValue] = [], beam: Int = 2, rounds: Int = 2, problems: Int = 50) {
+            self.resource = resource
+            self.candidates = candidates
+            self.beam = beam
+            self.rounds = rounds
+            self.problems = problems
+        }
+
+        /// The candidates as resource contents: settings from mappings, prompt templates from strings.
+        public var contents: [ResourceContent] {
+            candidates.map { candidate in
+                if case .string(let text) = candidate { return ResourceContent(kind: .promptTemplate, data: Data(text.utf8)) }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = .sortedKeys
+                return ResourceContent(kind: .settings, data: (try? encoder.encode(candidate)) ?? Data())
+            }
+        }
+    }
+
     /// What becomes of samples drawn with weights older than a GRPO phase allows.
     public enum StaleSamples: String, Codable, Sendable, CaseIterable {
         /// Left out (and replaced by fresh groups).
@@ -190,9 +229,9 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         try checkKeys(node)
         let spec: ExperimentSpec
         do {
-            let defaults = ExperimentSpec(task: "", sft: SFTSpec(), grpo: GRPOSpec())
+            let defaults = ExperimentSpec(task: "", sft: SFTSpec(), grpo: GRPOSpec(), search: SearchSpec())
             let defaultFields = try JSONSerialization.jsonObject(with: JSONEncoder().encode(defaults)) as? [String: Any] ?? [:]
-            var merged = defaultFields.filter { $0.key != "task" && $0.key != "sft" && $0.key != "grpo" }
+            var merged = defaultFields.filter { !["task", "sft", "grpo", "search"].contains($0.key) }
             for (key, value) in given {
                 if let fields = value as? [String: Any], let base = defaultFields[key] as? [String: Any] {
                     merged[key] = base.merging(fields) { $1 }
@@ -221,7 +260,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         try require(model.threads >= 1, "model.threads", "must be at least 1, got \(model.threads)")
         try require(split.train >= 1, "split.train", "must be at least 1, got \(split.train)")
         try require(split.validation >= 1, "split.validation", "must be at least 1, got \(split.validation)")
-        try require(sft != nil || grpo != nil, "sft", "give an sft phase, a grpo phase, or both")
+        try require(sft != nil || grpo != nil || search != nil, "sft", "give an sft, grpo or search phase (or several)")
         if let sft {
             try require(sft.steps >= 1, "sft.steps", "must be at least 1, got \(sft.steps)")
             try require(sft.batchSize >= 1, "sft.batchSize", "must be at least 1, got \(sft.batchSize)")
@@ -243,6 +282,22 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             evaluation.problems >= 1 && evaluation.problems <= split.validation, "evaluation.problems",
             "must be between 1 and split.validation (\(split.validation)), got \(evaluation.problems)")
         try require(checkpointEvery >= 1, "checkpointEvery", "must be at least 1, got \(checkpointEvery)")
+        if let search {
+            try require(
+                !search.resource.isEmpty && search.resource != ResourceName.policy, "search.resource",
+                "must name a resource other than the weights ('\(ResourceName.policy)'), got '\(search.resource)'")
+            try require(search.candidates.count >= 2, "search.candidates", "needs at least 2 candidates, got \(search.candidates.count)")
+            let texts = search.candidates.filter { if case .string = $0 { true } else { false } }.count
+            let settings = search.candidates.filter { if case .object = $0 { true } else { false } }.count
+            try require(
+                texts == search.candidates.count || settings == search.candidates.count, "search.candidates",
+                "must be all mappings (settings) or all strings (prompt templates)")
+            try require(search.beam >= 1, "search.beam", "must be at least 1, got \(search.beam)")
+            try require(search.rounds >= 1, "search.rounds", "must be at least 1, got \(search.rounds)")
+            try require(
+                search.problems >= 1 && search.problems <= split.validation, "search.problems",
+                "must be between 1 and split.validation (\(split.validation)), got \(search.problems)")
+        }
         if let agent {
             try require(!(agent.command.first ?? "").isEmpty, "agent.command", "must name a program")
             try require((agent.timeout ?? 1) > 0, "agent.timeout", "must be above 0 seconds, got \(agent.timeout ?? 0)")
@@ -259,6 +314,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             "steps", "problemsPerStep", "groupSize", "learningRate", "clipRange", "klCoefficient", "temperature",
             "normalizeAdvantages", "epochs", "dynamicSampling", "asynchronous", "maxStaleness", "staleSamples",
         ],
+        "search": ["resource", "candidates", "beam", "rounds", "problems"],
         "evaluation": ["every", "problems"],
         "adapter": ["creditAssignment", "agent", "rewardName"],
         "agent": ["command", "timeout"],

@@ -11,15 +11,18 @@ struct RolloutGroups {
         var settled: [RolloutID: Rollout] = [:]
     }
 
-    /// How many groups were ever added: each new group's key.
-    private(set) var launched = 0
+    /// How many groups were added while each step was the current one.
+    private var launchedAt: [Int: Int] = [:]
     private var groups: [String: Group] = [:]
     private var groupOf: [RolloutID: String] = [:]
     /// Complete groups, in the order they completed.
     private var complete: [String] = []
 
-    mutating func add(key: String, ids: [RolloutID], version: ResourceSnapshotID) {
-        launched += 1
+    /// How many groups were added while `step` was the current step: the next one's index within it.
+    func launched(atStep step: Int) -> Int { launchedAt[step, default: 0] }
+
+    mutating func add(key: String, ids: [RolloutID], version: ResourceSnapshotID, atStep step: Int) {
+        launchedAt[step, default: 0] += 1
         groups[key] = Group(key: key, version: version, waiting: Set(ids))
         for id in ids { groupOf[id] = key }
     }

@@ -37,7 +37,7 @@ struct ExperimentProgress {
     /// Every step the experiment's spec asks for, or nil when the spec does not read.
     static func totalSteps(_ experiment: Experiment) -> Int? {
         guard let spec = try? ExperimentSpec.parse(yaml: String(decoding: experiment.spec, as: UTF8.self)) else { return nil }
-        return (spec.sft?.steps ?? 0) + (spec.grpo?.steps ?? 0)
+        return spec.totalSteps
     }
 
     static func line(_ point: MetricPoint, total: Int?, validation: Double?) -> String {
@@ -53,6 +53,9 @@ struct ExperimentProgress {
         if let reward = v["grpo.reward"] { parts.append(String(format: "reward %.2f", reward)) }
         if let success = v["grpo.success"] { parts.append(String(format: "success %.1f%%", success * 100)) }
         if v["grpo.skipped"] != nil { parts.append("no signal (skipped)") }
+        if let best = v["search.best"], let candidate = v["search.best_candidate"] {
+            parts.append(String(format: "search: best candidate %d at %.1f%%", Int(candidate) + 1, best * 100))
+        }
         if let validation { parts.append(String(format: "validation %.1f%%", validation * 100)) }
         if let rate = v["rollouts_per_s"] { parts.append(String(format: "%.0f rollouts/s", rate)) }
         return parts.joined(separator: " · ")

@@ -100,18 +100,25 @@ struct TrainerProcessTests {
             split: { train: 500, validation: 40 }
             sft: { steps: 200, batchSize: 32, learningRate: 0.001 }
             grpo: { steps: 3, problemsPerStep: 4, groupSize: 4, dynamicSampling: true }
+            search: { candidates: [{temperature: 2.0}, {temperature: 0}], beam: 1, rounds: 1, problems: 20 }
             evaluation: { every: 100, problems: 40 }
             """
         let experiment = try await expectValidationRises(spec, name: "learn", on: store)
         // GRPO steps reported their groups (dynamic sampling draws up to four times the step's when groups
         // agree), their rollouts and reward.
-        let grpo = try await store.metrics(experiment, afterStep: 200)
+        let grpo = try await store.metrics(experiment, afterStep: 200).filter { $0.values["grpo.groups"] != nil }
         #expect(grpo.count == 3)
         for point in grpo {
             let groups = point.values["grpo.groups"] ?? 0
             #expect(groups >= 4 && groups <= 16 && point.values["grpo.rollouts"] == groups * 4, "\(point.values)")
             #expect(point.values["grpo.reward"] != nil)
         }
+        // The search over sampling settings found that a warm start samples better cold than hot.
+        let search = try #require(try await store.metrics(experiment, afterStep: 203).first)
+        #expect(search.step == 204 && search.values["search.best_candidate"] == 1, "\(search.values)")
+        #expect((search.values["search.candidate_1"] ?? 0) > (search.values["search.candidate_0"] ?? 1), "\(search.values)")
+        let final = try await store.experiment(experiment)
+        #expect(final.message?.contains("sampling: candidate 2 of 2") == true, "\(final.message ?? "")")
         trainer.kill()
         runner.kill()
         storeProcess.kill()

@@ -34,6 +34,10 @@ struct ExperimentSpecTests {
         #expect(spec.adapter.creditAssignment == .finalReward)
         let imperfect = try ExperimentSpec.parse(yaml: "task: calc\nsft: { demonstrator: imperfect }\n")
         #expect(imperfect.sft?.demonstrator == .imperfect && imperfect.sft?.steps == 400)
+        let search = try ExperimentSpec.parse(yaml: "task: calc\nsearch: { candidates: [{temperature: 0}, {temperature: 0.5, topK: 4}] }\n")
+        #expect(search.search?.resource == "sampling" && search.search?.beam == 2 && search.search?.rounds == 2)
+        #expect(search.search?.contents.map { String(decoding: $0.data, as: UTF8.self) } == [#"{"temperature":0}"#, #"{"temperature":0.5,"topK":4}"#])
+        #expect(search.search?.contents.allSatisfy { $0.kind == .settings } == true && search.totalSteps == 2)
     }
 
     @Test func aBadSpecIsRefusedNamingTheField() {
@@ -44,7 +48,13 @@ struct ExperimentSpecTests {
         #expect(Self.error("task: calc\ngrpo: { steps: many }\n") == SpecError(field: "grpo.steps", problem: "expected a whole number"))
         #expect(Self.error("task: calc\ngrpo: { groupSize: 1 }\n")?.field == "grpo.groupSize")
         #expect(Self.error("task: calc\nsft: { learningRate: 3 }\n")?.field == "sft.learningRate")
-        #expect(Self.error("task: calc\n") == SpecError(field: "sft", problem: "give an sft phase, a grpo phase, or both"))
+        #expect(Self.error("task: calc\n") == SpecError(field: "sft", problem: "give an sft, grpo or search phase (or several)"))
+        #expect(Self.error("task: calc\nsearch: { candidates: [{temperature: 0}] }\n")?.field == "search.candidates")
+        #expect(Self.error("task: calc\nsearch: { candidates: [{temperature: 0}, terse] }\n")?.field == "search.candidates")
+        #expect(Self.error("task: calc\nsearch: { resource: policy, candidates: [a, b] }\n")?.field == "search.resource")
+        #expect(Self.error("task: calc\nsearch: { candidates: [a, b], beam: 0 }\n")?.field == "search.beam")
+        #expect(Self.error("task: calc\nsearch: { candidates: [a, b], problems: 201 }\n")?.field == "search.problems")
+        #expect(Self.error("task: calc\nsearch: { candidates: [a, b], depth: 3 }\n")?.field == "search.depth")
         #expect(Self.error("task: calc\nmodel: { preset: huge }\nsft: {}\n")?.field == "model.preset")
         #expect(Self.error("task: calc\nsft: {}\nevaluation: { problems: 500 }\n")?.field == "evaluation.problems")
         #expect(Self.error("adapter: { creditAssignment: vibes }\ntask: calc\nsft: {}\n")?.field == "adapter.creditAssignment")

@@ -1,7 +1,6 @@
-import Foundation
-
-/// Any JSON value, decoded without a schema so it can be passed on as it came.
-enum JSONValue: Codable, Sendable, Equatable {
+/// Any JSON value, decoded without a schema so it can be passed on as it came: an agent process's input,
+/// a candidate value of a settings resource.
+public enum JSONValue: Codable, Sendable, Equatable, Hashable {
     case null
     case bool(Bool)
     /// Integers are kept apart from other numbers, so they pass through exactly.
@@ -11,7 +10,7 @@ enum JSONValue: Codable, Sendable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -30,7 +29,7 @@ enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
