@@ -68,7 +68,7 @@ extension Fulmen {
         func run() async throws {
             let (system, store) = try store.connect()
             let detail = try await store.rollout(RolloutID(rollout))
-            print("\(detail.rollout.id)  \(detail.rollout.status.rawValue)  \(detail.rollout.task)  attempts: \(detail.attempts.map { "\($0.id) \($0.status.rawValue)\($0.error.map { " (\($0))" } ?? "")" }.joined(separator: ", "))")
+            print("\(detail.rollout.id)  \(detail.rollout.status.rawValue)  \(detail.rollout.task)  attempts: \(detail.attempts.map { "\($0.id) \($0.status.rawValue) on \($0.worker)\($0.error.map { " (\($0))" } ?? "")" }.joined(separator: ", "))")
             let spans = try await store.allSpans(of: RolloutID(rollout)).map(\.span)
             let children = Dictionary(grouping: spans) { $0.parent ?? "" }
             func show(_ span: Span, depth: Int) {

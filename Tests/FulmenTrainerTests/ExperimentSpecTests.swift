@@ -18,9 +18,13 @@ struct ExperimentSpecTests {
     }
 
     @Test func everyExampleReadsAndTheBuiltInOneIsCalcYAML() throws {
-        for name in ["calc", "sql", "maze"] {
-            let text = try String(contentsOf: Self.examples.appendingPathComponent("\(name).yaml"), encoding: .utf8)
-            #expect(try ExperimentSpec.parse(yaml: text).task == name)
+        let examples = [
+            "calc.yaml": "calc", "sql.yaml": "sql", "maze.yaml": "maze", "calc-search.yaml": "calc",
+            "python-calc/calc.yaml": "calc",
+        ]
+        for (file, task) in examples {
+            let text = try String(contentsOf: Self.examples.appendingPathComponent(file), encoding: .utf8)
+            #expect(try ExperimentSpec.parse(yaml: text).task == task, "\(file)")
         }
         let calc = try String(contentsOf: Self.examples.appendingPathComponent("calc.yaml"), encoding: .utf8)
         #expect(try ExperimentSpec.parse(yaml: calc) == ExperimentSpec.parse(yaml: BundledExperiments.calc))
