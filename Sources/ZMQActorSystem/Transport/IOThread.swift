@@ -300,11 +300,11 @@ private final class IOLoop {
                 system.inboundConnectionLost(fileDescriptor: event.value)
             } else if event.kind.contains(.handshakeFailedAuth) {
                 // The ZAP handler has reported whom it refused.
-                logger.debug("refused a connection", metadata: ["endpoint": "\(event.endpoint)", "status": "\(event.value)"])
+                logger.debug("refused a connection", metadata: ["listener": "\(event.endpoint)", "status": "\(event.value)"])
             } else {
                 logger.warning(
                     "refused a connection that failed the handshake",
-                    metadata: ["endpoint": "\(event.endpoint)", "reason": "\(HandshakeFailure(inbound: event, secure: system.settings.security != nil))"])
+                    metadata: ["listener": "\(event.endpoint)", "reason": "\(HandshakeFailure(inbound: event, secure: system.settings.security != nil))"])
             }
         }
         var refused: [DealerConnection] = []
