@@ -117,7 +117,7 @@ final class SharedSocket: Sendable {
                 // Messages for the same peer without out-of-band frames leave as one batch.
                 var end = start + 1
                 if queued[start].message.blobs.isEmpty {
-                    while end < queued.count, end - start < 1024, queued[end].message.blobs.isEmpty,
+                    while end < queued.count, end - start < Envelope.maximumBatchCount, queued[end].message.blobs.isEmpty,
                           queued[end].routingID == queued[start].routingID { end += 1 }
                 }
                 let group = queued[start..<end]
