@@ -54,9 +54,14 @@ struct KeyFilesTests {
     @Test func aSecretKeyFileOthersCanReadIsRefused() throws {
         let secret = "\(directory)/open.key"
         try CurveKeyPair.generate().write(secretKeyFile: secret, publicKeyFile: "\(directory)/open.pub", name: "open")
-        chmod(secret, 0o640)
+        chmod(secret, 0o644)
         let error = #expect(throws: SecurityError.self) { try CurveKeyPair(secretKeyFile: secret) }
-        #expect(error?.description == "secret key file \(secret) can be read or written by other users (mode 640); run: chmod 600 \(secret)")
+        #expect(error?.description == "secret key file \(secret) is open to other users (mode 644); run: chmod 600 \(secret)")
+        chmod(secret, 0o660)
+        #expect(throws: SecurityError.self) { try CurveKeyPair(secretKeyFile: secret) }
+        // Readable by its group only, as a Kubernetes secret with `defaultMode: 0440` and an `fsGroup`.
+        chmod(secret, 0o440)
+        #expect(throws: Never.self) { try CurveKeyPair(secretKeyFile: secret) }
     }
 
     @Test func badKeysAndFilesAreNamed() throws {
@@ -67,13 +72,13 @@ struct KeyFilesTests {
 
         let secret = "\(directory)/bad.key"
         let leaked = "0123456789012345678901234567890123456789x"
-        FileManager.default.createFile(atPath: secret, contents: Data("# comment\n\n\(leaked)\n".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: secret, contents: Data("# comment\n\n\(leaked)\n".utf8), attributes: [.posixPermissions: 0o600])
         let bad = #expect(throws: SecurityError.self) { try CurveKeyPair(secretKeyFile: secret) }
         #expect(bad?.description == "secret key file \(secret), line 3: the secret key is not 40 characters of Z85 text")
         #expect(bad?.description.contains(leaked) == false, "an error message repeated a secret")
 
         let empty = "\(directory)/empty.pub"
-        FileManager.default.createFile(atPath: empty, contents: Data("# nothing\n".utf8))
+        _ = FileManager.default.createFile(atPath: empty, contents: Data("# nothing\n".utf8))
         #expect(#expect(throws: SecurityError.self) { try CurveKey(publicKeyFile: empty) }?.description == "public key file \(empty) holds no key")
     }
 

@@ -10,13 +10,15 @@ import Glibc
 extension CurveKeyPair {
     /// Reads a secret key file written by `write(secretKeyFile:publicKeyFile:name:)`.
     ///
-    /// - Throws: `SecurityError` when the file cannot be read, other users may read it (it must
-    ///   be mode 0600 or stricter, as for SSH keys), or it holds no valid key.
+    /// - Throws: `SecurityError` when the file cannot be read, users outside its group may read it
+    ///   or its group may write it (it must be mode 0640 or stricter; `fulmen keygen` writes 0600,
+    ///   and a Kubernetes secret mounted with `defaultMode: 0440` and an `fsGroup` passes), or it
+    ///   holds no valid key.
     public init(secretKeyFile path: String) throws(SecurityError) {
         let (text, mode) = try KeyFile.read(path, what: "secret key file")
-        if mode & 0o077 != 0 {
+        if mode & 0o027 != 0 {
             throw SecurityError(
-                "secret key file \(path) can be read or written by other users (mode \(String(mode & 0o777, radix: 8))); "
+                "secret key file \(path) is open to other users (mode \(String(mode & 0o777, radix: 8))); "
                     + "run: chmod 600 \(path)")
         }
         guard let line = KeyFile.lines(text).first else { throw SecurityError("secret key file \(path) holds no key") }

@@ -30,6 +30,7 @@ extension ZMQActorSystem {
         /// connected to this one; a node known neither way cannot be called.
         public var serverKeys: [String: CurveKey]
 
+        /// Security with this node's key pair, the nodes it admits, and the keys of the nodes it calls.
         public init(keyPair: CurveKeyPair, allowList: AllowList = AllowList([]), serverKeys: [String: CurveKey] = [:]) {
             self.keyPair = keyPair
             self.allowList = allowList
