@@ -29,6 +29,9 @@ extension ZMQActorSystem {
         public var shutdownGracePeriod: Duration = .seconds(5)
         /// Where the node reports bad input, peers going down and coming back.
         public var logger: Logger
+        /// CurveZMQ encryption and authentication, or nil for plain text (the default: only for
+        /// a single host or a network no one else can reach). See `Security`.
+        public var security: Security?
 
         /// The smallest `maximumMessageSize` a node may set: messages up to this size are never
         /// checked against a peer's limit.

@@ -84,6 +84,11 @@ struct Peer {
     var lastHeard: ContinuousClock.Instant?
     /// The peer's message size limit, from its heartbeats.
     var maximumMessageSize: Int?
+    /// The public key the peer's connection to this node was admitted with (with security),
+    /// which is also the key of its listening socket.
+    var publicKey: CurveKey?
+    /// When the peer last refused this node's connection in the handshake.
+    var refusedAt: ContinuousClock.Instant?
     /// When someone started watching an actor on this peer before it was ever heard from.
     var watchedSince: ContinuousClock.Instant?
 }

@@ -68,6 +68,18 @@ extension ZMQActorSystem {
 
 // MARK: Liveness, as the I/O thread observes it
 
+/// What one receive learned about a node that sent something.
+struct Heard {
+    var node: NodeID
+    /// The routing id and TCP connection of its connection to this node's ROUTER.
+    var routingID: [UInt8]?
+    var fileDescriptor: Int32?
+    /// Its message size limit, when a ping or pong said.
+    var maximumMessageSize: Int?
+    /// The key its connection was admitted with, with security.
+    var publicKey: CurveKey?
+}
+
 /// What a change of liveness requires once the state lock is released.
 struct LivenessEffects {
     var failedCalls: [(PendingCall, RemoteCallError)] = []
@@ -87,8 +99,9 @@ extension State {
         peer.liveIncarnation = nil
         if let incarnation { peer.downIncarnation = incarnation }
         switch peer.outbound {
-        case .none: break
-        case .connecting, .connected, .unavailable: peer.outbound = .unavailable(reason: reason)
+        // The first reason stays: a refused handshake is followed by the connection's end.
+        case .none, .unavailable: break
+        case .connecting, .connected: peer.outbound = .unavailable(reason: reason)
         }
         let neverHeard = peer.lastHeard == nil
         peers[endpoint] = peer
@@ -110,9 +123,14 @@ extension State {
     /// Records that `node` was heard from; a new incarnation retires the previous one.
     mutating func heard(
         from node: NodeID, at now: ContinuousClock.Instant, viaOutbound: Bool, maximumMessageSize: Int?,
-        into effects: inout LivenessEffects
+        publicKey: CurveKey?, into effects: inout LivenessEffects
     ) {
         var peer = peers[node.endpoint] ?? Peer()
+        if let publicKey, publicKey != peer.publicKey {
+            peer.publicKey = publicKey
+            // A node that could not be called for want of its key can be now.
+            if case .unavailable = peer.outbound, peer.connection == nil { peer.outbound = .none }
+        }
         if let live = peer.liveIncarnation, live != node.incarnation {
             declareDown(node.endpoint, reason: "restarted as \(node)", into: &effects)
             peer = peers[node.endpoint]!
@@ -171,6 +189,23 @@ extension ZMQActorSystem {
         ping(connection)
     }
 
+    /// The peer refused `connection` during the handshake (this node's key is not allowed, or the
+    /// two do not use the same security): calls to it fail, saying why, and the connection is
+    /// dropped. The first call after `heartbeatTimeout` tries a new one, so a key added to the
+    /// peer's allow-list is used without restarting this node.
+    func connectionRefused(_ connection: DealerConnection, reason: String) {
+        let endpoint = connection.endpoint
+        logger.warning("connection refused", metadata: ["endpoint": "\(endpoint)", "reason": "\(reason)"])
+        var effects = LivenessEffects()
+        state.withLock { state in
+            state.declareDown(endpoint, reason: reason, into: &effects)
+            guard state.peers[endpoint]?.connection === connection else { return }
+            state.peers[endpoint]?.connection = nil
+            state.peers[endpoint]?.refusedAt = .now
+        }
+        perform(effects)
+    }
+
     /// The DEALER to `endpoint` lost its TCP connection: the peer is down until it answers again.
     func connectionLost(_ endpoint: String) {
         var effects = LivenessEffects()
@@ -192,15 +227,18 @@ extension ZMQActorSystem {
 
     /// Messages arrived from these nodes (through the ROUTER, with their connections' descriptors,
     /// or through DEALERs).
-    func heard(_ nodes: [(node: NodeID, routingID: [UInt8]?, fd: Int32?, limit: Int?)], viaOutbound: Bool) {
+    func heard(_ nodes: [Heard], viaOutbound: Bool) {
         guard !nodes.isEmpty else { return }
         let now = ContinuousClock.now
         var effects = LivenessEffects()
         state.withLock { state in
-            for (node, routingID, fd, limit) in nodes {
-                state.heard(from: node, at: now, viaOutbound: viaOutbound, maximumMessageSize: limit, into: &effects)
-                if let routingID { state.peers[node.endpoint]?.inboundRoutingID = routingID }
-                if let fd { state.peers[node.endpoint]?.inboundFileDescriptor = fd }
+            for heard in nodes {
+                let endpoint = heard.node.endpoint
+                state.heard(
+                    from: heard.node, at: now, viaOutbound: viaOutbound, maximumMessageSize: heard.maximumMessageSize,
+                    publicKey: heard.publicKey, into: &effects)
+                if let routingID = heard.routingID { state.peers[endpoint]?.inboundRoutingID = routingID }
+                if let fd = heard.fileDescriptor { state.peers[endpoint]?.inboundFileDescriptor = fd }
             }
         }
         if !effects.isEmpty { perform(effects) }

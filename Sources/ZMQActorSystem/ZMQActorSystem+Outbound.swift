@@ -90,6 +90,14 @@ extension ZMQActorSystem {
             track()
             return .send(connection, wakeIOThread: wake)
         case let .unavailable(reason):
+            if let refusedAt = peer.refusedAt, peer.connection == nil, ContinuousClock.now - refusedAt >= settings.heartbeatTimeout {
+                // Refused a while ago: try again, its allow-list may have changed.
+                peer.refusedAt = nil
+                peer.outbound = .connecting(since: .now, backlog: [(call.callID, message)])
+                state.commands.append(.connect(endpoint))
+                track()
+                return .wait(wakeIOThread: true)
+            }
             return .fail(RemoteCallError(.nodeDown, "\(endpoint) is down (\(reason)); call to \(call.actor) not sent"))
         }
     }

@@ -49,10 +49,18 @@ public final class ZMQActorSystem: DistributedActorSystem, Sendable {
         self.settings = settings
         if settings.keepsLargeBuffersInHeap { Self.keepLargeBuffersInHeap() }
         let incarnation = UInt64.random(in: 1...UInt64.max)
-        context = try Context(ioThreads: 1)
+        let context = try Context(ioThreads: 1)
+        self.context = context
         wakeup = try WakeupSignal()
 
+        // With security, the ZAP handler is bound before the listening socket: libzmq admits
+        // every CURVE client of a context that has no handler.
+        let zap = try settings.security.map { try Self.startZAPHandler($0, in: context) }
         let socket = try Socket(context, kind: .router)
+        if let security = settings.security {
+            try socket.setOption(ZMQ_CURVE_SERVER, Int32(1))
+            try socket.setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(security.keyPair.secretKey.utf8))
+        }
         try socket.setOption(ZMQ_ROUTER_MANDATORY, Int32(1))
         // A peer reconnecting with the same routing id (after a network cut) takes over.
         try socket.setOption(ZMQ_ROUTER_HANDOVER, Int32(1))
@@ -69,8 +77,22 @@ public final class ZMQActorSystem: DistributedActorSystem, Sendable {
         node = NodeID(endpoint: Self.advertised(bound, host: settings.advertisedHost), incarnation: incarnation)
         router = try SharedSocket(socket)
         state = Mutex(State())
-        startIOThread(routerMonitor: routerMonitor)
+        startIOThread(routerMonitor: routerMonitor, zap: zap)
         logger.debug("node started", metadata: ["node": "\(node)"])
+    }
+
+    /// The socket that answers libzmq's ZAP requests for this node's context, and its handler.
+    /// - Throws: `SettingsError` when libzmq lacks CURVE, `SecurityError` when the allow-list
+    ///   file cannot be read.
+    private static func startZAPHandler(_ security: Security, in context: Context) throws -> (socket: Socket, handler: ZAPHandler) {
+        guard Curve.isAvailable else {
+            throw SettingsError("security: this libzmq was built without CURVE (libsodium), so connections cannot be encrypted")
+        }
+        let handler = ZAPHandler(allowList: security.allowList, ownKey: security.keyPair.publicKey)
+        if let error = handler.loadError { throw error }
+        let socket = try Socket(context, kind: .rep)
+        try socket.bind("inproc://zeromq.zap.01")
+        return (socket, handler)
     }
 
     /// `tcp://host:0` means "any free port" to us; libzmq spells that `tcp://host:*`.

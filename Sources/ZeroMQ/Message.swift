@@ -45,6 +45,13 @@ public final class Message: @unchecked Sendable {
         let fd = zmq_msg_get(storage, ZMQ_SRCFD)
         return fd >= 0 ? fd : nil
     }
+
+    /// A metadata property of the connection the frame arrived on, e.g. `"User-Id"` (which a ZAP
+    /// handler sets for the connections it admits), or nil when the connection has none.
+    public func property(_ name: String) -> String? {
+        guard let value = zmq_msg_gets(storage, name) else { return nil }
+        return String(cString: value)
+    }
 }
 
 /// A frame to send whose buffer libzmq takes over without copying.

@@ -12,6 +12,7 @@ public struct MonitorEvent: Sendable {
         public static let disconnected = Kind(rawValue: ZMQ_EVENT_DISCONNECTED)
         public static let closed = Kind(rawValue: ZMQ_EVENT_CLOSED)
         public static let handshakeSucceeded = Kind(rawValue: ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+        public static let handshakeFailedNoDetail = Kind(rawValue: ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
         public static let handshakeFailedProtocol = Kind(rawValue: ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
         public static let handshakeFailedAuth = Kind(rawValue: ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
         public static let monitorStopped = Kind(rawValue: ZMQ_EVENT_MONITOR_STOPPED)

@@ -9,13 +9,15 @@ import Glibc
 public final class Socket {
     /// The socket types Fulmen uses.
     public enum Kind: Sendable {
-        case router, dealer, pair
+        /// `rep` answers requests one at a time; a node's ZAP handler is one.
+        case router, dealer, pair, rep
 
         var rawValue: Int32 {
             switch self {
             case .router: ZMQ_ROUTER
             case .dealer: ZMQ_DEALER
             case .pair: ZMQ_PAIR
+            case .rep: ZMQ_REP
             }
         }
     }

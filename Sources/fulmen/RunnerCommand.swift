@@ -75,6 +75,7 @@ extension Fulmen {
         var agentCommand: [String] = []
 
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var keys: KeyOptions
 
         func validate() throws {
             if concurrency < 1 { throw ValidationError("--concurrency must be at least 1, not \(concurrency)") }
@@ -120,7 +121,7 @@ extension Fulmen {
 
         func run() async throws {
             let logger = logging.logger(label: "fulmen.runner")
-            let system = try ZMQActorSystem.commandNode(bind: bind, advertise: advertise, logger: logger)
+            let system = try ZMQActorSystem.commandNode(bind: bind, advertise: advertise, logger: logger, security: try keys.security(listening: true, store: self.store))
             let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: self.store), using: system)
             var configuration = RunnerPool.Configuration(
                 concurrency: concurrency, worker: worker.map { WorkerID($0) },

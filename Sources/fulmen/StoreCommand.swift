@@ -34,10 +34,12 @@ extension Fulmen {
         var advertise: String?
 
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var keys: KeyOptions
 
         func run() async throws {
             let logger = logging.logger(label: "fulmen.store")
-            let system = try ZMQActorSystem.commandNode(bind: bind, advertise: advertise, logger: logger)
+            let system = try ZMQActorSystem.commandNode(
+                bind: bind, advertise: advertise, logger: logger, security: try keys.security(listening: true, store: nil))
             let location: StoreConfiguration.Location =
                 inMemory ? .inMemory : .directory(URL(fileURLWithPath: data, isDirectory: true))
             let store = try system.makeWellKnown(StoreName.wellKnown) {

@@ -142,25 +142,6 @@ struct TrainerProcessTests {
 
     /// Runs the `fulmen` executable to its end; answers its exit status and what it wrote.
     func runFulmen(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("fulmen")
-        process.arguments = arguments
-        // Standard error goes to a file, so that neither stream can fill while the other is read.
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let (status, text) = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let data = output.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-            }
-        }
-        return (status, text, (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
+        try await runToEnd("fulmen", arguments: arguments)
     }
 }

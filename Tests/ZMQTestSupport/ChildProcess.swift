@@ -76,6 +76,31 @@ public enum ChildProcessError: Error, CustomStringConvertible {
     }
 }
 
+/// Runs a helper executable of the test suite (e.g. `fulmen`) to its end; answers its exit status
+/// and what it wrote to standard output and standard error.
+public func runToEnd(_ executable: String, arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent(executable)
+    process.arguments = arguments
+    // Standard error goes to a file, so that neither stream can fill while the other is read.
+    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(executable)-stderr-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: errorFile) }
+    process.standardError = try FileHandle(forWritingTo: errorFile)
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let (status, text) = await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+        }
+    }
+    return (status, text, (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
+}
+
 /// A free TCP port on the loopback interface (for nodes that must restart on the same address).
 public func freeLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

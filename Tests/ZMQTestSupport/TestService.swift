@@ -16,6 +16,9 @@ public protocol TestService: DistributedActor where ActorSystem: DistributedActo
     distributed func fail(_ message: String) throws
     distributed func sleep(milliseconds: Int) async
     distributed func touch()
+    /// Records `text`, so that a test can tell which calls the node executed.
+    distributed func note(_ text: String)
+    distributed func notes() -> [String]
     distributed func processID() -> Int32
     distributed func caller() -> NodeID?
     distributed func callBack(_ service: ActorAddress, text: String) async throws -> String

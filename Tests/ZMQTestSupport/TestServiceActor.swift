@@ -38,6 +38,12 @@ public distributed actor TestServiceActor: TestService {
 
     public distributed func touch() {}
 
+    private var recorded: [String] = []
+
+    public distributed func note(_ text: String) { recorded.append(text) }
+
+    public distributed func notes() -> [String] { recorded }
+
     public distributed func processID() -> Int32 { getpid() }
 
     public distributed func caller() -> NodeID? { ZMQActorSystem.currentCaller }

@@ -5,13 +5,27 @@ import ZeroMQ
 /// This node's outgoing connection to one peer: a DEALER socket used under a lock by the task
 /// sending a call, and by the I/O thread that receives the replies.
 final class DealerConnection: Sendable {
+    /// The keys a connection to a CURVE server uses: this node's pair, and the server's public key.
+    struct Curve: Sendable {
+        let keyPair: CurveKeyPair
+        let serverKey: CurveKey
+    }
+
     let endpoint: String
     let socket: SharedSocket
+    /// How the connection is encrypted and authenticated, or nil for plain text.
+    let curve: Curve?
 
-    init(context: Context, to endpoint: String, from node: NodeID, settings: ZMQActorSystem.Settings, monitorEndpoint: String)
-        throws(ZMQError)
-    {
+    init(
+        context: Context, to endpoint: String, from node: NodeID, settings: ZMQActorSystem.Settings, curve: Curve?,
+        monitorEndpoint: String
+    ) throws(ZMQError) {
         let socket = try Socket(context, kind: .dealer)
+        if let curve {
+            try socket.setOption(ZMQ_CURVE_SERVERKEY, bytes: Array(curve.serverKey.z85.utf8))
+            try socket.setOption(ZMQ_CURVE_PUBLICKEY, bytes: Array(curve.keyPair.publicKey.z85.utf8))
+            try socket.setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(curve.keyPair.secretKey.utf8))
+        }
         try socket.setOption(ZMQ_ROUTING_ID, bytes: Envelope.routingID(for: node))
         // Queue messages only on connections that completed their handshake, so a call to a
         // peer that is not there fails at once instead of waiting to be delivered to a later life.
@@ -21,8 +35,11 @@ final class DealerConnection: Sendable {
         try socket.setOption(ZMQ_RECONNECT_IVL, Int32(100))
         try socket.setOption(ZMQ_RECONNECT_IVL_MAX, Int32(1000))
         try socket.setOption(ZMQ_MAXMSGSIZE, Int64(settings.maximumMessageSize) * 2)
-        try socket.monitor(monitorEndpoint, events: [.handshakeSucceeded, .disconnected])
+        try socket.monitor(
+            monitorEndpoint,
+            events: [.handshakeSucceeded, .disconnected, .handshakeFailedAuth, .handshakeFailedProtocol, .handshakeFailedNoDetail])
         self.endpoint = endpoint
+        self.curve = curve
         self.socket = try SharedSocket(socket)
     }
 }
@@ -100,7 +117,7 @@ final class SharedSocket: Sendable {
                 // Messages for the same peer without out-of-band frames leave as one batch.
                 var end = start + 1
                 if queued[start].message.blobs.isEmpty {
-                    while end < queued.count, end - start < 1024, queued[end].message.blobs.isEmpty,
+                    while end < queued.count, end - start < Envelope.maximumBatchCount, queued[end].message.blobs.isEmpty,
                           queued[end].routingID == queued[start].routingID { end += 1 }
                 }
                 let group = queued[start..<end]

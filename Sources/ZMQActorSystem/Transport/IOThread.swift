@@ -3,11 +3,12 @@ import Logging
 import ZeroMQ
 
 extension ZMQActorSystem {
-    /// Starts the node's I/O thread, which owns the socket monitors and reads every socket.
-    func startIOThread(routerMonitor: Socket) {
-        let handOver = SocketHandOver(routerMonitor)
+    /// Starts the node's I/O thread, which owns the socket monitors and the ZAP handler, and
+    /// reads every socket.
+    func startIOThread(routerMonitor: Socket, zap: (socket: Socket, handler: ZAPHandler)?) {
+        let handOver = SocketHandOver(routerMonitor: routerMonitor, zap: zap)
         startThread { [self] in
-            IOLoop(system: self, routerMonitor: handOver.socket).run()
+            IOLoop(system: self, routerMonitor: handOver.routerMonitor, zap: handOver.zap).run()
         }
     }
 
@@ -47,13 +48,17 @@ extension ZMQActorSystem {
     }
 }
 
-/// A socket created by one thread and then used only by the I/O thread.
+/// Sockets created by one thread and then used only by the I/O thread.
 ///
-/// The creating thread gives it up before the I/O thread starts and never touches it again, so
-/// the socket is never used by two threads; that is why the unchecked `Sendable` is safe.
+/// The creating thread gives them up before the I/O thread starts and never touches them again,
+/// so no socket is used by two threads; that is why the unchecked `Sendable` is safe.
 private final class SocketHandOver: @unchecked Sendable {
-    let socket: Socket
-    init(_ socket: Socket) { self.socket = socket }
+    let routerMonitor: Socket
+    let zap: (socket: Socket, handler: ZAPHandler)?
+    init(routerMonitor: Socket, zap: (socket: Socket, handler: ZAPHandler)?) {
+        self.routerMonitor = routerMonitor
+        self.zap = zap
+    }
 }
 
 /// Runs `body` on a new OS thread (not a thread of Swift's cooperative pool).
@@ -76,6 +81,10 @@ private func startThread(_ body: @escaping @Sendable () -> Void) {
 private final class IOLoop {
     let system: ZMQActorSystem
     let routerMonitor: Socket
+    /// The REP socket answering libzmq's ZAP requests, and who it admits (with security only).
+    var zap: (socket: Socket, handler: ZAPHandler)?
+    /// Refused keys already reported at warning level; later refusals are logged at debug.
+    var reportedRefusals: Set<CurveKey> = []
     /// Connections this node opened, each with the monitor socket that reports its events.
     var connections: [(connection: DealerConnection, monitor: Socket)] = []
     var poller = Poller()
@@ -84,9 +93,10 @@ private final class IOLoop {
     var monitorCount = 0
     var logger: Logger { system.logger }
 
-    init(system: ZMQActorSystem, routerMonitor: Socket) {
+    init(system: ZMQActorSystem, routerMonitor: Socket, zap: (socket: Socket, handler: ZAPHandler)?) {
         self.system = system
         self.routerMonitor = routerMonitor
+        self.zap = zap
     }
 
     func run() {
@@ -125,6 +135,7 @@ private final class IOLoop {
             readRouter()
             for (connection, _) in connections { read(connection) }
             readMonitors()
+            answerZAPRequests()
             let after = ContinuousClock.now
             if after >= nextTick {
                 system.heartbeatTick(now: after)
@@ -139,6 +150,7 @@ private final class IOLoop {
         poller.add(fileDescriptor: system.wakeup.fileDescriptor)
         poller.add(fileDescriptor: system.router.fileDescriptor)
         _ = try? poller.add(routerMonitor)
+        if let zap { _ = try? poller.add(zap.socket) }
         for (connection, monitor) in connections {
             poller.add(fileDescriptor: connection.socket.fileDescriptor)
             _ = try? poller.add(monitor)
@@ -147,11 +159,21 @@ private final class IOLoop {
     }
 
     private func open(_ endpoint: String) {
+        var curve: DealerConnection.Curve?
+        if let security = system.settings.security {
+            guard let serverKey = security.serverKeys[endpoint] ?? system.state.withLock({ $0.peers[endpoint]?.publicKey }) else {
+                return cannotConnect(
+                    endpoint,
+                    reason: "no CURVE public key is known for \(endpoint): give it in Security.serverKeys (fulmen: --store-key) "
+                        + "or let that node connect to this one first")
+            }
+            curve = DealerConnection.Curve(keyPair: security.keyPair, serverKey: serverKey)
+        }
         monitorCount += 1
         let monitorEndpoint = "inproc://fulmen-dealer-\(system.node.incarnation)-\(monitorCount)"
         do {
             let connection = try DealerConnection(
-                context: system.context, to: endpoint, from: system.node, settings: system.settings,
+                context: system.context, to: endpoint, from: system.node, settings: system.settings, curve: curve,
                 monitorEndpoint: monitorEndpoint)
             let monitor = try Socket(system.context, kind: .pair)
             try monitor.connect(monitorEndpoint)
@@ -160,20 +182,26 @@ private final class IOLoop {
             system.state.withLock { $0.peers[endpoint]?.connection = connection }
             pollSetChanged = true
         } catch {
-            logger.error("cannot connect", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
-            var effects = LivenessEffects()
-            system.state.withLock { $0.declareDown(endpoint, reason: "cannot connect: \(error)", into: &effects) }
-            system.perform(effects)
+            cannotConnect(endpoint, reason: "cannot connect: \(error)")
         }
+    }
+
+    /// The connection to `endpoint` cannot be made: calls to it fail with `reason`.
+    private func cannotConnect(_ endpoint: String, reason: String) {
+        logger.error("cannot connect", metadata: ["endpoint": "\(endpoint)", "reason": "\(reason)"])
+        var effects = LivenessEffects()
+        system.state.withLock { $0.declareDown(endpoint, reason: reason, into: &effects) }
+        system.perform(effects)
     }
 
     /// Reads everything waiting on the ROUTER: calls to execute, pings to answer.
     private func readRouter() {
+        let secure = system.settings.security != nil
         while true {
             let (messages, more, error) = system.router.receive(limit: 256)
             if let error { logger.error("receive failed", metadata: ["error": "\(error)"]) }
             // What was heard from each sender, by routing id: one liveness update per peer.
-            var heard: [[UInt8]: (node: NodeID, routingID: [UInt8]?, fd: Int32?, limit: Int?)] = [:]
+            var heard: [[UInt8]: Heard] = [:]
             for frames in messages {
                 guard frames.count >= 2,
                       let sender = frames[0].withUnsafeBytes({ Envelope.node(fromRoutingID: $0) })
@@ -189,11 +217,14 @@ private final class IOLoop {
                     logger.warning("dropped a malformed batch", metadata: ["peer": "\(sender)", "error": "\(error)"])
                     continue
                 }
-                var limit = heard[routingID]?.limit
+                var entry = heard[routingID] ?? Heard(
+                    node: sender, routingID: routingID, fileDescriptor: frames[1].sourceFileDescriptor,
+                    // The key the ZAP handler admitted this connection with: the sender's own.
+                    publicKey: secure ? frames[1].property("User-Id").flatMap { try? CurveKey(z85: $0) } : nil)
                 for body in bodies {
-                    limit = handle(body, from: sender, routingID: routingID) ?? limit
+                    entry.maximumMessageSize = handle(body, from: sender, routingID: routingID) ?? entry.maximumMessageSize
                 }
-                heard[routingID] = (sender, routingID, frames[1].sourceFileDescriptor, limit)
+                heard[routingID] = entry
             }
             system.heard(Array(heard.values), viaOutbound: false)
             if !more { return }
@@ -226,7 +257,7 @@ private final class IOLoop {
         while true {
             let (messages, more, error) = connection.socket.receive(limit: 256)
             if let error { logger.error("receive failed", metadata: ["endpoint": "\(connection.endpoint)", "error": "\(error)"]) }
-            var heard: [(node: NodeID, routingID: [UInt8]?, fd: Int32?, limit: Int?)] = []
+            var heard: [Heard] = []
             var replies: [[Message]] = []
             for frames in messages {
                 do {
@@ -252,7 +283,7 @@ private final class IOLoop {
                 case let .reply(callID, status, bodyOffset):
                     completed.append((callID, InboundReply(frames: frames, status: status, bodyOffset: bodyOffset)))
                 case let .pong(_, incarnation, limit):
-                    heard.append((NodeID(endpoint: connection.endpoint, incarnation: incarnation), nil, nil, limit))
+                    heard.append(Heard(node: NodeID(endpoint: connection.endpoint, incarnation: incarnation), maximumMessageSize: limit))
                 case .call, .ping:
                     logger.warning("dropped a call sent to a reply port", metadata: ["endpoint": "\(connection.endpoint)"])
                 }
@@ -267,17 +298,67 @@ private final class IOLoop {
         while let event = try? MonitorEvent.receive(from: routerMonitor) {
             if event.kind.contains(.disconnected) {
                 system.inboundConnectionLost(fileDescriptor: event.value)
+            } else if event.kind.contains(.handshakeFailedAuth) {
+                // The ZAP handler has reported whom it refused.
+                logger.debug("refused a connection", metadata: ["listener": "\(event.endpoint)", "status": "\(event.value)"])
             } else {
-                logger.warning("rejected a connection that failed the handshake", metadata: ["endpoint": "\(event.endpoint)"])
+                logger.warning(
+                    "refused a connection that failed the handshake",
+                    metadata: ["listener": "\(event.endpoint)", "reason": "\(HandshakeFailure(inbound: event, secure: system.settings.security != nil))"])
             }
         }
+        var refused: [DealerConnection] = []
         for (connection, monitor) in connections {
             while let event = try? MonitorEvent.receive(from: monitor) {
                 if event.kind.contains(.handshakeSucceeded) {
                     system.connectionEstablished(connection)
                 } else if event.kind.contains(.disconnected) {
                     system.connectionLost(connection.endpoint)
+                } else {
+                    system.connectionRefused(connection, reason: "\(HandshakeFailure(outbound: event, to: connection))")
+                    refused.append(connection)
+                    break
                 }
+            }
+        }
+        // libzmq gives up on a connection whose handshake was refused; the next call after a
+        // while opens a new one (`ZMQActorSystem.connectionRefused`).
+        for connection in refused {
+            guard let index = connections.firstIndex(where: { $0.connection === connection }) else { continue }
+            connections[index].monitor.close()
+            connection.socket.close()
+            connections.remove(at: index)
+            pollSetChanged = true
+        }
+    }
+
+    /// Answers every waiting ZAP request: which clients may complete a CURVE handshake.
+    private func answerZAPRequests() {
+        guard let socket = zap?.socket else { return }
+        while let request = try? socket.receiveMultipart(), let answer = zap?.handler.answer(request.map(\.bytes)) {
+            for (index, frame) in answer.reply.enumerated() {
+                do {
+                    try socket.send(frame, more: index < answer.reply.count - 1)
+                } catch {
+                    logger.error("cannot answer a ZAP request", metadata: ["error": "\(error)"])
+                    break
+                }
+            }
+            switch answer.reload {
+            case let .success(count): logger.info("allow-list read", metadata: ["keys": "\(count)"])
+            case let .failure(error): logger.error("allow-list unusable: refusing every new connection", metadata: ["error": "\(error)"])
+            case nil: break
+            }
+            switch answer.decision {
+            case let .admitted(key, name):
+                logger.debug("admitted a node", metadata: ["key": "\(key)", "name": "\(name)", "address": "\(answer.address)"])
+            case let .refused(key):
+                let first = reportedRefusals.count < 1024 && reportedRefusals.insert(key).inserted
+                logger.log(
+                    level: first ? .warning : .debug, "refused a node whose key is not on the allow-list",
+                    metadata: ["key": "\(key)", "address": "\(answer.address)"])
+            case let .malformed(problem):
+                logger.warning("refused a connection", metadata: ["reason": "\(problem)", "address": "\(answer.address)"])
             }
         }
     }
@@ -293,6 +374,8 @@ private final class IOLoop {
         system.router.flush()
         system.router.close(linger: .milliseconds(500))
         routerMonitor.close()
+        // Last: a context without a ZAP handler would admit any CURVE client.
+        zap?.socket.close()
         let waiting = system.state.withLock { state in
             state.ioRunning = false
             defer { state.ioStopped.removeAll() }

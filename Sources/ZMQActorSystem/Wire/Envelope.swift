@@ -17,6 +17,8 @@ import ZeroMQ
 /// id names its node (`Envelope.routingID(for:)`), so a ROUTER knows who sent each message.
 enum Envelope {
     static let version: UInt8 = 1
+    /// The most messages one batch frame carries; senders never batch more.
+    static let maximumBatchCount = 1024
 
     enum Kind: UInt8 {
         case call = 1
@@ -104,11 +106,18 @@ enum Envelope {
         try frame.withUnsafeBytes { buffer throws(WireFormatError) -> [Message]? in
             guard buffer.count >= 2, buffer[0] == version, buffer[1] == Kind.batch.rawValue else { return nil }
             var reader = ByteReader(buffer, offset: 2)
-            let count = try reader.readCount("batch count")
+            // Each message takes at least 3 bytes (a length and a version and kind), and no
+            // sender batches more than `maximumBatchCount`: so a few bytes cannot make the
+            // receiver allocate a frame object per byte.
+            let count = try reader.readCount("batch count", unit: 3)
+            guard count <= maximumBatchCount else {
+                throw WireFormatError.malformed("a batch of \(count) messages; senders batch at most \(maximumBatchCount)")
+            }
             var messages: [Message] = []
             messages.reserveCapacity(count)
             for _ in 0..<count {
                 let length = try reader.readCount("batched message length")
+                guard length >= 2 else { throw WireFormatError.malformed("a batched message of \(length) bytes") }
                 messages.append(Message(copying: try reader.readBytes(length, "batched message")))
             }
             guard reader.isAtEnd else { throw WireFormatError.malformed("\(reader.remaining) bytes after a batch") }

@@ -481,7 +481,7 @@ struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     }
 
     mutating func decodeNil() throws -> Bool {
-        guard !isAtEnd, try context.tag(at: cursor) == .null else { return false }
+        guard !isAtEnd, cursor < end, try context.tag(at: cursor) == .null else { return false }
         cursor += 1
         currentIndex += 1
         return true

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import ZMQActorSystem
+
+extension Fulmen {
+    /// Makes a CurveZMQ key pair for a node.
+    struct Keygen: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a CurveZMQ key pair for a node: NAME.key (secret, mode 0600) and NAME.pub (public).",
+            discussion: """
+                Give the secret key to the node (--key NAME.key), and its public key to the nodes that \
+                must know it: every allow-list it connects to (cat *.pub > allowed-keys), and, for the \
+                store, to whoever calls it (--store-key store.pub). See deploy/README.md, "Keys".
+
+                Example:
+                  fulmen keygen store --directory /etc/fulmen
+                """
+        )
+
+        @Argument(help: "The node's name: the files' names, and the name beside the key in allow-lists.")
+        var name: String
+
+        @Option(help: "Where to write the files.")
+        var directory = "."
+
+        @Flag(help: "Replace existing key files (nodes holding the old key are refused once allow-lists drop it).")
+        var force = false
+
+        func validate() throws {
+            let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+            guard !name.isEmpty, name.allSatisfy(allowed.contains), !name.hasPrefix(".") else {
+                throw ValidationError("the name '\(name)' must be letters, digits, '-', '_' or '.', and not start with '.'")
+            }
+        }
+
+        func run() async throws {
+            let base = URL(fileURLWithPath: directory, isDirectory: true)
+            let secretFile = base.appendingPathComponent("\(name).key").path
+            let publicFile = base.appendingPathComponent("\(name).pub").path
+            if !force, let existing = [secretFile, publicFile].first(where: { FileManager.default.fileExists(atPath: $0) }) {
+                throw ValidationError("\(existing) already exists; pass --force to replace the key pair")
+            }
+            let pair = try CurveKeyPair.generate()
+            do {
+                try pair.write(secretKeyFile: secretFile, publicKeyFile: publicFile, name: name, replacing: force)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            print("wrote \(secretFile) (secret, mode 0600) and \(publicFile)")
+            print("public key: \(pair.publicKey) \(name)")
+        }
+    }
+}
