@@ -37,55 +37,102 @@ struct ReplyHeader {
     }
 }
 
-/// `chat.completion` and its streamed `chat.completion.chunk`s.
-struct ChatCompletionResponse: Encodable {
-    struct Message: Encodable {
-        let role = "assistant"
-        let content: String
-    }
-
+/// A reply as OpenAI's API writes it (a whole `chat.completion` or `text_completion`, or one streamed chunk),
+/// with Fulmen's extra fields: `prompt_token_ids`, and in each choice `token_ids` and `token_logprobs`.
+struct ReplyBody<Part: Encodable, Logprobs: Encodable>: Encodable {
+    /// One choice: OpenAI's fields around the shape's own part (`message`, `delta` or `text`).
     struct Choice: Encodable {
-        let index = 0
-        let message: Message
-        let logprobs: ChatLogprobs?
-        let finishReason: String
+        let partName: String
+        let part: Part
+        let logprobs: Logprobs?
+        /// `nil` in a chunk while more is to come, written as null as clients expect.
+        let finishReason: String?
         let tokenIDs: [Int32]
         let tokenLogprobs: [Float]
 
-        enum CodingKeys: String, CodingKey {
-            case index, message, logprobs
-            case finishReason = "finish_reason"
-            case tokenIDs = "token_ids"
-            case tokenLogprobs = "token_logprobs"
+        private struct Key: CodingKey {
+            let stringValue: String
+            init(_ name: String) { stringValue = name }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(0, forKey: Key("index"))
+            try container.encode(part, forKey: Key(partName))
+            try container.encodeIfPresent(logprobs, forKey: Key("logprobs"))
+            try container.encode(finishReason, forKey: Key("finish_reason"))
+            try container.encode(tokenIDs, forKey: Key("token_ids"))
+            try container.encode(tokenLogprobs, forKey: Key("token_logprobs"))
         }
     }
 
     let id: String
-    let object = "chat.completion"
+    let object: String
     let created: Int
     let model: String
     let choices: [Choice]
-    let usage: Usage
-    let promptTokenIDs: [Int32]
+    let usage: Usage?
+    let promptTokenIDs: [Int32]?
+
+    init(_ header: ReplyHeader, object: String, choices: [Choice], usage: Usage? = nil, promptTokenIDs: [Int32]? = nil) {
+        id = header.id
+        self.object = object
+        created = header.created
+        model = header.model
+        self.choices = choices
+        self.usage = usage
+        self.promptTokenIDs = promptTokenIDs
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, object, created, model, choices, usage
         case promptTokenIDs = "prompt_token_ids"
     }
+}
 
-    init(_ header: ReplyHeader, call: ModelCall, reply: ModelCall.Reply, logprobs: Bool) {
-        id = header.id
-        created = header.created
-        model = header.model
-        let response = reply.response
-        choices = [
-            Choice(
-                message: Message(content: reply.text),
-                logprobs: logprobs ? ChatLogprobs(response.tokens, response.logProbabilities) : nil,
-                finishReason: reply.finishReason, tokenIDs: response.tokens, tokenLogprobs: response.logProbabilities)
-        ]
-        usage = Usage(promptTokens: call.prompt.count, completionTokens: response.tokens.count)
-        promptTokenIDs = call.prompt
+/// A chat reply's message, and a streamed chunk's delta of it.
+struct ChatMessage: Encodable {
+    let role: String?
+    let content: String?
+}
+
+extension ModelCall.Reply {
+    /// The reply's one choice, with `part` as its `partName` field.
+    func choice<Part, Logprobs>(_ partName: String, _ part: Part, logprobs: Logprobs?) -> ReplyBody<Part, Logprobs>.Choice {
+        .init(
+            partName: partName, part: part, logprobs: logprobs, finishReason: finishReason, tokenIDs: response.tokens,
+            tokenLogprobs: response.logProbabilities)
+    }
+
+    /// A whole `chat.completion`.
+    func chatCompletion(_ header: ReplyHeader, call: ModelCall, logprobs: Bool) -> ReplyBody<ChatMessage, ChatLogprobs> {
+        ReplyBody(
+            header, object: "chat.completion",
+            choices: [
+                choice(
+                    "message", ChatMessage(role: "assistant", content: text),
+                    logprobs: logprobs ? ChatLogprobs(response.tokens, response.logProbabilities) : nil)
+            ], usage: usage(of: call), promptTokenIDs: call.prompt)
+    }
+
+    /// A whole `text_completion`, after the prompt's text when `echo` holds it.
+    func textCompletion(_ header: ReplyHeader, call: ModelCall, logprobs: Bool, echo: String?)
+        -> ReplyBody<String, CompletionLogprobs>
+    {
+        ReplyBody(
+            header, object: "text_completion",
+            choices: [
+                choice(
+                    "text", (echo ?? "") + text,
+                    logprobs: logprobs ? CompletionLogprobs(response.tokens, response.logProbabilities) : nil)
+            ], usage: usage(of: call), promptTokenIDs: call.prompt)
+    }
+
+    func usage(of call: ModelCall) -> Usage {
+        Usage(promptTokens: call.prompt.count, completionTokens: response.tokens.count)
     }
 }
 
@@ -111,53 +158,6 @@ struct ChatLogprobs: Encodable {
             let bytes = Tokenizer.SpecialToken(rawValue: token) == nil ? [UInt8(truncatingIfNeeded: token)] : Array(text.utf8)
             return Entry(token: text, logprob: logprob, bytes: bytes)
         }
-    }
-}
-
-/// `text_completion`.
-struct CompletionResponse: Encodable {
-    struct Choice: Encodable {
-        let index = 0
-        let text: String
-        let logprobs: CompletionLogprobs?
-        let finishReason: String
-        let tokenIDs: [Int32]
-        let tokenLogprobs: [Float]
-
-        enum CodingKeys: String, CodingKey {
-            case index, text, logprobs
-            case finishReason = "finish_reason"
-            case tokenIDs = "token_ids"
-            case tokenLogprobs = "token_logprobs"
-        }
-    }
-
-    let id: String
-    let object = "text_completion"
-    let created: Int
-    let model: String
-    let choices: [Choice]
-    let usage: Usage
-    let promptTokenIDs: [Int32]
-
-    enum CodingKeys: String, CodingKey {
-        case id, object, created, model, choices, usage
-        case promptTokenIDs = "prompt_token_ids"
-    }
-
-    init(_ header: ReplyHeader, call: ModelCall, reply: ModelCall.Reply, logprobs: Bool, echo: String?) {
-        id = header.id
-        created = header.created
-        model = header.model
-        let response = reply.response
-        choices = [
-            Choice(
-                text: (echo ?? "") + reply.text,
-                logprobs: logprobs ? CompletionLogprobs(response.tokens, response.logProbabilities) : nil,
-                finishReason: reply.finishReason, tokenIDs: response.tokens, tokenLogprobs: response.logProbabilities)
-        ]
-        usage = Usage(promptTokens: call.prompt.count, completionTokens: response.tokens.count)
-        promptTokenIDs = call.prompt
     }
 }
 

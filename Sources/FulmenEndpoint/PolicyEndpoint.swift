@@ -198,7 +198,7 @@ public struct PolicyEndpoint: Sendable {
                 includeUsage: body.streamOptions?.includeUsage == true)
             return try Self.eventStream(stream)
         }
-        return try JSONResponse.make(ChatCompletionResponse(header, call: call, reply: reply, logprobs: body.logprobs == true))
+        return try JSONResponse.make(reply.chatCompletion(header, call: call, logprobs: body.logprobs == true))
     }
 
     private func complete(_ request: Request, _ context: RolloutContext) async throws -> Response {
@@ -238,8 +238,7 @@ public struct PolicyEndpoint: Sendable {
                 includeUsage: body.streamOptions?.includeUsage == true)
             return try Self.eventStream(stream)
         }
-        return try JSONResponse.make(
-            CompletionResponse(header, call: call, reply: reply, logprobs: body.logprobs != nil, echo: echo))
+        return try JSONResponse.make(reply.textCompletion(header, call: call, logprobs: body.logprobs != nil, echo: echo))
     }
 
     private func reward(_ request: Request, _ context: RolloutContext) async throws -> Response {

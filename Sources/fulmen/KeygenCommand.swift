@@ -20,7 +20,7 @@ extension Fulmen {
         @Argument(help: "The node's name: the files' names, and the name beside the key in allow-lists.")
         var name: String
 
-        @Option(help: "Where to write the files.")
+        @Option(help: "Where to write the files; made (mode 0700) if it does not exist.")
         var directory = "."
 
         @Flag(help: "Replace existing key files (nodes holding the old key are refused once allow-lists drop it).")
@@ -42,6 +42,8 @@ extension Fulmen {
             }
             let pair = try CurveKeyPair.generate()
             do {
+                try FileManager.default.createDirectory(
+                    at: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 try pair.write(secretKeyFile: secretFile, publicKeyFile: publicFile, name: name, replacing: force)
             } catch {
                 throw ValidationError("\(error)")

@@ -9,10 +9,6 @@ struct StoreSecurityTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-keys-\(UUID().uuidString)").path
     let spec = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/calc.yaml").path
 
-    init() throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
     func keygen(_ name: String, _ extra: [String] = []) async throws -> (status: Int32, output: String, errors: String) {
         try await runToEnd("fulmen", arguments: ["keygen", name, "--directory", directory] + extra)
     }
@@ -30,6 +26,8 @@ struct StoreSecurityTests {
         var status = stat()
         stat("\(directory)/runner-1.key", &status)
         #expect(status.st_mode & 0o777 == 0o600)
+        stat(directory, &status)
+        #expect(status.st_mode & 0o777 == 0o700, "keygen made its directory for secrets only")
 
         let again = try await keygen("runner-1")
         #expect(again.status != 0)

@@ -12,21 +12,9 @@ struct PythonAgentTests {
         .deletingLastPathComponent().appendingPathComponent("examples/python-calc/agent.py")
 
     @Test func thePythonAgentLearnsCalcThroughTheEndpoint() async throws {
-        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-python-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: data) }
-        let storeProcess = try await ChildProcess(
-            "fulmen", arguments: ["store", "--in-memory", "--bind", endpoint, "--log-level", "critical"])
-        let runner = try await ChildProcess(
-            "fulmen",
-            arguments: [
-                "runner", "--store", endpoint, "--concurrency", "8", "--tasks", "calc", "--log-level", "critical",
-                "--progress", "0", "--", "python3", Self.agent.path,
-            ])
-        let trainer = try await ChildProcess(
-            "fulmen", arguments: ["trainer", "--store", endpoint, "--data", data.path, "--name", "learner", "--log-level", "critical"])
-        let system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(10) })
-        let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        let processes = try await SystemProcesses(
+            runner: ["--concurrency", "8", "--tasks", "calc", "--", "python3", Self.agent.path])
+        let store = processes.store
         // Validation before anything and at the end, both played by the Python agent; in between a warm start
         // on the task's demonstrations and two GRPO steps on the agent's own episodes.
         let spec = """
@@ -52,9 +40,6 @@ struct PythonAgentTests {
         } else {
             Issue.record("the agent's first call recorded no prompt tokens")
         }
-        trainer.kill()
-        runner.kill()
-        storeProcess.kill()
-        await system.shutdown()
+        await processes.stop()
     }
 }

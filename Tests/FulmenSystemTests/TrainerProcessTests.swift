@@ -84,17 +84,8 @@ struct TrainerProcessTests {
     }
 
     @Test func validationSuccessRisesOverAShortExperiment() async throws {
-        let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-learn-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: data) }
-        let storeProcess = try await ChildProcess(
-            "fulmen", arguments: ["store", "--in-memory", "--bind", endpoint, "--log-level", "critical"])
-        let runner = try await ChildProcess(
-            "fulmen", arguments: ["runner", "--store", endpoint, "--concurrency", "16", "--tasks", "calc", "--log-level", "critical", "--progress", "0"])
-        let trainer = try await ChildProcess(
-            "fulmen", arguments: ["trainer", "--store", endpoint, "--data", data.path, "--name", "learner", "--log-level", "critical"])
-        let system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(10) })
-        let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        let processes = try await SystemProcesses(runner: ["--concurrency", "16", "--tasks", "calc"])
+        let store = processes.store
         let spec = """
             task: calc
             split: { train: 500, validation: 40 }
@@ -119,10 +110,7 @@ struct TrainerProcessTests {
         #expect((search.values["search.candidate_1"] ?? 0) > (search.values["search.candidate_0"] ?? 1), "\(search.values)")
         let final = try await store.experiment(experiment)
         #expect(final.message?.contains("sampling: candidate 2 of 2") == true, "\(final.message ?? "")")
-        trainer.kill()
-        runner.kill()
-        storeProcess.kill()
-        await system.shutdown()
+        await processes.stop()
     }
 
     @Test func submitRefusesABadSpecNamingTheField() async throws {
