@@ -120,8 +120,16 @@ extension ZMQActorSystem {
     func send(_ message: OutgoingMessage, callID: UInt64, on connection: DealerConnection) {
         let endpoint = connection.endpoint
         let wake = connection.socket.send(message) { [weak self] error in
-            let code: RemoteCallError.Code = error.wouldBlock ? .sendQueueFull : .nodeDown
-            self?.complete(callID, with: .failure(RemoteCallError(code, "sending to \(endpoint) failed: \(error)")))
+            guard let self else { return }
+            // A connection that sends only to a completed handshake (ZMQ_IMMEDIATE) refuses a send the same way
+            // when its queue is full and when it has no connection (the peer just went away). The queue holds
+            // at most the calls in flight to the peer (and a few heartbeats), so fewer of those than it takes
+            // means the peer is gone.
+            let inFlight = error.wouldBlock ? self.state.withLock { $0.pending.values.count { $0.endpoint == endpoint } } : 0
+            let code: RemoteCallError.Code =
+                error.wouldBlock && inFlight >= DealerConnection.sendHighWaterMark ? .sendQueueFull : .nodeDown
+            let reason = code == .nodeDown && error.wouldBlock ? "it has no connection to the peer" : "\(error)"
+            self.complete(callID, with: .failure(RemoteCallError(code, "sending to \(endpoint) failed: \(reason)")))
         }
         if wake { wakeIOThread() }
     }

@@ -11,6 +11,9 @@ final class DealerConnection: Sendable {
         let serverKey: CurveKey
     }
 
+    /// How many messages may wait to be sent to the peer before a send is refused.
+    static let sendHighWaterMark = 100_000
+
     let endpoint: String
     let socket: SharedSocket
     /// How the connection is encrypted and authenticated, or nil for plain text.
@@ -30,7 +33,7 @@ final class DealerConnection: Sendable {
         // Queue messages only on connections that completed their handshake, so a call to a
         // peer that is not there fails at once instead of waiting to be delivered to a later life.
         try socket.setOption(ZMQ_IMMEDIATE, Int32(1))
-        try socket.setOption(ZMQ_SNDHWM, Int32(100_000))
+        try socket.setOption(ZMQ_SNDHWM, Int32(Self.sendHighWaterMark))
         try socket.setOption(ZMQ_RCVHWM, Int32(100_000))
         try socket.setOption(ZMQ_RECONNECT_IVL, Int32(100))
         try socket.setOption(ZMQ_RECONNECT_IVL_MAX, Int32(1000))
