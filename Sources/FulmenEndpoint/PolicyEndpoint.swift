@@ -80,6 +80,8 @@ public struct PolicyEndpoint: Sendable {
         // Cancellation stops the server gracefully (requests being answered are answered), so the server runs
         // in a task of its own that cancellation does not reach, and is asked to shut down instead.
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        // Episodes started after the endpoint stops are not sent to it.
+        defer { attempts.baseURL = nil }
         let serving = Task { try await group.run() }
         try await withTaskCancellationHandler {
             try await serving.value

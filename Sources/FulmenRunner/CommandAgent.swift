@@ -92,7 +92,7 @@ public struct CommandAgent: Agent {
                         name: SpanConvention.standardErrorEvent, time: Date(),
                         attributes: [SpanConvention.Attribute.text: .string(run.standardError)]))
             }
-            let reward = try run.settle(timeout: timeout)
+            let reward = try run.settle()
             span.finish()
             return reward
         } catch {
@@ -212,7 +212,7 @@ private struct ProcessRun {
     }
 
     /// The final reward, or the error that fails the attempt.
-    func settle(timeout: Duration) throws(AgentProcessError) -> Double? {
+    func settle() throws(AgentProcessError) -> Double? {
         switch termination {
         case .exited(0):
             return try rewardLine()
