@@ -26,7 +26,10 @@ export SCALING_HOSTS=4 SCALING_NETNS=""
 prefix="fsc$$"
 subnet="10.247.$(($$ % 250 + 1))"
 remove_hosts() {
-    for h in $(seq "$SCALING_HOSTS"); do ip netns del "${prefix}h$h" 2>/dev/null || true; done
+    for h in $(seq "$SCALING_HOSTS"); do
+        ip link del "${prefix}a$h" 2>/dev/null || true
+        ip netns del "${prefix}h$h" 2>/dev/null || true
+    done
     ip link del "${prefix}br" 2>/dev/null || true
 }
 make_hosts() {
