@@ -236,6 +236,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "ScalingBenchmark",
+            dependencies: [
+                "FulmenRunner", "FulmenCore", "ZMQActorSystem", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "benchmarks/scaling",
+            exclude: ["run.sh", "report.py"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "EndpointBenchmark",
             dependencies: ["FulmenEndpoint", "FulmenRunner", "FulmenCore", "FulmenModel", .product(name: "Logging", package: "swift-log")],
             path: "benchmarks/endpoint",
