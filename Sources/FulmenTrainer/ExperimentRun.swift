@@ -107,13 +107,29 @@ struct ExperimentRun {
 
     private mutating func runSFT(_ sft: ExperimentSpec.SFTSpec) async throws {
         var pool: [SupervisedSample] = []
-        for input in split.train {
-            let demonstration = try await task.demonstration(forEncoded: input, by: sft.demonstrator)
-            pool += demonstration.samples.map { SupervisedSample(tokens: $0.tokens, trainable: $0.trainable) }
+        switch sft.source {
+        case .demonstrations:
+            for input in split.train {
+                let demonstration = try await task.demonstration(forEncoded: input, by: sft.demonstrator)
+                pool += demonstration.samples.map { SupervisedSample(tokens: $0.tokens, trainable: $0.trainable) }
+            }
+            logger.info(
+                "SFT on demonstrations",
+                metadata: ["experiment": "\(experiment.id)", "samples": "\(pool.count)", "demonstrator": "\(sft.demonstrator.rawValue)"])
+        case .traces:
+            let (samples, episodes) = try await bestTraces()
+            guard !samples.isEmpty else {
+                let agent = spec.adapter.agent.map { " with calls of sub-agent \($0)" } ?? ""
+                throw TrainingError.noData(
+                    "SFT on traces: this store has no successful training episode of task \(spec.task)\(agent) yet "
+                        + "(\(episodes.read) succeeded rollouts read)")
+            }
+            pool = samples
+            logger.info(
+                "SFT on traces",
+                metadata: ["experiment": "\(experiment.id)", "samples": "\(pool.count)", "episodes": "\(episodes.successful)"])
+            if step == 0 { try await report(["sft.trace_episodes": Double(episodes.successful)]) }
         }
-        logger.info(
-            "SFT on demonstrations",
-            metadata: ["experiment": "\(experiment.id)", "samples": "\(pool.count)", "demonstrator": "\(sft.demonstrator.rawValue)"])
         let update = SupervisedUpdate()
         while step < sft.steps {
             try await checkNotCancelled()
@@ -132,6 +148,37 @@ struct ExperimentRun {
             try await report(values)
             if step % spec.checkpointEvery == 0 || step == sft.steps { try await saveCheckpoint() }
         }
+    }
+
+    /// The most succeeded rollouts read for SFT on traces.
+    static let maxTracesRead = 20_000
+
+    /// The model calls of the store's successful training episodes of the task (any experiment's), as
+    /// supervised samples: the prompt as context, the model's tokens to learn.
+    private func bestTraces() async throws -> (samples: [SupervisedSample], episodes: (read: Int, successful: Int)) {
+        let adapter = TripletAdapter(AdapterOptions(creditAssignment: .finalReward, agent: spec.adapter.agent))
+        var samples: [SupervisedSample] = []
+        var (read, successful) = (0, 0)
+        var cursor: PageCursor?
+        repeat {
+            let page = try await store.rollouts(
+                RolloutQuery(statuses: [.succeeded], mode: .train, task: spec.task, page: PageRequest(after: cursor, limit: 200)))
+            for rollout in page.items {
+                let spans = try await store.allSpans(of: rollout.id)
+                guard let adapted = try? adapter.adapt(spans, of: rollout.id),
+                    let reward = adapted.triplets.first?.reward, task.isSuccess(reward: reward)
+                else { continue }
+                successful += 1
+                samples += adapted.triplets.map { triplet in
+                    SupervisedSample(
+                        tokens: triplet.prompt + triplet.response,
+                        trainable: Array(repeating: false, count: triplet.prompt.count) + triplet.trainable)
+                }
+            }
+            read += page.items.count
+            cursor = page.next
+        } while cursor != nil && read < Self.maxTracesRead
+        return (samples, (read, successful))
     }
 
     // MARK: GRPO

@@ -94,21 +94,38 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         }
     }
 
-    /// Supervised steps on the task's scripted demonstrations.
+    /// Supervised steps on the task's scripted demonstrations, or on the best traces collected so far.
     public struct SFTSpec: Codable, Sendable, Equatable {
         public var steps: Int
-        /// Demonstrations per step.
+        /// Samples per step.
         public var batchSize: Int
         public var learningRate: Double
-        /// Whose demonstrations: the task's expert, or its imperfect demonstrator (systematic blind spots
-        /// that a warm start inherits and reinforcement learning must then unlearn).
+        /// What to imitate.
+        public var source: SFTSource
+        /// Whose demonstrations (with `source: demonstrations`): the task's expert, or its imperfect
+        /// demonstrator (systematic blind spots that a warm start inherits and reinforcement learning must
+        /// then unlearn).
         public var demonstrator: Demonstrator
-        public init(steps: Int = 400, batchSize: Int = 32, learningRate: Double = 1e-3, demonstrator: Demonstrator = .expert) {
+        public init(
+            steps: Int = 400, batchSize: Int = 32, learningRate: Double = 1e-3, source: SFTSource = .demonstrations,
+            demonstrator: Demonstrator = .expert
+        ) {
             self.steps = steps
             self.batchSize = batchSize
             self.learningRate = learningRate
+            self.source = source
             self.demonstrator = demonstrator
         }
+    }
+
+    /// What a supervised phase imitates.
+    public enum SFTSource: String, Codable, Sendable, CaseIterable {
+        /// The task's scripted demonstrations.
+        case demonstrations
+        /// The model calls of the store's successful training episodes of the task so far, from any
+        /// experiment: what the policy did when it got it right (expert iteration, or distilling a run into a
+        /// fresh model).
+        case traces
     }
 
     /// GRPO: per step, `groupSize` rollouts of each of `problemsPerStep` training inputs, sampled by the
@@ -309,7 +326,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         "task": nil, "seed": nil, "checkpointEvery": nil,
         "model": ["preset", "threads"],
         "split": ["train", "validation"],
-        "sft": ["steps", "batchSize", "learningRate", "demonstrator"],
+        "sft": ["steps", "batchSize", "learningRate", "source", "demonstrator"],
         "grpo": [
             "steps", "problemsPerStep", "groupSize", "learningRate", "clipRange", "klCoefficient", "temperature",
             "normalizeAdvantages", "epochs", "dynamicSampling", "asynchronous", "maxStaleness", "staleSamples",

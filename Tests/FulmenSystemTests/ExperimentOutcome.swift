@@ -4,17 +4,22 @@ import Testing
 import ZMQActorSystem
 import ZMQTestSupport
 
-/// Submits `spec` to `store`, waits up to ten minutes for the experiment to end, expects it finished, and
+/// Submits `spec` to `store` and waits up to ten minutes for the experiment to end.
+/// - Returns: the experiment as it ended.
+func runExperiment(_ spec: String, name: String, on store: $Store<ZMQActorSystem>) async throws -> Experiment {
+    let experiment = try await store.submit(ExperimentSubmission(name: name, spec: Data(spec.utf8)))
+    _ = try await eventually(timeout: .seconds(600)) { try await store.experiment(experiment.id).status.isFinal }
+    return try await store.experiment(experiment.id)
+}
+
+/// Runs `spec` on `store` to its end (``runExperiment(_:name:on:)``), expects it finished, and
 /// expects its greedy validation success to start at 0 (a fresh model) and end at 20% or more.
 /// - Returns: the experiment's id.
 func expectValidationRises(
     _ spec: String, name: String, on store: $Store<ZMQActorSystem>, sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> ExperimentID {
-    let experiment = try await store.submit(ExperimentSubmission(name: name, spec: Data(spec.utf8)))
-    let finished = try await eventually(timeout: .seconds(600)) { try await store.experiment(experiment.id).status.isFinal }
-    #expect(finished, sourceLocation: sourceLocation)
-    let final = try await store.experiment(experiment.id)
-    #expect(final.status == .finished, "\(final.message ?? "")", sourceLocation: sourceLocation)
+    let experiment = try await runExperiment(spec, name: name, on: store)
+    #expect(experiment.status == .finished, "\(experiment.message ?? "")", sourceLocation: sourceLocation)
     let evaluations = try await store.metrics(experiment.id, afterStep: nil).compactMap { point in
         point.values["eval.success"].map { (point.step, $0) }
     }

@@ -110,6 +110,23 @@ struct TrainerProcessTests {
         #expect((search.values["search.candidate_1"] ?? 0) > (search.values["search.candidate_0"] ?? 1), "\(search.values)")
         let final = try await store.experiment(experiment)
         #expect(final.message?.contains("sampling: candidate 2 of 2") == true, "\(final.message ?? "")")
+
+        // A fresh model distils the successful episodes GRPO collected (SFT on traces): it trains on them,
+        // and its loss falls. A sub-agent that made no call in any episode has nothing to imitate.
+        let distil = try await runExperiment(
+            "task: calc\nsplit: { train: 500, validation: 40 }\nsft: { source: traces, steps: 60, batchSize: 16 }\n"
+                + "evaluation: { every: 1000, problems: 8 }\n", name: "distil", on: store)
+        #expect(distil.status == .finished, "\(distil.message ?? "")")
+        let distilled = try await store.metrics(distil.id, afterStep: nil)
+        let episodes = distilled.first { $0.values["sft.trace_episodes"] != nil }?.values["sft.trace_episodes"] ?? 0
+        let losses = distilled.compactMap { $0.values["sft.loss"] }
+        #expect(episodes >= 1 && (losses.last ?? 9) < (losses.first ?? 0), "\(episodes) episodes, losses \(losses)")
+        let nothing = try await runExperiment(
+            "task: calc\nsft: { source: traces, steps: 5 }\nadapter: { agent: nobody }\nsplit: { validation: 8 }\n"
+                + "evaluation: { problems: 4 }\n", name: "nothing", on: store)
+        #expect(
+            nothing.status == .failed && nothing.message?.contains("no successful training episode of task calc") == true
+                && nothing.message?.contains("sub-agent nobody") == true, "\(nothing.message ?? "")")
         await processes.stop()
     }
 

@@ -38,6 +38,8 @@ struct ExperimentSpecTests {
         #expect(spec.adapter.creditAssignment == .finalReward)
         let imperfect = try ExperimentSpec.parse(yaml: "task: calc\nsft: { demonstrator: imperfect }\n")
         #expect(imperfect.sft?.demonstrator == .imperfect && imperfect.sft?.steps == 400)
+        #expect(imperfect.sft?.source == .demonstrations)
+        #expect(try ExperimentSpec.parse(yaml: "task: calc\nsft: { source: traces }\n").sft?.source == .traces)
         let search = try ExperimentSpec.parse(yaml: "task: calc\nsearch: { candidates: [{temperature: 0}, {temperature: 0.5, topK: 4}] }\n")
         #expect(search.search?.resource == "sampling" && search.search?.beam == 2 && search.search?.rounds == 2)
         #expect(search.search?.contents.map { String(decoding: $0.data, as: UTF8.self) } == [#"{"temperature":0}"#, #"{"temperature":0.5,"topK":4}"#])
@@ -63,6 +65,7 @@ struct ExperimentSpecTests {
         #expect(Self.error("task: calc\nsft: {}\nevaluation: { problems: 500 }\n")?.field == "evaluation.problems")
         #expect(Self.error("adapter: { creditAssignment: vibes }\ntask: calc\nsft: {}\n")?.field == "adapter.creditAssignment")
         #expect(Self.error("task: calc\nsft: { demonstrator: teacher }\n")?.field == "sft.demonstrator")
+        #expect(Self.error("task: calc\nsft: { source: vibes }\n")?.field == "sft.source")
         #expect(Self.error("- just\n- a list\n") == SpecError(field: nil, problem: "expected a mapping of fields"))
         #expect(Self.error("task: [unclosed\n")?.problem.hasPrefix("not valid YAML") == true)
     }
