@@ -171,16 +171,14 @@ public struct CommandAgent: Agent {
             throw .cannotStart(command: command, reason: "no file for its input (errno \(errno))")
         }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        var written = 0
-        while written < input.count {
-            let count = input.withUnsafeBytes { write(fd, $0.baseAddress! + written, input.count - written) }
-            guard count > 0 else {
-                close(fd)
-                throw .cannotStart(command: command, reason: "cannot write its input (errno \(errno))")
-            }
-            written += count
+        let file = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        do {
+            try file.write(contentsOf: input)
+            try file.seek(toOffset: 0)
+        } catch {
+            close(fd)
+            throw .cannotStart(command: command, reason: "cannot write its input: \(error)")
         }
-        lseek(fd, 0, SEEK_SET)
         return FileDescriptor(rawValue: fd)
     }
 
