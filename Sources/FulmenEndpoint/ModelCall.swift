@@ -32,9 +32,9 @@ struct ModelCall {
 
     /// Checks the request's numbers, naming the field that is out of range.
     static func validated(
-        prompt: [Int32], maxTokens: Int?, maxTokensField: String, stops: [String], templateStops: [[Int32]],
-        temperature: Float?, topP: Float?, n: Int?
+        prompt: [Int32], maxTokens: Int?, maxTokensField: String, templateStops: [[Int32]], fields: CallFields
     ) throws(OpenAIError) -> ModelCall {
+        let (temperature, topP, stops) = (fields.temperature, fields.topP, fields.stop?.sequences ?? [])
         if prompt.isEmpty { throw .invalidRequest("the prompt is empty", param: "prompt") }
         if let maxTokens, !(1...tokenLimit).contains(maxTokens) {
             throw .invalidRequest("\(maxTokensField) must be between 1 and \(tokenLimit), not \(maxTokens)", param: maxTokensField)
@@ -45,7 +45,7 @@ struct ModelCall {
         if let topP, !(topP > 0 && topP <= 1) {
             throw .invalidRequest("top_p must be above 0 and at most 1, not \(topP)", param: "top_p")
         }
-        if let n, n != 1 {
+        if let n = fields.n, n != 1 {
             throw .invalidRequest(
                 "n must be 1: each call is one sample of the attempt's episode (a group of samples is a group of "
                     + "rollouts)", param: "n")

@@ -1,56 +1,76 @@
 import Foundation
 
-/// `POST /v1/chat/completions`, the fields Fulmen reads. Others that clients commonly send (`user`,
-/// `frequency_penalty`, `presence_penalty`, `seed`, …) are accepted and ignored: the runner seeds every call of
-/// an attempt itself, so a retried attempt samples afresh.
+/// The fields chat and text completion requests share: the model named, how to sample, whether to stream.
+/// Others that clients commonly send (`user`, `frequency_penalty`, `presence_penalty`, `seed`, …) are accepted
+/// and ignored: the runner seeds every call of an attempt itself, so a retried attempt samples afresh.
+struct CallFields: Decodable {
+    let model: String
+    let temperature: Float?
+    let topP: Float?
+    let n: Int?
+    let stop: StopSequences?
+    let stream: Bool?
+    let streamOptions: StreamOptions?
+
+    enum CodingKeys: String, CodingKey {
+        case model, temperature, n, stop, stream
+        case topP = "top_p"
+        case streamOptions = "stream_options"
+    }
+}
+
+/// `POST /v1/chat/completions`, the fields Fulmen reads.
 struct ChatCompletionRequest: Decodable {
     struct Message: Decodable {
         let role: String
         let content: MessageContent?
     }
 
-    let model: String
+    let fields: CallFields
     let messages: [Message]
     let maxTokens: Int?
     let maxCompletionTokens: Int?
-    let temperature: Float?
-    let topP: Float?
-    let n: Int?
-    let stop: StopSequences?
-    let stream: Bool?
-    let streamOptions: StreamOptions?
     let logprobs: Bool?
     let topLogprobs: Int?
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, temperature, n, stop, stream, logprobs
+        case messages, logprobs
         case maxTokens = "max_tokens"
         case maxCompletionTokens = "max_completion_tokens"
-        case topP = "top_p"
-        case streamOptions = "stream_options"
         case topLogprobs = "top_logprobs"
+    }
+
+    init(from decoder: any Decoder) throws {
+        fields = try CallFields(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        messages = try container.decode([Message].self, forKey: .messages)
+        maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
+        maxCompletionTokens = try container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
+        logprobs = try container.decodeIfPresent(Bool.self, forKey: .logprobs)
+        topLogprobs = try container.decodeIfPresent(Int.self, forKey: .topLogprobs)
     }
 }
 
 /// `POST /v1/completions`: a prompt as text or as token ids.
 struct CompletionRequest: Decodable {
-    let model: String
+    let fields: CallFields
     let prompt: Prompt
     let maxTokens: Int?
-    let temperature: Float?
-    let topP: Float?
-    let n: Int?
-    let stop: StopSequences?
-    let stream: Bool?
-    let streamOptions: StreamOptions?
     let logprobs: Int?
     let echo: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case model, prompt, temperature, n, stop, stream, logprobs, echo
+        case prompt, logprobs, echo
         case maxTokens = "max_tokens"
-        case topP = "top_p"
-        case streamOptions = "stream_options"
+    }
+
+    init(from decoder: any Decoder) throws {
+        fields = try CallFields(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        prompt = try container.decode(Prompt.self, forKey: .prompt)
+        maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
+        logprobs = try container.decodeIfPresent(Int.self, forKey: .logprobs)
+        echo = try container.decodeIfPresent(Bool.self, forKey: .echo)
     }
 }
 

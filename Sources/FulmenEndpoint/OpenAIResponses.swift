@@ -1,5 +1,6 @@
 import FulmenModel
 import Foundation
+import Hummingbird
 
 /// Token counts, as OpenAI reports them.
 struct Usage: Encodable {
@@ -99,40 +100,57 @@ struct ChatMessage: Encodable {
     let content: String?
 }
 
+/// What a reply looks like: a chat completion or a text completion, with the options that change it.
+enum ReplyShape {
+    case chat(logprobs: Bool)
+    /// `echo` is the prompt's text when the reply repeats it first.
+    case completion(logprobs: Bool, echo: String?)
+
+    /// The prefix of its replies' ids.
+    var idKind: String {
+        switch self {
+        case .chat: "chatcmpl"
+        case .completion: "cmpl"
+        }
+    }
+}
+
 extension ModelCall.Reply {
+    /// The whole reply, a `chat.completion` or a `text_completion`, as a response.
+    func whole(_ shape: ReplyShape, call: ModelCall, header: ReplyHeader) throws -> Response {
+        let usage = usage(of: call)
+        switch shape {
+        case .chat(let logprobs):
+            return try JSONResponse.make(
+                ReplyBody(
+                    header, object: "chat.completion",
+                    choices: [
+                        choice(
+                            "message", ChatMessage(role: "assistant", content: text),
+                            logprobs: logprobs ? ChatLogprobs(response.tokens, response.logProbabilities) : nil)
+                    ], usage: usage, promptTokenIDs: call.prompt))
+        case .completion(let logprobs, let echo):
+            return try JSONResponse.make(
+                ReplyBody(
+                    header, object: "text_completion",
+                    choices: [
+                        choice(
+                            "text", (echo ?? "") + text,
+                            logprobs: logprobs ? CompletionLogprobs(response.tokens, response.logProbabilities) : nil)
+                    ], usage: usage, promptTokenIDs: call.prompt))
+        }
+    }
+
+    /// The call's token counts.
+    func usage(of call: ModelCall) -> Usage {
+        Usage(promptTokens: call.prompt.count, completionTokens: response.tokens.count)
+    }
+
     /// The reply's one choice, with `part` as its `partName` field.
-    func choice<Part, Logprobs>(_ partName: String, _ part: Part, logprobs: Logprobs?) -> ReplyBody<Part, Logprobs>.Choice {
+    private func choice<Part, Logprobs>(_ partName: String, _ part: Part, logprobs: Logprobs?) -> ReplyBody<Part, Logprobs>.Choice {
         .init(
             partName: partName, part: part, logprobs: logprobs, finishReason: finishReason, tokenIDs: response.tokens,
             tokenLogprobs: response.logProbabilities)
-    }
-
-    /// A whole `chat.completion`.
-    func chatCompletion(_ header: ReplyHeader, call: ModelCall, logprobs: Bool) -> ReplyBody<ChatMessage, ChatLogprobs> {
-        ReplyBody(
-            header, object: "chat.completion",
-            choices: [
-                choice(
-                    "message", ChatMessage(role: "assistant", content: text),
-                    logprobs: logprobs ? ChatLogprobs(response.tokens, response.logProbabilities) : nil)
-            ], usage: usage(of: call), promptTokenIDs: call.prompt)
-    }
-
-    /// A whole `text_completion`, after the prompt's text when `echo` holds it.
-    func textCompletion(_ header: ReplyHeader, call: ModelCall, logprobs: Bool, echo: String?)
-        -> ReplyBody<String, CompletionLogprobs>
-    {
-        ReplyBody(
-            header, object: "text_completion",
-            choices: [
-                choice(
-                    "text", (echo ?? "") + text,
-                    logprobs: logprobs ? CompletionLogprobs(response.tokens, response.logProbabilities) : nil)
-            ], usage: usage(of: call), promptTokenIDs: call.prompt)
-    }
-
-    func usage(of call: ModelCall) -> Usage {
-        Usage(promptTokens: call.prompt.count, completionTokens: response.tokens.count)
     }
 }
 

@@ -167,7 +167,7 @@ public struct PolicyEndpoint: Sendable {
 
     private func chat(_ request: Request, _ context: RolloutContext) async throws -> Response {
         let body = try await decode(ChatCompletionRequest.self, from: request)
-        try checkModel(body.model)
+        try checkModel(body.fields.model)
         if let top = body.topLogprobs, top > 0 {
             throw OpenAIError.invalidRequest(
                 "top_logprobs is not supported: replies carry the log-probability of each chosen token",
@@ -188,24 +188,13 @@ public struct PolicyEndpoint: Sendable {
         let call = try ModelCall.validated(
             prompt: template.render(messages), maxTokens: maxTokens,
             maxTokensField: body.maxCompletionTokens != nil ? "max_completion_tokens" : "max_tokens",
-            stops: body.stop?.sequences ?? [], templateStops: template.replyStops, temperature: body.temperature,
-            topP: body.topP, n: body.n)
-        let reply = try await context.within(foreignSpan: Self.traceParent(request)) {
-            try await call.run(on: context.llm)
-        }
-        let header = ReplyHeader(kind: "chatcmpl", model: configuration.modelName)
-        if body.stream == true {
-            let stream = ReplyStream(
-                header: header, shape: .chat(logprobs: body.logprobs == true), call: call, reply: reply,
-                includeUsage: body.streamOptions?.includeUsage == true)
-            return try Self.eventStream(stream)
-        }
-        return try JSONResponse.make(reply.chatCompletion(header, call: call, logprobs: body.logprobs == true))
+            templateStops: template.replyStops, fields: body.fields)
+        return try await reply(to: call, shaped: .chat(logprobs: body.logprobs == true), fields: body.fields, request, context)
     }
 
     private func complete(_ request: Request, _ context: RolloutContext) async throws -> Response {
         let body = try await decode(CompletionRequest.self, from: request)
-        try checkModel(body.model)
+        try checkModel(body.fields.model)
         let prompt: [Int32]
         switch body.prompt {
         case .text(let text):
@@ -224,23 +213,33 @@ public struct PolicyEndpoint: Sendable {
                 "logprobs above 0 is not supported: replies carry the log-probability of each chosen token "
                     + "(logprobs: 0)", param: "logprobs")
         }
-        // OpenAI's default for completions.
+        // 16 is OpenAI's default for completions.
         let call = try ModelCall.validated(
-            prompt: prompt, maxTokens: body.maxTokens ?? 16, maxTokensField: "max_tokens",
-            stops: body.stop?.sequences ?? [], templateStops: [], temperature: body.temperature, topP: body.topP,
-            n: body.n)
+            prompt: prompt, maxTokens: body.maxTokens ?? 16, maxTokensField: "max_tokens", templateStops: [],
+            fields: body.fields)
+        let shape = ReplyShape.completion(logprobs: body.logprobs != nil, echo: body.echo == true ? Tokenizer.decode(prompt) : nil)
+        return try await reply(to: call, shaped: shape, fields: body.fields, request, context)
+    }
+
+    /// Runs `call` as the attempt's (inside the agent's span its `traceparent` names) and answers with the
+    /// whole reply, or with its events when the request streams.
+    private func reply(
+        to call: ModelCall, shaped shape: ReplyShape, fields: CallFields, _ request: Request, _ context: RolloutContext
+    ) async throws -> Response {
         let reply = try await context.within(foreignSpan: Self.traceParent(request)) {
             try await call.run(on: context.llm)
         }
-        let header = ReplyHeader(kind: "cmpl", model: configuration.modelName)
-        let echo = body.echo == true ? Tokenizer.decode(prompt) : nil
-        if body.stream == true {
+        let header = ReplyHeader(kind: shape.idKind, model: configuration.modelName)
+        if fields.stream == true {
             let stream = ReplyStream(
-                header: header, shape: .completion(logprobs: body.logprobs != nil, echo: echo), call: call, reply: reply,
-                includeUsage: body.streamOptions?.includeUsage == true)
-            return try Self.eventStream(stream)
+                header: header, shape: shape, call: call, reply: reply,
+                includeUsage: fields.streamOptions?.includeUsage == true)
+            let events = try stream.events().map { ByteBuffer(bytes: $0) }
+            return Response(
+                status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                body: ResponseBody(contentsOf: events))
         }
-        return try JSONResponse.make(reply.textCompletion(header, call: call, logprobs: body.logprobs != nil, echo: echo))
+        return try reply.whole(shape, call: call, header: header)
     }
 
     private func reward(_ request: Request, _ context: RolloutContext) async throws -> Response {
@@ -302,12 +301,5 @@ public struct PolicyEndpoint: Sendable {
         case .missingResource, .invalidResource, .unknownTask, .undecodableInput:
             OpenAIError(.serviceUnavailable, "\(error)", type: "server_error")
         }
-    }
-
-    private static func eventStream(_ stream: ReplyStream) throws -> Response {
-        let events = try stream.events().map { ByteBuffer(bytes: $0) }
-        return Response(
-            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-            body: ResponseBody(contentsOf: events))
     }
 }

@@ -8,13 +8,8 @@ import Foundation
 /// The policy model runs a call's whole batch at once, so the chunks are written when the call's generation
 /// ends, not as each token is sampled; what a client receives is the same.
 struct ReplyStream {
-    enum Shape {
-        case chat(logprobs: Bool)
-        case completion(logprobs: Bool, echo: String?)
-    }
-
     let header: ReplyHeader
-    let shape: Shape
+    let shape: ReplyShape
     let call: ModelCall
     let reply: ModelCall.Reply
     let includeUsage: Bool
