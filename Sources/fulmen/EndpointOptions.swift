@@ -41,6 +41,21 @@ struct EndpointOptions: ParsableArguments {
         return (host, port)
     }
 
+    /// `command` as the agent that plays `task`, calling the policy through this endpoint (which must be on);
+    /// `timeout` by default is `CommandAgent`'s.
+    /// - Throws: `ValidationError` saying what is wrong: the endpoint is off, or the command is empty.
+    func commandAgent(task: String, command: [String], timeout: Duration?) throws -> CommandAgent {
+        if endpoint == "off" {
+            throw ValidationError("an agent command needs the pool's endpoint: --endpoint cannot be 'off'")
+        }
+        do {
+            return try timeout.map { try CommandAgent(task: task, command: command, timeout: $0) }
+                ?? CommandAgent(task: task, command: command)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
     /// Starts serving the pool's attempts and returns once the endpoint listens (so episodes started from now
     /// on are told where it is), with the task that serves it and its URL; `nil` when the endpoint is off.
     /// - Parameter advertise: the host name agents on other hosts use, when listening on all interfaces.

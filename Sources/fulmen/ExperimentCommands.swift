@@ -28,14 +28,7 @@ extension Fulmen {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read \(file)")
-            }
-            do {
-                _ = try ExperimentSpec.parse(yaml: String(decoding: data, as: UTF8.self))
-            } catch {
-                throw ValidationError("\(file): \(error)")
-            }
+            let data = try ExperimentFile(path: file).data
             let (system, store) = try store.connect()
             let experimentName = name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
             let experiment = try await store.submit(ExperimentSubmission(name: experimentName, spec: data))

@@ -92,18 +92,8 @@ extension Fulmen {
             guard self.tasks != nil, tasks.count == 1 else {
                 throw ValidationError("an agent command plays one task: name it with --tasks (e.g. --tasks calc)")
             }
-            if endpointOptions.endpoint == "off" {
-                throw ValidationError("an agent command needs the pool's endpoint: --endpoint cannot be 'off'")
-            }
             guard agentTimeout > 0 else { throw ValidationError("--agent-timeout must be above 0 seconds") }
-            do {
-                return [
-                    try CommandAgent(
-                        task: tasks[0].name, command: agentCommand, timeout: .milliseconds(Int(agentTimeout * 1000)))
-                ]
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            return [try endpointOptions.commandAgent(task: tasks[0].name, command: agentCommand, timeout: .seconds(agentTimeout))]
         }
 
         private func hostedTasks() throws -> [any BundledTask] {
@@ -125,7 +115,7 @@ extension Fulmen {
             let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: self.store), using: system)
             var configuration = RunnerPool.Configuration(
                 concurrency: concurrency, worker: worker.map { WorkerID($0) },
-                shutdownGrace: .milliseconds(Int(grace * 1000)),
+                shutdownGrace: .seconds(grace),
                 inference: InferenceSettings(threads: threads, batching: !noBatching, maxBatch: maxBatch))
             configuration.host = advertise ?? configuration.host
             let pool = try RunnerPool(store: store, agents: try agents(), configuration: configuration, logger: logger)
@@ -152,7 +142,7 @@ extension Fulmen {
         private func report(_ pool: RunnerPool, every seconds: Double) async {
             var last = (finished: 0, at: ContinuousClock.now)
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                try? await Task.sleep(for: .seconds(seconds))
                 let statistics = await pool.statistics()
                 let now = ContinuousClock.now
                 let rate = Double(statistics.finished - last.finished) / (now - last.at).inSeconds

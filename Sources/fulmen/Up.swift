@@ -49,31 +49,16 @@ extension Fulmen {
         }
 
         func run() async throws {
-            let spec: Data
-            if let experiment {
-                guard let contents = FileManager.default.contents(atPath: experiment) else {
-                    throw ValidationError("cannot read \(experiment)")
-                }
-                spec = contents
-            } else {
-                spec = Data(BundledExperiments.calc.utf8)
-            }
-            let parsed: ExperimentSpec
-            do {
-                parsed = try ExperimentSpec.parse(yaml: String(decoding: spec, as: UTF8.self))
-            } catch {
-                throw ValidationError("\(experiment ?? "the built-in experiment"): \(error)")
-            }
+            let file =
+                try experiment.map { try ExperimentFile(path: $0) }
+                ?? ExperimentFile(data: Data(BundledExperiments.calc.utf8), named: "the built-in experiment")
+            let (spec, parsed) = (file.data, file.spec)
             var agents = BundledTasks.all.map { $0.agent as any Agent }
             if let command = parsed.agent {
-                if endpointOptions.endpoint == "off" {
-                    throw ValidationError("the experiment's agent is a command, which needs the endpoint: --endpoint cannot be 'off'")
-                }
                 agents.removeAll { $0.task == parsed.task }
                 agents.append(
-                    try CommandAgent(
-                        task: parsed.task, command: command.command,
-                        timeout: .milliseconds(Int((command.timeout ?? 300) * 1000))))
+                    try endpointOptions.commandAgent(
+                        task: parsed.task, command: command.command, timeout: command.timeout.map { .seconds($0) }))
             }
             var logger = Logger(label: "fulmen.up")
             logger.logLevel = (try? LoggingOptions.level(logLevel)) ?? .warning
