@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Any JSON value, decoded without a schema so it can be passed on as it came: an agent process's input,
 /// a candidate value of a settings resource.
 public enum JSONValue: Codable, Sendable, Equatable, Hashable {
@@ -40,5 +42,15 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
         }
+    }
+}
+
+extension JSONValue {
+    /// The value as JSON text with its keys sorted, so the same value is always the same bytes.
+    /// - Throws: `EncodingError` for a number JSON cannot hold (infinite or NaN).
+    public func canonicalJSON() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
     }
 }

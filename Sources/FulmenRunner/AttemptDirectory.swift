@@ -52,9 +52,6 @@ public final class AttemptDirectory: Sendable {
         set { state.withLock { $0.baseURL = newValue.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } } }
     }
 
-    /// The attempts listed now.
-    public var liveCount: Int { state.withLock { $0.live.count } }
-
     /// The playing attempt `attempt` of `rollout`, when `token` is its token.
     public func find(rollout: RolloutID, attempt: AttemptID, token: String?) -> Result<RolloutContext, Refusal> {
         state.withLock { state in

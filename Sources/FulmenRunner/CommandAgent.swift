@@ -47,7 +47,7 @@ public struct CommandAgent: Agent {
 
         /// The JSON text, keys sorted.
         public var json: Data {
-            get throws { try JSONEncoder.sorted.encode(value) }
+            get throws { try value.canonicalJSON() }
         }
     }
 
@@ -279,14 +279,5 @@ public enum AgentProcessError: Error, Sendable, Equatable, CustomStringConvertib
 
     private static func quoting(_ standardError: String) -> String {
         standardError.isEmpty ? " (nothing on standard error)" : "; the end of its standard error:\n\(standardError)"
-    }
-}
-
-extension JSONEncoder {
-    /// An encoder with sorted keys, so the same value always encodes the same way.
-    fileprivate static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

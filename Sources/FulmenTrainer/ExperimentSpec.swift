@@ -203,9 +203,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         public var contents: [ResourceContent] {
             candidates.map { candidate in
                 if case .string(let text) = candidate { return ResourceContent(kind: .promptTemplate, data: Data(text.utf8)) }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = .sortedKeys
-                return ResourceContent(kind: .settings, data: (try? encoder.encode(candidate)) ?? Data())
+                return ResourceContent(kind: .settings, data: (try? candidate.canonicalJSON()) ?? Data())
             }
         }
     }
