@@ -2,14 +2,16 @@
 /// it runs from anywhere. (A test checks the two say the same.)
 public enum BundledExperiments {
     public static let calc = """
-        # Multi-digit arithmetic with a calculator tool (see README): a supervised warm start on the scripted
-        # expert's demonstrations, then GRPO on rollouts the runners play with the current weights.
+        # Multi-digit arithmetic with a calculator tool (see README). A supervised warm start on an imperfect
+        # demonstrator, which answers most products from its head instead of reading the calculator, inherits
+        # that blind spot; GRPO then unlearns it from reward alone, on rollouts the runners play while the
+        # trainer trains (asynchronous), each group of samples from the current weights or one version behind.
         task: calc
         model: { preset: tiny }
         seed: 1
         split: { train: 2000, validation: 200 }
-        sft: { steps: 200, batchSize: 32, learningRate: 0.001 }
-        grpo: { steps: 200, problemsPerStep: 16, groupSize: 8, learningRate: 0.0001, temperature: 1.0 }
+        sft: { steps: 1000, batchSize: 32, learningRate: 0.001, demonstrator: imperfect }
+        grpo: { steps: 150, problemsPerStep: 16, groupSize: 8, learningRate: 0.0005, epochs: 2, temperature: 1.0, dynamicSampling: true, asynchronous: true }
         evaluation: { every: 25, problems: 200 }
         adapter: { creditAssignment: final }
         checkpointEvery: 50

@@ -1,7 +1,7 @@
 import FulmenCore
 import FulmenModel
 import FulmenRunner
-import FulmenTasks
+@testable import FulmenTasks
 import Foundation
 import Testing
 
@@ -113,6 +113,28 @@ struct RandomCalcPolicy: ScriptedPolicy {
         for (answer, reward) in [("A:7\n", 1.0), ("A:07\n", 0), ("A:7", 0), ("7\n", 0), ("A:8\n", 0), ("A:7 \n", 0)] {
             let episode = try await task.play(CalcProblem(3, .add, 4), with: ScriptedLines("C:3+4\n", answer))
             #expect(episode.reward == reward, "answer \(answer.debugDescription)")
+            #expect(task.isSuccess(reward: episode.reward) == (reward == 1))
+        }
+    }
+
+    @Test func aNearMissEarnsPartialCreditForEachDigitInPlaceButNeverSucceeds() async throws {
+        let cases: [(CalcProblem, String, Double)] = [
+            (CalcProblem(123, .multiply, 45), "A:5530\n", 0.375),
+            (CalcProblem(123, .multiply, 45), "A:5000\n", 0.125),
+            (CalcProblem(123, .multiply, 45), "A:4000\n", 0),
+            (CalcProblem(3, .subtract, 40), "A:-38\n", 0.5 * 2 / 3),
+            (CalcProblem(3, .subtract, 40), "A:+37\n", 0),
+            // Another length, a malformed number or line earns nothing.
+            (CalcProblem(123, .multiply, 45), "A:553\n", 0),
+            (CalcProblem(123, .multiply, 45), "A:05535\n", 0),
+            (CalcProblem(123, .multiply, 45), "A:5535", 0),
+            (CalcProblem(123, .multiply, 45), "R:5535\n", 0),
+        ]
+        for (problem, answer, reward) in cases {
+            let call = "C:\(problem.expression)\n"
+            let episode = try await task.play(problem, with: ScriptedLines(call, answer))
+            #expect(abs(episode.reward - reward) < 1e-12, "\(problem) answered \(answer.debugDescription)")
+            #expect(!task.isSuccess(reward: episode.reward))
         }
     }
 
@@ -178,7 +200,7 @@ struct RandomCalcPolicy: ScriptedPolicy {
 }
 
 extension CalcTaskTests {
-    @Test func theImperfectDemonstratorMissesMultiplicationAndSolvesTheRest() async throws {
+    @Test func theImperfectDemonstratorMissesMostProductsAndSolvesTheRest() async throws {
         let validation = try task.split(seed: 11, trainCount: 0, validationCount: 300).validation
         var solved: [CalcProblem.Operation: Int] = [:]
         var total: [CalcProblem.Operation: Int] = [:]
@@ -191,12 +213,14 @@ extension CalcTaskTests {
             Double(solved[operation, default: 0]) / Double(total[operation, default: 1])
         }
         #expect(rate(.add) == 1 && rate(.subtract) == 1)
-        #expect(rate(.multiply) <= 0.02)
+        // One product in four copied from the calculator (measured: 29%), so a policy sampling like it
+        // finds the right answer now and then.
+        #expect((0.12...0.40).contains(rate(.multiply)), "products \(rate(.multiply))")
         let overall = Double(solved.values.reduce(0, +)) / Double(validation.count)
         let expert = try await successRate(task, validation) { problem, _ in try task.expert(for: problem) }
-        // Measured: 67% (200 of 300), against the expert's 100%.
-        #expect((0.60...0.72).contains(overall), "imperfect \(overall)")
-        #expect(overall <= expert - 0.25)
+        // Measured: 76%, against the expert's 100%.
+        #expect((0.68...0.82).contains(overall), "imperfect \(overall)")
+        #expect(overall <= expert - 0.15)
     }
 
     @Test func theImperfectDemonstratorCallsTheCalculatorThenAnswersProductsFromItsHead() async throws {
@@ -208,7 +232,10 @@ extension CalcTaskTests {
         let sample = try #require(product.demonstration.samples.first)
         #expect(Tokenizer.decode(sample.tokens) == "Q:123*45\nC:123*45\nR:5535\nA:4000\n")
         #expect(Tokenizer.decode(zip(sample.tokens, sample.trainable).filter(\.1).map(\.0)) == "C:123*45\nA:4000\n")
-        // Its guess is right only when the operands are already rounded.
+        // Its guess is right only when the operands are already rounded, or on the products it copies.
+        let copied = CalcProblem(123, .multiply, 44)
+        #expect(BlindSpotLapse.playsRight(copied.expression))
+        #expect(try await task.play(copied, with: task.imperfectDemonstrator(for: copied)).reward == 1)
         let rounded = CalcProblem(200, .multiply, 30)
         #expect(try await task.play(rounded, with: task.imperfectDemonstrator(for: rounded)).reward == 1)
         #expect(throws: TaskError.self) { try task.imperfectDemonstrator(for: CalcProblem(1, .add, 1_000_000_000)) }
@@ -226,7 +253,8 @@ extension CalcTaskTests {
             #expect(sample.tokens[..<answerStart] == expertSample.tokens[..<answerStart])
             #expect(sample.trainable[..<answerStart] == expertSample.trainable[..<answerStart])
             #expect(Tokenizer.decode(Array(sample.tokens[answerStart...])).hasPrefix("A:"))
-            #expect((imperfect == expert) == (problem.operation != .multiply))
+            let guesses = problem.operation == .multiply && !BlindSpotLapse.playsRight(problem.expression)
+            #expect((imperfect == expert) == !guesses)
         }
     }
 }

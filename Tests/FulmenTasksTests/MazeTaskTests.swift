@@ -59,8 +59,8 @@ struct RandomMazePolicy: ScriptedPolicy {
     @Test func anEpisodeShowsTheViewPenalisesEveryStepAndStopsAtTheGoal() async throws {
         let episode = try await task.play(small, with: try task.expert(for: small))
         #expect(episode.turns.map { Tokenizer.decode($0.response) } == ["E\n", "S\n", "S\n", "W\n"])
-        #expect(Tokenizer.decode(episode.turns[0].prompt) == "@.#\n#..\nG.#\n")
-        #expect(Tokenizer.decode(episode.turns[3].prompt) == "..#\n#..\nG@#\n")
+        #expect(Tokenizer.decode(episode.turns[0].prompt) == "@.#\n#..\nG.#\ngoal 2S 0E open E\n")
+        #expect(Tokenizer.decode(episode.turns[3].prompt) == "..#\n#..\nG@#\ngoal 0S 1W open NW\n")
         #expect(episode.toolCalls.map(\.output) == ["moved", "moved", "moved", "goal"])
         #expect(episode.toolCalls.map(\.input) == ["E", "S", "S", "W"])
         #expect(episode.intermediateRewards.map(\.name) == Array(repeating: "step", count: 4))
@@ -70,7 +70,8 @@ struct RandomMazePolicy: ScriptedPolicy {
         // Each turn is a sample of its own: the view, then the move.
         let samples = episode.demonstration.samples
         #expect(samples.count == 4)
-        #expect(samples.allSatisfy { $0.trainable == Array(repeating: false, count: 12) + [true, true] })
+        #expect(samples.allSatisfy { $0.trainable == Array(repeating: false, count: $0.tokens.count - 2) + [true, true] })
+        #expect(samples.allSatisfy { $0.tokens.count <= task.contextLength })
     }
 
     @Test func wallsAndBadMovesLeaveTheAgentInPlaceAndCostAStep() async throws {
@@ -103,7 +104,7 @@ struct RandomMazePolicy: ScriptedPolicy {
         rows[13] = String(repeating: ".", count: 14) + "G"
         let wide = Maze(rows: rows, maxSteps: 40)
         let error = await #expect(throws: TaskError.self) { try await task.play(wide, with: try task.expert(for: wide)) }
-        #expect(error?.description.contains("needs 226 tokens") == true)
+        #expect(error?.description.contains("needs 249 tokens") == true)
         #expect(throws: TaskError.self) { try MazeTask(width: 20).split(seed: 1, trainCount: 1, validationCount: 1) }
         #expect(throws: TaskError.self) { try MazeTask(width: 16, height: 16).split(seed: 1, trainCount: 1, validationCount: 1) }
     }
@@ -119,9 +120,9 @@ struct RandomMazePolicy: ScriptedPolicy {
             let calls = outcome.modelCalls
             #expect(calls.count == maze.maxSteps)
             expectWellFormedCalls(calls, contextLength: task.contextLength, prefix: false)
-            #expect(calls.allSatisfy { $0.prompt.count == (maze.rows[0].count + 1) * maze.rows.count && $0.maxTokens == 2 })
-            let start = maze.rows.joined(separator: "\n").replacingOccurrences(of: "S", with: "@") + "\n"
-            #expect(Tokenizer.decode(calls[0].prompt) == start)
+            #expect(calls.allSatisfy { $0.prompt.count <= task.contextLength - 2 && $0.maxTokens == 2 })
+            let start = maze.rows.joined(separator: "\n").replacingOccurrences(of: "S", with: "@") + "\ngoal "
+            #expect(Tokenizer.decode(calls[0].prompt).hasPrefix(start))
             #expect(outcome.toolCalls.count == maze.maxSteps && outcome.toolCalls.allSatisfy { $0.name == "move" })
             #expect(outcome.intermediateRewards.count == maze.maxSteps)
             #expect(outcome.intermediateRewards.allSatisfy { $0.name == "step" && $0.value == -0.01 })
@@ -163,13 +164,14 @@ extension MazeTaskTests {
         for maze in try task.split(seed: 5, trainCount: 0, validationCount: 60).validation {
             let episode = try await task.play(maze, with: try task.imperfectDemonstrator(for: maze))
             #expect(episode == (try await task.play(maze, with: try task.imperfectDemonstrator(for: maze))))
-            #expect(Tokenizer.decode(episode.turns[0].prompt) == maze.rows.joined(separator: "\n")
-                .replacingOccurrences(of: "S", with: "@") + "\n")
+            #expect(Tokenizer.decode(episode.turns[0].prompt).hasPrefix(maze.rows.joined(separator: "\n")
+                .replacingOccurrences(of: "S", with: "@") + "\ngoal "))
             #expect(episode.toolCalls.allSatisfy { $0.output == "moved" || $0.output == "goal" })
-            let viewThenMove = Array(repeating: false, count: 42) + [true, true]
-            #expect(episode.demonstration.samples.allSatisfy { $0.trainable == viewThenMove })
+            #expect(episode.demonstration.samples.allSatisfy {
+                $0.trainable == Array(repeating: false, count: $0.tokens.count - 2) + [true, true]
+            })
             for turn in episode.turns {
-                let view = Tokenizer.decode(turn.prompt).split(separator: "\n").map(Array.init)
+                let view = Tokenizer.decode(turn.prompt).split(separator: "\n").prefix(maze.rows.count).map(Array.init)
                 func find(_ mark: Character) -> (row: Int, column: Int) {
                     let row = view.firstIndex { $0.contains(mark) }!
                     return (row, view[row].firstIndex(of: mark)!)

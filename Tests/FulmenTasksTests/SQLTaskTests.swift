@@ -1,7 +1,7 @@
 import FulmenCore
 import FulmenModel
 import FulmenRunner
-import FulmenTasks
+@testable import FulmenTasks
 import Foundation
 import Testing
 
@@ -155,7 +155,7 @@ struct RandomSQLPolicy: ScriptedPolicy {
 }
 
 extension SQLTaskTests {
-    @Test func theImperfectDemonstratorForgetsTheCityWhenCountingOrSumming() async throws {
+    @Test func theImperfectDemonstratorMostlyForgetsTheCityFilter() async throws {
         let validation = try task.split(seed: 9, trainCount: 0, validationCount: 300).validation
         var solved: [SQLQuestion.Kind: Int] = [:]
         var total: [SQLQuestion.Kind: Int] = [:]
@@ -164,18 +164,20 @@ extension SQLTaskTests {
             total[question.kind, default: 0] += 1
             if task.isSuccess(reward: episode.reward) { solved[question.kind, default: 0] += 1 }
         }
-        #expect(SQLImperfectDemonstrator.blindSpots == [.countInCity, .totalAgeInCity])
+        #expect(SQLImperfectDemonstrator.blindSpots == [.countInCity, .totalAgeInCity, .maxAgeInCity])
         for kind in SQLQuestion.Kind.allCases {
             let rate = Double(solved[kind, default: 0]) / Double(try #require(total[kind]))
             if SQLImperfectDemonstrator.blindSpots.contains(kind) {
-                #expect(rate <= 0.02, "\(kind)")
+                // One in four written right, so a policy sampling like it finds the filter; a maximum over
+                // everyone is also right when the oldest lives in the city (measured: 31% in all).
+                #expect((0.08...0.65).contains(rate), "\(kind) \(rate)")
             } else {
                 #expect(rate == 1, "\(kind)")
             }
         }
         let overall = Double(solved.values.reduce(0, +)) / Double(validation.count)
         let expert = try await successRate(task, validation) { question, _ in try task.expert(for: question) }
-        // Measured: 71% (213 of 300), against the expert's 100%.
+        // Measured: 72%, against the expert's 100%.
         #expect((0.62...0.80).contains(overall), "imperfect \(overall)")
         #expect(overall <= expert - 0.2)
     }
@@ -197,7 +199,10 @@ extension SQLTaskTests {
             #expect(Tokenizer.decode(imperfect.turns[1].response) == "A:" + imperfect.toolCalls[0].output.dropFirst(2))
             let samples = imperfect.demonstration.samples
             #expect(samples.count == 1 && samples[0].tokens.count <= 100)
-            #expect((imperfect == expert) == !SQLImperfectDemonstrator.blindSpots.contains(question.kind))
+            let forgets =
+                SQLImperfectDemonstrator.blindSpots.contains(question.kind)
+                && !BlindSpotLapse.playsRight(question.description)
+            #expect((imperfect == expert) == !forgets)
         }
         #expect(throws: TaskError.self) {
             try task.imperfectDemonstrator(for: SQLQuestion(database: 42, kind: .countInCity, argument: "Paris"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 out = Path(sys.argv[1])
 # Validation success of each task's imperfect demonstrator (FulmenTasksTests measure them).
-demonstrator = {"calc": 0.667, "sql": 0.71, "maze": 0.63}
+demonstrator = {"calc": 0.763, "sql": 0.717, "maze": 0.63}
 
 
 def load(name):

@@ -5,7 +5,8 @@ import FulmenModel
 /// The prompt is `Q:{a}{op}{b}\n`. The model writes a calculator call `C:{a}{op}{b}\n`; the calculator
 /// appends `R:{result}\n` (or `R:ERR\n`); the model answers `A:{result}\n`. The second call's prompt is
 /// exactly the first's plus its response plus the observation (a growing transcript). The reward is 1 when
-/// the answer line is exactly `A:{answer}\n`, else 0.
+/// the answer line is exactly `A:{answer}\n`, with partial credit below 1 for a near miss (see
+/// ``reward(for:problem:)``).
 enum CalcEpisode {
     static func play<Host: TurnHost>(_ problem: CalcProblem, host: inout Host) async throws -> Double {
         try problem.validate()
@@ -18,7 +19,29 @@ enum CalcEpisode {
         }
         prompt += call + Tokenizer.encode(observation)
         let answer = try await host.respond(to: prompt, maxTokens: limit)
-        return answer == Tokenizer.encode("A:\(problem.answer)\n") ? 1 : 0
+        return reward(for: Tokenizer.decode(answer), problem: problem)
+    }
+
+    /// The most a wrong answer earns: the whole share of ``reward(for:problem:)``'s partial credit.
+    static let partialCreditLimit = 0.5
+
+    /// 1 for exactly `A:{answer}\n`. A wrong answer line of the same form and length earns partial credit:
+    /// ``partialCreditLimit`` times the share of its characters (sign and digits) that match the right
+    /// answer's in the same place; any other line earns 0.
+    ///
+    /// Success stays the exact answer (``CalcTask/isSuccess(reward:)``). The partial credit is what makes an
+    /// answer copied from the calculator learnable from reward alone for a policy that answers from its
+    /// head: an all-or-nothing reward on a five-digit product is never earned by chance, so every group of
+    /// such rollouts fails alike and gives no gradient, whereas each digit copied instead of guessed earns a
+    /// little more than its group's others.
+    static func reward(for answerLine: String, problem: CalcProblem) -> Double {
+        let right = String(problem.answer)
+        guard answerLine.hasPrefix("A:"), answerLine.hasSuffix("\n") else { return 0 }
+        let given = answerLine.dropFirst(2).dropLast()
+        if given == right { return 1 }
+        guard given.count == right.count, Int(given).map(String.init) == String(given) else { return 0 }
+        let matching = zip(given, right).filter { $0 == $1 }.count
+        return partialCreditLimit * Double(matching) / Double(right.count)
     }
 
     /// Each model call's token limit: the length of the right call line plus 2, which the right answer

@@ -3,14 +3,16 @@
 ///
 /// On every problem it copies the question into the calculator call, as the expert does (the episode
 /// always makes that call). On `+` and `-` it then copies the calculator's result into the answer and is
-/// always right. On `*` it ignores the result and answers from its head: each operand rounded down to its
-/// leading digit, multiplied (`123*45` → `A:4000`, where the calculator said `R:5535`). That is right only
-/// when both operands already are one digit followed by zeros (or one is 0): on the default 2-to-3-digit
-/// problems, about 1 in 300 products. With the three operations equally likely it solves about two thirds
-/// of the problems (measured: 67% of a 300-problem validation split, 0% of its products).
+/// always right. On three products in four it ignores the result and answers from its head: each operand
+/// rounded down to its leading digit, multiplied (`123*45` → `A:4000`, where the calculator said
+/// `R:5535`), which is right only when both operands already are one digit followed by zeros (or one is
+/// 0): on the default 2-to-3-digit problems, about 1 in 300 products. On the fourth, picked so that no
+/// model can tell which (``BlindSpotLapse``), it copies the result as for `+` and `-`. With the three
+/// operations equally likely it solves about three problems in four (measured: 76% of a 300-problem
+/// validation split, 29% of its products), and a warm start trained on it answers products from its head.
 ///
-/// The right behaviour for `*` is the one it shows for `+` and `-` (copy the `R:` line), in the same
-/// format, so reinforcement learning can find it from reward alone.
+/// The right behaviour for `*` is the one it shows for `+` and `-` and for some products (copy the `R:`
+/// line), in the same format, so reinforcement learning can find it from reward alone.
 public struct CalcImperfectDemonstrator: ScriptedPolicy, Sendable {
     /// The operation it answers without the calculator's result: multiplication.
     public static let blindSpot = CalcProblem.Operation.multiply
@@ -31,9 +33,10 @@ public struct CalcImperfectDemonstrator: ScriptedPolicy, Sendable {
     }
 
     /// The answer it makes up for `expression` when its operation is the blind spot: the operation on the
-    /// operands rounded down to their leading digit; `nil` for any other operation (or a malformed one).
+    /// operands rounded down to their leading digit; `nil` for any other operation (or a malformed one),
+    /// and for the products it copies (``BlindSpotLapse``).
     static func guess(_ expression: Substring) -> Int? {
-        guard let index = expression.firstIndex(where: { !$0.isASCII || !$0.isNumber }),
+        guard !BlindSpotLapse.playsRight(String(expression)), let index = expression.firstIndex(where: { !$0.isASCII || !$0.isNumber }),
             CalcProblem.Operation(rawValue: String(expression[index])) == blindSpot,
             let a = Int(expression[..<index]), let b = Int(expression[expression.index(after: index)...])
         else { return nil }

@@ -132,8 +132,11 @@ struct MazeGrid: Sendable {
         return distances
     }
 
-    /// What the agent sees standing at `position`: the rows, `#` walls, `.` open cells, `@` the agent and
-    /// `G` the goal, each row ending in a line end. It is ``viewLength`` tokens long.
+    /// What the agent sees standing at `position`: the rows (`#` walls, `.` open cells, `@` the agent, `G`
+    /// the goal), each ending in a line end, then a line spelling out what the rows show around the agent:
+    /// how many rows and columns away the goal is and which neighbouring cells are open, e.g.
+    /// `goal 3S 2W open NSW`. The rows are the map to plan with; the last line spares a small model from
+    /// locating itself in them before it can take any step. At most ``viewLength`` tokens long.
     func view(at position: Position) -> String {
         var text = ""
         text.reserveCapacity(viewLength)
@@ -144,9 +147,19 @@ struct MazeGrid: Sendable {
             }
             text.append("\n")
         }
+        let rows = goal.row - position.row
+        let columns = goal.column - position.column
+        let open = Direction.allCases.filter { isOpen(position.moved($0)) }.map(\.rawValue).joined()
+        text += "goal \(abs(rows))\(rows < 0 ? "N" : "S") \(abs(columns))\(columns < 0 ? "W" : "E") open \(open)\n"
         return text
     }
 
-    /// The length of a view in tokens (one per character).
-    var viewLength: Int { (width + 1) * height }
+    /// The most tokens a view of this grid takes.
+    var viewLength: Int { Self.viewLength(width: width, height: height) }
+
+    /// The most tokens a view of a `width` x `height` grid takes (one per character): the rows, and the
+    /// last line with its longest distances and every neighbour open.
+    static func viewLength(width: Int, height: Int) -> Int {
+        (width + 1) * height + String(height - 1).count + String(width - 1).count + "goal S E open NESW\n".count
+    }
 }

@@ -39,13 +39,9 @@ public struct MazeImperfectDemonstrator: ScriptedPolicy, Sendable {
         return (open.randomElement(using: &random) ?? .north).rawValue + "\n"
     }
 
-    /// A seed determined by the maze alone (FNV-1a over its rows and step limit), so the same maze always
-    /// gets the same demonstration, in every process.
+    /// A seed determined by the maze alone (its rows and step limit), so the same maze always gets the
+    /// same demonstration, in every process.
     static func seed(of maze: Maze) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in (maze.rows + [String(maze.maxSteps)]).joined(separator: "/").utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
-        }
-        return hash
+        StableHash.of((maze.rows + [String(maze.maxSteps)]).joined(separator: "/"))
     }
 }

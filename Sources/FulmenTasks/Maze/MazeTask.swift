@@ -31,8 +31,8 @@ public struct MazeTask: BundledTask {
 
     public var name: String { Self.name }
     public var agent: MazeAgent { MazeAgent(contextLength: modelContextLength) }
-    /// A view of the maze and a move: (width + 1) x height + 2 tokens (44 for 6 x 6).
-    public var contextLength: Int { (width + 1) * height + MazeEpisode.moveMaxTokens }
+    /// A view of the maze at its longest and a move (65 tokens for 6 x 6).
+    public var contextLength: Int { MazeGrid.viewLength(width: width, height: height) + MazeEpisode.moveMaxTokens }
 
     /// Distinct mazes; training and validation share none.
     /// - Throws: ``TaskError/invalidConfiguration(task:reason:)`` when the size or step allowance is out of
