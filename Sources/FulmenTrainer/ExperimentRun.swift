@@ -166,7 +166,7 @@ struct ExperimentRun {
             for rollout in page.items {
                 let spans = try await store.allSpans(of: rollout.id)
                 guard let adapted = try? adapter.adapt(spans, of: rollout.id),
-                    let reward = adapted.triplets.first?.reward, task.isSuccess(reward: reward)
+                    let reward = try? TripletAdapter.finalReward(spans, of: rollout.id), task.isSuccess(reward: reward)
                 else { continue }
                 successful += 1
                 samples += adapted.triplets.map { triplet in
@@ -335,9 +335,10 @@ struct ExperimentRun {
         if !batch.unusable.isEmpty {
             logger.warning("unusable rollouts", metadata: ["step": "\(step)", "summary": "\(batch.unusableSummary)"])
         }
-        let rewards = Dictionary(triplets.map { ($0.rollout, $0.reward) }) { first, _ in first }
-        values["grpo.reward"] = rewards.values.reduce(0, +) / Double(rewards.count)
-        values["grpo.success"] = Double(rewards.values.filter { task.isSuccess(reward: $0) }.count) / Double(rewards.count)
+        // Each episode's final reward, not its samples' (under intermediate credit those are per move).
+        let rewards = episodes.compactMap { try? TripletAdapter.finalReward($0.spans, of: $0.rollout) }
+        values["grpo.reward"] = rewards.reduce(0, +) / Double(max(rewards.count, 1))
+        values["grpo.success"] = Double(rewards.filter { task.isSuccess(reward: $0) }.count) / Double(max(rewards.count, 1))
         let advantages = GroupAdvantages.compute(triplets, settings: learner.advantages) { groupOf[$0.rollout] ?? "" }
         values["grpo.uniform_groups"] = Double(advantages.uniformGroups)
         let state = self.state
