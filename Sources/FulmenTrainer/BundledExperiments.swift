@@ -10,7 +10,7 @@ public enum BundledExperiments {
         model: { preset: tiny }
         seed: 1
         split: { train: 2000, validation: 200 }
-        sft: { steps: 1000, batchSize: 32, learningRate: 0.001, demonstrator: imperfect }
+        sft: { steps: 2000, batchSize: 32, learningRate: 0.001, demonstrator: imperfect }
         grpo: { steps: 150, problemsPerStep: 16, groupSize: 8, learningRate: 0.0005, epochs: 2, temperature: 1.0, dynamicSampling: true, asynchronous: true }
         evaluation: { every: 25, problems: 200 }
         adapter: { creditAssignment: final }

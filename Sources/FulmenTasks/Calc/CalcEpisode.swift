@@ -29,11 +29,10 @@ enum CalcEpisode {
     /// ``partialCreditLimit`` times the share of its characters (sign and digits) that match the right
     /// answer's in the same place; any other line earns 0.
     ///
-    /// Success stays the exact answer (``CalcTask/isSuccess(reward:)``). The partial credit is what makes an
-    /// answer copied from the calculator learnable from reward alone for a policy that answers from its
-    /// head: an all-or-nothing reward on a five-digit product is never earned by chance, so every group of
-    /// such rollouts fails alike and gives no gradient, whereas each digit copied instead of guessed earns a
-    /// little more than its group's others.
+    /// Success stays the exact answer (``CalcTask/isSuccess(reward:)``). The partial credit ranks the
+    /// misses: an all-or-nothing reward on a five-digit product is rarely earned by chance, so a group of
+    /// rollouts that all miss would give no gradient, whereas each digit copied from the calculator instead
+    /// of guessed earns a little more than its group's others.
     static func reward(for answerLine: String, problem: CalcProblem) -> Double {
         let right = String(problem.answer)
         guard answerLine.hasPrefix("A:"), answerLine.hasSuffix("\n") else { return 0 }

@@ -36,7 +36,8 @@ public struct CalcImperfectDemonstrator: ScriptedPolicy, Sendable {
     /// operands rounded down to their leading digit; `nil` for any other operation (or a malformed one),
     /// and for the products it copies (``BlindSpotLapse``).
     static func guess(_ expression: Substring) -> Int? {
-        guard !BlindSpotLapse.playsRight(String(expression)), let index = expression.firstIndex(where: { !$0.isASCII || !$0.isNumber }),
+        guard !BlindSpotLapse.playsRight(String(expression)),
+            let index = expression.firstIndex(where: { !$0.isASCII || !$0.isNumber }),
             CalcProblem.Operation(rawValue: String(expression[index])) == blindSpot,
             let a = Int(expression[..<index]), let b = Int(expression[expression.index(after: index)...])
         else { return nil }
