@@ -83,6 +83,22 @@ struct TrainerProcessTests {
         await system.shutdown()
     }
 
+    @Test func grpoReportsEachEpisodesOutcomeNotTheCreditOfItsFirstMove() async throws {
+        let processes = try await SystemProcesses(runner: ["--concurrency", "8", "--tasks", "maze"])
+        // Under intermediate credit a maze move's sample carries the rewards that followed it (step
+        // penalties, and the goal's 1 if reached), never an episode's outcome, which is 0 or 1.
+        let experiment = try await runExperiment(
+            "task: maze\nsplit: { train: 20, validation: 2 }\ngrpo: { steps: 1, problemsPerStep: 2, groupSize: 2 }\n"
+                + "evaluation: { every: 1000, problems: 2 }\nadapter: { creditAssignment: intermediate }\n",
+            name: "maze-credit", on: processes.store)
+        #expect(experiment.status == .finished, "\(experiment.message ?? "")")
+        let metrics = try await processes.store.metrics(experiment.id, afterStep: nil)
+        let step = try #require(metrics.first { $0.values["grpo.rollouts"] != nil }, "\(metrics)")
+        let reward = try #require(step.values["grpo.reward"])
+        #expect((0...1).contains(reward) && reward == step.values["grpo.success"], "\(step.values)")
+        await processes.stop()
+    }
+
     @Test func validationSuccessRisesOverAShortExperiment() async throws {
         let processes = try await SystemProcesses(runner: ["--concurrency", "16", "--tasks", "calc"])
         let store = processes.store
