@@ -166,7 +166,7 @@ struct ExperimentRun {
             for rollout in page.items {
                 let spans = try await store.allSpans(of: rollout.id)
                 guard let adapted = try? adapter.adapt(spans, of: rollout.id),
-                    let reward = try? TripletAdapter.finalReward(spans, of: rollout.id), task.isSuccess(reward: reward)
+                    let reward = adapted.finalReward, task.isSuccess(reward: reward)
                 else { continue }
                 successful += 1
                 samples += adapted.triplets.map { triplet in
@@ -335,8 +335,8 @@ struct ExperimentRun {
         if !batch.unusable.isEmpty {
             logger.warning("unusable rollouts", metadata: ["step": "\(step)", "summary": "\(batch.unusableSummary)"])
         }
-        // Each episode's final reward, not its samples' (under intermediate credit those are per move).
-        let rewards = episodes.compactMap { try? TripletAdapter.finalReward($0.spans, of: $0.rollout) }
+        // Each episode's outcome, not its samples' rewards (under intermediate credit those are per move).
+        let rewards = batch.usable.compactMap(\.finalReward)
         values["grpo.reward"] = rewards.reduce(0, +) / Double(max(rewards.count, 1))
         values["grpo.success"] = Double(rewards.filter { task.isSuccess(reward: $0) }.count) / Double(max(rewards.count, 1))
         let advantages = GroupAdvantages.compute(triplets, settings: learner.advantages) { groupOf[$0.rollout] ?? "" }

@@ -24,15 +24,16 @@ public struct TripletAdapter: Sendable {
         let episode = try EpisodeSpans(spans, of: rollout)
         let (calls, failed) = try episode.modelCalls(of: options.agent)
         let rewards = episode.rewards(named: options.rewardName)
+        let finalReward = try rewards.final.map { final throws(UnusableRollout) in try episode.value(of: final) }
         var adapted = AdaptedRollout(
-            rollout: rollout, attempt: episode.attempt, triplets: [], failedCallsSkipped: failed)
+            rollout: rollout, attempt: episode.attempt, triplets: [], finalReward: finalReward,
+            failedCallsSkipped: failed)
         switch options.creditAssignment {
         case .finalReward:
-            guard let final = rewards.final else { throw episode.unusable(.noFinalReward(name: options.rewardName)) }
-            let reward = try episode.value(of: final)
+            guard let reward = finalReward else { throw episode.unusable(.noFinalReward(name: options.rewardName)) }
             adapted.triplets = calls.map { sample($0, reward: reward, in: episode) }
         case .intermediate:
-            guard rewards.final != nil || !rewards.intermediate.isEmpty else {
+            guard finalReward != nil || !rewards.intermediate.isEmpty else {
                 throw episode.unusable(.noReward(name: options.rewardName))
             }
             var credit = [Double](repeating: 0, count: calls.count)
@@ -44,11 +45,10 @@ public struct TripletAdapter: Sendable {
                     adapted.uncreditedRewards += 1
                 }
             }
-            if let final = rewards.final { credit[calls.count - 1] += try episode.value(of: final) }
+            if let finalReward { credit[calls.count - 1] += finalReward }
             adapted.triplets = zip(calls, credit).map { sample($0, reward: $1, in: episode) }
         case .trajectory:
-            guard let final = rewards.final else { throw episode.unusable(.noFinalReward(name: options.rewardName)) }
-            let reward = try episode.value(of: final)
+            guard let reward = finalReward else { throw episode.unusable(.noFinalReward(name: options.rewardName)) }
             adapted.triplets = [try trajectory(calls, reward: reward, in: episode)]
         }
         return adapted

@@ -29,6 +29,8 @@ struct IntermediateRewardTests {
         #expect(abs(rewards[1] - 0.5) < 1e-12)
         #expect(rewards[2] == 1.0)
         #expect(adapted.uncreditedRewards == 1)
+        // The episode's outcome stays apart from what its calls were credited with.
+        #expect(adapted.finalReward == 1.0)
     }
 
     @Test func aCallNoRewardFollowedCarriesZero() throws {
@@ -58,7 +60,9 @@ struct IntermediateRewardTests {
             T.call("4", from: 3, to: 4, prompt: [1, 2], response: [3]),
             T.episode(),
         ])
-        #expect(try adapter.adapt(spans, of: T.rollout).triplets.map(\.reward) == [0.25, 0])
+        let adapted = try adapter.adapt(spans, of: T.rollout)
+        #expect(adapted.triplets.map(\.reward) == [0.25, 0])
+        #expect(adapted.finalReward == nil)
     }
 
     @Test func onlyRewardsOfTheChosenNameCount() throws {

@@ -147,11 +147,16 @@ struct MazeGrid: Sendable {
             }
             text.append("\n")
         }
-        let rows = goal.row - position.row
-        let columns = goal.column - position.column
-        let open = Direction.allCases.filter { isOpen(position.moved($0)) }.map(\.rawValue).joined()
-        text += "goal \(abs(rows))\(rows < 0 ? "N" : "S") \(abs(columns))\(columns < 0 ? "W" : "E") open \(open)\n"
+        let open = Direction.allCases.filter { isOpen(position.moved($0)) }
         return text
+            + Self.surroundings(rows: goal.row - position.row, columns: goal.column - position.column, open: open)
+    }
+
+    /// A view's last line: the goal `rows` south (north when negative) and `columns` east (west when
+    /// negative), and the `open` neighbours, e.g. `goal 3S 2W open NSW`.
+    private static func surroundings(rows: Int, columns: Int, open: [Direction]) -> String {
+        "goal \(abs(rows))\(rows < 0 ? "N" : "S") \(abs(columns))\(columns < 0 ? "W" : "E") open "
+            + open.map(\.rawValue).joined() + "\n"
     }
 
     /// The most tokens a view of this grid takes.
@@ -160,6 +165,6 @@ struct MazeGrid: Sendable {
     /// The most tokens a view of a `width` x `height` grid takes (one per character): the rows, and the
     /// last line with its longest distances and every neighbour open.
     static func viewLength(width: Int, height: Int) -> Int {
-        (width + 1) * height + String(height - 1).count + String(width - 1).count + "goal S E open NESW\n".count
+        (width + 1) * height + surroundings(rows: height - 1, columns: width - 1, open: Direction.allCases).count
     }
 }
