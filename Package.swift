@@ -210,8 +210,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "FulmenTrainerTests", dependencies: ["FulmenTrainer", "FulmenCore", "FulmenModel", "FulmenTasks"],
-            swiftSettings: strictSettings),
+            name: "FulmenTrainerTests",
+            dependencies: [
+                "FulmenTrainer", "FulmenCore", "FulmenModel", "FulmenTasks", "FulmenStore", "ZMQActorSystem", "ZMQTestSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // Benchmarks (built in release by benchmarks/run).
         .executableTarget(

@@ -8,7 +8,7 @@ struct RolloutCollector {
     let experiment: ExperimentID
     /// The completions log position read so far.
     private var cursor: Int64 = 0
-    /// Rollouts that settled before anyone waited for them.
+    /// Rollouts found settled when they were enqueued, or that settled while ``run(_:)`` waited for others.
     private var settled: [RolloutID: Rollout] = [:]
 
     init(store: any Store, experiment: ExperimentID) {
@@ -17,9 +17,16 @@ struct RolloutCollector {
     }
 
     /// Enqueues rollouts (in batches the store takes).
-    func enqueue(_ requests: [RolloutRequest]) async throws {
+    ///
+    /// A rollout the store already holds settled (a resumed trainer asks again for what its previous life
+    /// had enqueued) is answered by the next ``next()``: its completion may lie behind the cursor, read
+    /// while nobody was waiting for it.
+    mutating func enqueue(_ requests: [RolloutRequest]) async throws {
         for batch in stride(from: 0, to: requests.count, by: 1000) {
-            _ = try await store.enqueue(Array(requests[batch..<min(batch + 1000, requests.count)]))
+            let receipts = try await store.enqueue(Array(requests[batch..<min(batch + 1000, requests.count)]))
+            for receipt in receipts where !receipt.created && receipt.status.isFinal {
+                settled[receipt.id] = try await store.rollout(receipt.id).rollout
+            }
         }
     }
 
