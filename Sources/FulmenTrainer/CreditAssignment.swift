@@ -12,6 +12,12 @@ public enum CreditAssignment: String, Codable, Sendable, CaseIterable {
     /// a reward goes to the latest call that finished before it, the final reward to the last call.
     /// For environments that score steps along the way; a call no reward followed carries 0.
     case intermediate
+    /// One sample per model call of the trained sub-agent, each carrying its return: the rewards credited to
+    /// it as under ``intermediate``, and every one credited to the calls after it, the final reward
+    /// included. For episodes where a call earns what later calls collect, as a maze's moves earn its goal:
+    /// a policy gradient on the return weighs each call by everything it led to, where
+    /// ``intermediate`` would teach each call only the reward right after it.
+    case returnToGo = "return"
     /// One sample per episode: the first call's prompt, then every later turn as one response in which the
     /// tokens the model made are trained on and the tokens the environment added between calls are not.
     /// The sample carries the final reward. It needs each call's prompt to extend the previous call's

@@ -32,7 +32,7 @@ public struct TripletAdapter: Sendable {
         case .finalReward:
             guard let reward = finalReward else { throw episode.unusable(.noFinalReward(name: options.rewardName)) }
             adapted.triplets = calls.map { sample($0, reward: reward, in: episode) }
-        case .intermediate:
+        case .intermediate, .returnToGo:
             guard finalReward != nil || !rewards.intermediate.isEmpty else {
                 throw episode.unusable(.noReward(name: options.rewardName))
             }
@@ -46,6 +46,9 @@ public struct TripletAdapter: Sendable {
                 }
             }
             if let finalReward { credit[calls.count - 1] += finalReward }
+            if options.creditAssignment == .returnToGo {
+                for index in credit.indices.dropLast().reversed() { credit[index] += credit[index + 1] }
+            }
             adapted.triplets = zip(calls, credit).map { sample($0, reward: $1, in: episode) }
         case .trajectory:
             guard let reward = finalReward else { throw episode.unusable(.noFinalReward(name: options.rewardName)) }

@@ -50,7 +50,7 @@ struct AdapterBatchTests {
     }
 
     @Test func creditAssignmentNamesAreStable() throws {
-        #expect(CreditAssignment.allCases.map(\.rawValue) == ["final", "intermediate", "trajectory"])
+        #expect(CreditAssignment.allCases.map(\.rawValue) == ["final", "intermediate", "return", "trajectory"])
         let json = Data(#"{"creditAssignment":"trajectory","agent":"solver","rewardName":"accuracy"}"#.utf8)
         let options = try JSONDecoder().decode(AdapterOptions.self, from: json)
         #expect(options == AdapterOptions(creditAssignment: .trajectory, agent: "solver", rewardName: "accuracy"))

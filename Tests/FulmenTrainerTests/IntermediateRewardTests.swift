@@ -2,7 +2,7 @@ import FulmenCore
 import FulmenTrainer
 import Testing
 
-@Suite("Intermediate-reward credit")
+@Suite("Intermediate-reward and return credit")
 struct IntermediateRewardTests {
     typealias T = SpanTree
     let adapter = TripletAdapter(AdapterOptions(creditAssignment: .intermediate, agent: "solver"))
@@ -31,6 +31,28 @@ struct IntermediateRewardTests {
         #expect(adapted.uncreditedRewards == 1)
         // The episode's outcome stays apart from what its calls were credited with.
         #expect(adapted.finalReward == 1.0)
+    }
+
+    @Test func underReturnCreditEachCallCarriesEveryRewardFromItToTheEnd() throws {
+        // A maze's moves: each costs 0.01, and the last reaches the goal.
+        let spans = T.stored([
+            T.call("2", from: 1, to: 2, prompt: [1], response: [2]),
+            T.reward("3", at: 2.5, -0.01),
+            T.call("4", from: 3, to: 4, prompt: [3], response: [4]),
+            T.reward("5", at: 4.5, -0.01),
+            T.call("6", from: 5, to: 6, prompt: [5], response: [6]),
+            T.reward("7", at: 6.5, -0.01),
+            T.reward("8", at: 7, 1.0, final: true),
+            T.episode(),
+        ])
+        let returns = TripletAdapter(AdapterOptions(creditAssignment: .returnToGo, agent: "solver"))
+        let rewards = try returns.adapt(spans, of: T.rollout).triplets.map(\.reward)
+        #expect(rewards.count == 3)
+        for (reward, expected) in zip(rewards, [0.97, 0.98, 0.99]) { #expect(abs(reward - expected) < 1e-12, "\(rewards)") }
+        // Intermediate credit teaches each move only the reward right after it: the goal's 1 is the last move's.
+        #expect(try adapter.adapt(spans, of: T.rollout).triplets.map(\.reward) == [-0.01, -0.01, 0.99])
+        #expect(try ExperimentSpec.parse(yaml: "task: maze\ngrpo: {}\nadapter: { creditAssignment: return }\n")
+            .adapter.creditAssignment == .returnToGo)
     }
 
     @Test func aCallNoRewardFollowedCarriesZero() throws {

@@ -30,6 +30,9 @@ struct OrderingTests {
         case .intermediate:
             #expect(inOrder.triplets.map(\.prompt) == [[1], [1, 2, 3]])
             #expect(inOrder.triplets.map(\.reward) == [0.5, 1])
+        case .returnToGo:
+            #expect(inOrder.triplets.map(\.prompt) == [[1], [1, 2, 3]])
+            #expect(inOrder.triplets.map(\.reward) == [1.5, 1])
         case .trajectory:
             #expect(inOrder.triplets.map(\.response) == [[2, 3, 4]])
         }

@@ -28,7 +28,7 @@ struct UnusableRolloutTests {
     func aRolloutWithoutRewardIsUnusableNeverAZeroRewardSample(mode: CreditAssignment) {
         let spans = T.stored([T.call("2", from: 1, to: 2, prompt: [1], response: [2]), T.episode()])
         let reason = reason(spans, mode)
-        #expect(reason == (mode == .intermediate ? .noReward(name: nil) : .noFinalReward(name: nil)))
+        #expect(reason == ([.intermediate, .returnToGo].contains(mode) ? .noReward(name: nil) : .noFinalReward(name: nil)))
     }
 
     @Test(arguments: CreditAssignment.allCases)

@@ -22,7 +22,8 @@ def load(name):
 
 
 def summarise(points):
-    """Validation success at the end of SFT and at the end, GRPO's minutes and rollouts, and the curve."""
+    """Validation success at the end of SFT and at the end, GRPO's minutes and rollouts, and the curves over
+    GRPO's wall time (minutes since SFT ended)."""
     sft = [p for p in points if "sft.loss" in p["values"]]
     grpo = [p for p in points if "grpo.rollouts" in p["values"]]
     evals = [(p["step"], p["values"]["eval.success"], p["time"]) for p in points if "eval.success" in p["values"]]
@@ -31,9 +32,11 @@ def summarise(points):
     grpo_start_time = sft[-1]["time"] if sft else (grpo[0]["time"] if grpo else 0)
     minutes = (grpo[-1]["time"] - grpo_start_time) / 60 if grpo else 0.0
     rollouts = sum(p["values"]["grpo.rollouts"] for p in grpo)
+    since = lambda time: max(0.0, (time - grpo_start_time) / 60)
     return {"start": start[1], "end": evals[-1][1] if evals else 0.0, "minutes": minutes, "rollouts": rollouts,
-            "evals": evals, "grpo": [(p["step"], p["values"].get("grpo.success", 0.0)) for p in grpo],
-            "grpo_start_time": grpo_start_time, "last_sft": last_sft}
+            "evals": evals, "grpo_start_time": grpo_start_time, "last_sft": last_sft,
+            "validation_curve": [(0.0, start[1])] + [(since(t), v) for s, v, t in evals if s > last_sft],
+            "training_curve": [(since(p["time"]), p["values"].get("grpo.success", 0.0)) for p in grpo]}
 
 
 def minutes_to_reach(summary, success):
@@ -44,23 +47,41 @@ def minutes_to_reach(summary, success):
     return None
 
 
-def svg(name, summary):
-    width, height, pad = 640, 360, 40
-    steps = [s for s, _, _ in summary["evals"]] + [s for s, _ in summary["grpo"]]
-    top = max(steps, default=1) or 1
-    x = lambda step: pad + (width - 2 * pad) * step / top
+def svg(name, summary, compared=None):
+    """Validation and training success over GRPO's minutes (0 is the warm start), with the demonstrator's
+    validation success and the target line; `compared` (synchronous calc) drawn dashed beside it."""
+    width, height, pad, right_pad = 720, 360, 44, 96
+    curves = [summary] + ([compared] if compared else [])
+    right = max([m for c in curves for m, _ in c["validation_curve"] + c["training_curve"]] + [1.0])
+    x = lambda minute: pad + (width - pad - right_pad) * minute / right
     y = lambda value: height - pad - (height - 2 * pad) * value
-    def line(pairs, color, width_px):
-        points = " ".join(f"{x(s):.1f},{y(v):.1f}" for s, v in pairs)
-        return f'<polyline fill="none" stroke="{color}" stroke-width="{width_px}" points="{points}"/>'
+    def line(pairs, color, width_px, dash=""):
+        points = " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in pairs)
+        dashing = f' stroke-dasharray="{dash}"' if dash else ""
+        return f'<polyline fill="none" stroke="{color}" stroke-width="{width_px}"{dashing} points="{points}"/>'
+    def level(value, color, label):
+        return (f'<line x1="{pad}" x2="{width - right_pad}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{color}" stroke-dasharray="2 3"/>'
+                f'<text x="{width - right_pad + 4}" y="{y(value) + 4:.1f}" font-size="10" fill="{color}">{label}</text>')
     grid = "".join(
-        f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>'
-        f'<text x="4" y="{y(v) + 4:.1f}" font-size="11">{int(v * 100)}%</text>' for v in (0, 0.25, 0.5, 0.75, 1))
-    sft_end = f'<line x1="{x(summary["last_sft"]):.1f}" x2="{x(summary["last_sft"]):.1f}" y1="{pad}" y2="{height - pad}" stroke="#999" stroke-dasharray="4"/>'
+        f'<line x1="{pad}" x2="{width - right_pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#eee"/>'
+        f'<text x="6" y="{y(v) + 4:.1f}" font-size="11">{int(v * 100)}%</text>' for v in (0, 0.25, 0.5, 0.75, 1))
+    tick = 5 if right > 12 else 1
+    ticks = "".join(
+        f'<text x="{x(m):.1f}" y="{height - pad + 16}" font-size="11" text-anchor="middle">{m}</text>'
+        for m in range(0, int(right) + 1, tick))
+    target = min(1.0, summary["start"] + 0.25)
+    task = name.removesuffix("-sync")
+    body = (grid + ticks + level(demonstrator[task], "#c60", "demonstrator") + level(target, "#393", "+25 points")
+            + (level(0.9, "#393", "90%") if task == "calc" else "")
+            + line(summary["training_curve"], "#bbb", 1) + line(summary["validation_curve"], "#1f5fbf", 2))
+    legend = "validation (blue), training (grey)"
+    if compared:
+        body += line(compared["validation_curve"], "#1f5fbf", 1.5, "6 4")
+        legend += ", synchronous GRPO's validation (dashed)"
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif">'
-            f'<text x="{pad}" y="20" font-size="14">{name}: validation success (blue) and GRPO training success (grey) by step; SFT ends at the dashed line</text>'
-            f'{grid}{sft_end}{line(summary["grpo"], "#bbb", 1)}{line([(s, v) for s, v, _ in summary["evals"]], "#1f5fbf", 2)}'
-            f'<text x="{width - pad}" y="{height - 10}" font-size="11" text-anchor="end">step {top}</text></svg>')
+            f'<text x="{pad}" y="18" font-size="13">{name}: {legend}</text>'
+            f'<text x="{pad}" y="34" font-size="11">success from the SFT warm start (minute 0) over GRPO wall time</text>{body}'
+            f'<text x="{width / 2:.0f}" y="{height - 6}" font-size="11" text-anchor="middle">GRPO minutes</text></svg>')
 
 
 results = {}
@@ -68,7 +89,8 @@ for name in ("calc", "calc-sync", "sql", "maze"):
     points, final = load(name)
     results[name] = summarise(points)
     results[name]["status"] = final.get("status", "?")
-    (out / f"{name}.svg").write_text(svg(name, results[name]))
+for name in ("calc", "sql", "maze"):
+    (out / f"{name}.svg").write_text(svg(name, results[name], results["calc-sync"] if name == "calc" else None))
 
 print(f"{'task':10}{'demonstrator':>14}{'after SFT':>11}{'after GRPO':>12}{'gain':>8}{'GRPO min':>10}{'rollouts':>10}  targets")
 for name in ("calc", "sql", "maze"):
@@ -82,7 +104,7 @@ reach = minutes_to_reach(asynchronous, sync["end"])
 speedup = sync["minutes"] / reach if reach else 0.0
 print(f"calc, synchronous GRPO: {sync['start']:.1%} -> {sync['end']:.1%} in {sync['minutes']:.1f} min; "
       f"asynchronous reached {sync['end']:.1%} " + (f"in {reach:.1f} min" if reach else "never"))
-print(f"curves: {out}/calc.svg, sql.svg, maze.svg, calc-sync.svg")
+print(f"curves: {out}/calc.svg (synchronous dashed), sql.svg, maze.svg")
 print("learning: " + " ".join(
     f"{name}_start={results[name]['start']:.3f} {name}_end={results[name]['end']:.3f}" + (f" {name}_minutes={results[name]['minutes']:.1f}" if name == "calc" else "")
     for name in ("calc", "sql", "maze")) + f" async_speedup={speedup:.2f}")

@@ -23,7 +23,7 @@ spec() {
         else cat; fi
 }
 
-for name in calc calc-sync sql maze; do
+for name in maze calc calc-sync sql; do
     echo "learning benchmark: $name" >&2
     spec "$name" > "$out/$name.yaml"
     locked "$bin/fulmen" up --experiment "$out/$name.yaml" --metrics "$out/$name.jsonl" --log-level error > "$out/$name.log"

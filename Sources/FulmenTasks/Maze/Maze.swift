@@ -132,12 +132,15 @@ struct MazeGrid: Sendable {
         return distances
     }
 
-    /// What the agent sees standing at `position`: the rows (`#` walls, `.` open cells, `@` the agent, `G`
-    /// the goal), each ending in a line end, then a line spelling out what the rows show around the agent:
-    /// how many rows and columns away the goal is and which neighbouring cells are open, e.g.
-    /// `goal 3S 2W open NSW`. The rows are the map to plan with; the last line spares a small model from
-    /// locating itself in them before it can take any step. At most ``viewLength`` tokens long.
-    func view(at position: Position) -> String {
+    /// What the agent sees standing at `position` after standing on the `visited` cells: the rows (`#`
+    /// walls, `.` open cells, `@` the agent, `G` the goal), each ending in a line end, then a line spelling
+    /// out what the rows show around the agent: how many rows and columns away the goal is and which
+    /// neighbouring cells are open, in lower case those it has stood on already, e.g. `goal 3S 2W open NsW`.
+    /// The rows are the map to plan with; the last line spares a small model from locating itself in them
+    /// before it can take any step, and is the episode's memory: a policy that reads only the view can
+    /// still tell a way it has tried from a new one, and so get out of a dead end rather than go round in
+    /// it. At most ``viewLength`` tokens long.
+    func view(at position: Position, visited: Set<Position>) -> String {
         var text = ""
         text.reserveCapacity(viewLength)
         for row in 0..<height {
@@ -147,16 +150,16 @@ struct MazeGrid: Sendable {
             }
             text.append("\n")
         }
-        let open = Direction.allCases.filter { isOpen(position.moved($0)) }
+        let open = Direction.allCases.filter { isOpen(position.moved($0)) }.map { ($0, visited.contains(position.moved($0))) }
         return text
             + Self.surroundings(rows: goal.row - position.row, columns: goal.column - position.column, open: open)
     }
 
     /// A view's last line: the goal `rows` south (north when negative) and `columns` east (west when
-    /// negative), and the `open` neighbours, e.g. `goal 3S 2W open NSW`.
-    private static func surroundings(rows: Int, columns: Int, open: [Direction]) -> String {
+    /// negative), and the `open` neighbours, lower case where `visited`, e.g. `goal 3S 2W open NsW`.
+    private static func surroundings(rows: Int, columns: Int, open: [(direction: Direction, visited: Bool)]) -> String {
         "goal \(abs(rows))\(rows < 0 ? "N" : "S") \(abs(columns))\(columns < 0 ? "W" : "E") open "
-            + open.map(\.rawValue).joined() + "\n"
+            + open.map { $0.visited ? $0.direction.rawValue.lowercased() : $0.direction.rawValue }.joined() + "\n"
     }
 
     /// The most tokens a view of this grid takes.
@@ -165,6 +168,7 @@ struct MazeGrid: Sendable {
     /// The most tokens a view of a `width` x `height` grid takes (one per character): the rows, and the
     /// last line with its longest distances and every neighbour open.
     static func viewLength(width: Int, height: Int) -> Int {
-        (width + 1) * height + surroundings(rows: height - 1, columns: width - 1, open: Direction.allCases).count
+        (width + 1) * height
+            + surroundings(rows: height - 1, columns: width - 1, open: Direction.allCases.map { ($0, false) }).count
     }
 }

@@ -3,10 +3,10 @@ import Foundation
 
 /// One maze episode, as the agent and the scripted policies play it.
 ///
-/// Each turn's prompt is only the current view of the maze (``MazeGrid/view(at:)``: the grid with the
-/// agent `@` and the goal `G`, then the goal's distance and the open neighbours spelled out), not a
-/// growing transcript: an episode has up to `maxSteps` turns, far more than one context holds, and the
-/// view is all the state there is. The model writes a move, `N`, `E`, `S` or `W` and a line end (a
+/// Each turn's prompt is only the current view of the maze (``MazeGrid/view(at:visited:)``: the grid with
+/// the agent `@` and the goal `G`, then the goal's distance and the open neighbours spelled out, those
+/// already stood on in lower case), not a growing transcript: an episode has up to `maxSteps` turns, far
+/// more than one context holds, and the view is all the state there is. The model writes a move, `N`, `E`, `S` or `W` and a line end (a
 /// 2-token limit). Each move is a tool call named `move` whose output says what happened: `moved`, `wall`
 /// (the agent stays), `invalid` (not a move; it stays) or `goal`. Every move costs ``stepPenalty``,
 /// emitted as an intermediate reward named `step`; the final reward is 1 when the agent reaches the goal
@@ -24,9 +24,10 @@ enum MazeEpisode {
                     + "context, more than the agent's \(contextLength)")
         }
         var position = grid.start
+        var visited: Set = [position]
         for _ in 0..<maze.maxSteps {
             let response = try await host.respond(
-                to: Tokenizer.encode(grid.view(at: position)), maxTokens: moveMaxTokens)
+                to: Tokenizer.encode(grid.view(at: position, visited: visited)), maxTokens: moveMaxTokens)
             let text = Tokenizer.decode(response)
             let move = text.hasSuffix("\n") ? Direction(rawValue: String(text.dropLast())) : nil
             let from = position
@@ -36,7 +37,10 @@ enum MazeEpisode {
                 guard grid.isOpen(next) else { return "wall" }
                 return next == grid.goal ? "goal" : "moved"
             }
-            if let move, outcome != "wall" { position = from.moved(move) }
+            if let move, outcome != "wall" {
+                position = from.moved(move)
+                visited.insert(position)
+            }
             host.emitReward(-stepPenalty, name: "step")
             if position == grid.goal { return 1 }
         }
