@@ -8,9 +8,10 @@ public enum CreditAssignment: String, Codable, Sendable, CaseIterable {
     /// The simplest choice, and the right one when only the outcome is judged: every call shares
     /// the credit (or the blame) for it.
     case finalReward = "final"
-    /// One sample per model call of the trained sub-agent, each carrying the rewards that followed it:
-    /// a reward goes to the latest call that finished before it, the final reward to the last call.
-    /// For environments that score steps along the way; a call no reward followed carries 0.
+    /// One sample per model call of the trained sub-agent, each carrying the rewards that came between it
+    /// and the next call: a reward goes to the latest call that finished before it, the final reward to
+    /// the last call. For rewards that score each call on its own (a critic's verdict on a response); a
+    /// call no reward followed carries 0. Where a call's worth shows only later, use ``returnToGo``.
     case intermediate
     /// One sample per model call of the trained sub-agent, each carrying its return: the rewards credited to
     /// it as under ``intermediate``, and every one credited to the calls after it, the final reward

@@ -92,13 +92,26 @@ for name in ("calc", "calc-sync", "sql", "maze"):
 for name in ("calc", "sql", "maze"):
     (out / f"{name}.svg").write_text(svg(name, results[name], results["calc-sync"] if name == "calc" else None))
 
-print(f"{'task':10}{'demonstrator':>14}{'after SFT':>11}{'after GRPO':>12}{'gain':>8}{'GRPO min':>10}{'rollouts':>10}  targets")
+def holds(name, start, value):
+    """Whether validation success `value` meets the task's targets from a warm start at `start`."""
+    return value - start >= 0.25 and value > demonstrator[name] and (name != "calc" or value >= 0.9)
+
+
+def minutes_to_targets(name, summary):
+    """GRPO minutes until validation success first met every target; None if it never did."""
+    return next((m for m, v in summary["validation_curve"][1:] if holds(name, summary["start"], v)), None)
+
+
+print(f"{'task':10}{'demonstrator':>14}{'after SFT':>11}{'after GRPO':>12}{'gain':>8}{'GRPO min':>10}{'met at':>8}{'rollouts':>10}  targets")
 for name in ("calc", "sql", "maze"):
     r = results[name]
     gain = r["end"] - r["start"]
-    met = [gain >= 0.25, r["end"] > demonstrator[name], r["minutes"] <= 30] + ([r["end"] >= 0.9] if name == "calc" else [])
-    print(f"{name:10}{demonstrator[name]:>14.1%}{r['start']:>11.1%}{r['end']:>12.1%}{gain * 100:>7.1f}p{r['minutes']:>10.1f}{r['rollouts']:>10.0f}"
-          f"  {'all met' if all(met) else 'not met'} (+25 points, beats the demonstrator, <= 30 min{', >= 90%' if name == 'calc' else ''})")
+    # Met: the end of the run meets every target, and they were first all met within 30 GRPO minutes.
+    at = minutes_to_targets(name, r)
+    met = holds(name, r["start"], r["end"]) and at is not None and at <= 30
+    print(f"{name:10}{demonstrator[name]:>14.1%}{r['start']:>11.1%}{r['end']:>12.1%}{gain * 100:>7.1f}p{r['minutes']:>10.1f}"
+          f"{(f'{at:.1f}' if at is not None else 'never'):>8}{r['rollouts']:>10.0f}"
+          f"  {'all met' if met else 'not met'} (+25 points, beats the demonstrator{', >= 90%' if name == 'calc' else ''}, within 30 min)")
 sync, asynchronous = results["calc-sync"], results["calc"]
 reach = minutes_to_reach(asynchronous, sync["end"])
 speedup = sync["minutes"] / reach if reach else 0.0
