@@ -150,7 +150,8 @@ struct MazeGrid: Sendable {
             }
             text.append("\n")
         }
-        let open = Direction.allCases.filter { isOpen(position.moved($0)) }.map { ($0, visited.contains(position.moved($0))) }
+        let open = Direction.allCases.filter { isOpen(position.moved($0)) }
+            .map { ($0, visited.contains(position.moved($0))) }
         return text
             + Self.surroundings(rows: goal.row - position.row, columns: goal.column - position.column, open: open)
     }

@@ -6,11 +6,11 @@ import Foundation
 /// Each turn's prompt is only the current view of the maze (``MazeGrid/view(at:visited:)``: the grid with
 /// the agent `@` and the goal `G`, then the goal's distance and the open neighbours spelled out, those
 /// already stood on in lower case), not a growing transcript: an episode has up to `maxSteps` turns, far
-/// more than one context holds, and the view is all the state there is. The model writes a move, `N`, `E`, `S` or `W` and a line end (a
-/// 2-token limit). Each move is a tool call named `move` whose output says what happened: `moved`, `wall`
-/// (the agent stays), `invalid` (not a move; it stays) or `goal`. Every move costs ``stepPenalty``,
-/// emitted as an intermediate reward named `step`; the final reward is 1 when the agent reaches the goal
-/// and 0 when its steps run out.
+/// more than one context holds, and the view is all the state there is. The model writes a move, `N`,
+/// `E`, `S` or `W` and a line end (a 2-token limit). Each move is a tool call named `move` whose output
+/// says what happened: `moved`, `wall` (the agent stays), `invalid` (not a move; it stays) or `goal`.
+/// Every move costs ``stepPenalty``, emitted as an intermediate reward named `step`; the final reward is 1
+/// when the agent reaches the goal and 0 when its steps run out.
 enum MazeEpisode {
     static let stepPenalty = 0.01
     static let moveMaxTokens = 2
