@@ -7,7 +7,8 @@ public struct AdaptedRollout: Sendable, Equatable {
     /// At least one: a rollout that yields none is an ``UnusableRollout``. In the order the calls finished.
     public var triplets: [Triplet]
     /// The episode's outcome: its final reward (of the adapter's reward name), whatever its samples were
-    /// credited with; `nil` only under intermediate credit, for an episode that recorded no final reward.
+    /// credited with; `nil` only under intermediate or return credit, for an episode that recorded no final
+    /// reward.
     public var finalReward: Double?
     /// Model calls of the trained sub-agent that failed (their span has an error): they produced no
     /// response to train on, so they make no sample. Rewards that followed one go to the call before it.

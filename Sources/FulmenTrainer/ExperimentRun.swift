@@ -335,7 +335,7 @@ struct ExperimentRun {
         if !batch.unusable.isEmpty {
             logger.warning("unusable rollouts", metadata: ["step": "\(step)", "summary": "\(batch.unusableSummary)"])
         }
-        // Each episode's outcome, not its samples' rewards (under intermediate credit those are per move).
+        // Each episode's outcome, not its samples' rewards (under per-call credit those are per move).
         let rewards = batch.usable.compactMap(\.finalReward)
         values["grpo.reward"] = rewards.reduce(0, +) / Double(max(rewards.count, 1))
         values["grpo.success"] = Double(rewards.filter { task.isSuccess(reward: $0) }.count) / Double(max(rewards.count, 1))

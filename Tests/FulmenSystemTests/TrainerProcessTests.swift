@@ -85,8 +85,8 @@ struct TrainerProcessTests {
 
     @Test func grpoReportsEachEpisodesOutcomeNotTheCreditOfItsFirstMove() async throws {
         let processes = try await SystemProcesses(runner: ["--concurrency", "8", "--tasks", "maze"])
-        // Under intermediate credit a maze move's sample carries the rewards that followed it (step
-        // penalties, and the goal's 1 if reached), never an episode's outcome, which is 0 or 1.
+        // Under intermediate credit a maze move's sample carries the reward right after it (a step penalty,
+        // and the goal's 1 on the move that reached it), never an episode's outcome, which is 0 or 1.
         let experiment = try await runExperiment(
             "task: maze\nsplit: { train: 20, validation: 2 }\ngrpo: { steps: 1, problemsPerStep: 2, groupSize: 2 }\n"
                 + "evaluation: { every: 1000, problems: 2 }\nadapter: { creditAssignment: intermediate }\n",

@@ -34,17 +34,18 @@ def summarise(points):
     rollouts = sum(p["values"]["grpo.rollouts"] for p in grpo)
     since = lambda time: max(0.0, (time - grpo_start_time) / 60)
     return {"start": start[1], "end": evals[-1][1] if evals else 0.0, "minutes": minutes, "rollouts": rollouts,
-            "evals": evals, "grpo_start_time": grpo_start_time, "last_sft": last_sft,
             "validation_curve": [(0.0, start[1])] + [(since(t), v) for s, v, t in evals if s > last_sft],
             "training_curve": [(since(p["time"]), p["values"].get("grpo.success", 0.0)) for p in grpo]}
 
 
-def minutes_to_reach(summary, success):
-    """GRPO minutes until validation success first reached `success`; None if it never did."""
-    for step, value, time in summary["evals"]:
-        if step > summary["last_sft"] and value >= success:
-            return (time - summary["grpo_start_time"]) / 60
-    return None
+def first_minute(summary, condition):
+    """GRPO minutes until a validation after the warm start first met `condition`; None if none did."""
+    return next((m for m, v in summary["validation_curve"][1:] if condition(v)), None)
+
+
+def holds(name, start, value):
+    """Whether validation success `value` meets the task's targets from a warm start at `start`."""
+    return value - start >= 0.25 and value > demonstrator[name] and (name != "calc" or value >= 0.9)
 
 
 def svg(name, summary, compared=None):
@@ -92,28 +93,19 @@ for name in ("calc", "calc-sync", "sql", "maze"):
 for name in ("calc", "sql", "maze"):
     (out / f"{name}.svg").write_text(svg(name, results[name], results["calc-sync"] if name == "calc" else None))
 
-def holds(name, start, value):
-    """Whether validation success `value` meets the task's targets from a warm start at `start`."""
-    return value - start >= 0.25 and value > demonstrator[name] and (name != "calc" or value >= 0.9)
-
-
-def minutes_to_targets(name, summary):
-    """GRPO minutes until validation success first met every target; None if it never did."""
-    return next((m for m, v in summary["validation_curve"][1:] if holds(name, summary["start"], v)), None)
-
 
 print(f"{'task':10}{'demonstrator':>14}{'after SFT':>11}{'after GRPO':>12}{'gain':>8}{'GRPO min':>10}{'met at':>8}{'rollouts':>10}  targets")
 for name in ("calc", "sql", "maze"):
     r = results[name]
     gain = r["end"] - r["start"]
     # Met: the end of the run meets every target, and they were first all met within 30 GRPO minutes.
-    at = minutes_to_targets(name, r)
+    at = first_minute(r, lambda value: holds(name, r["start"], value))
     met = holds(name, r["start"], r["end"]) and at is not None and at <= 30
     print(f"{name:10}{demonstrator[name]:>14.1%}{r['start']:>11.1%}{r['end']:>12.1%}{gain * 100:>7.1f}p{r['minutes']:>10.1f}"
           f"{(f'{at:.1f}' if at is not None else 'never'):>8}{r['rollouts']:>10.0f}"
           f"  {'all met' if met else 'not met'} (+25 points, beats the demonstrator{', >= 90%' if name == 'calc' else ''}, within 30 min)")
 sync, asynchronous = results["calc-sync"], results["calc"]
-reach = minutes_to_reach(asynchronous, sync["end"])
+reach = first_minute(asynchronous, lambda value: value >= sync["end"])
 speedup = sync["minutes"] / reach if reach else 0.0
 print(f"calc, synchronous GRPO: {sync['start']:.1%} -> {sync['end']:.1%} in {sync['minutes']:.1f} min; "
       f"asynchronous reached {sync['end']:.1%} " + (f"in {reach:.1f} min" if reach else "never"))
