@@ -188,7 +188,10 @@ struct ExperimentRun {
             adapter: TripletAdapter(spec.adapter),
             update: PolicyUpdate(objective: PolicyObjective(clipRange: grpo.clipRange, klCoefficient: grpo.klCoefficient)),
             advantages: AdvantageSettings(normalizeByStandardDeviation: grpo.normalizeAdvantages),
-            learningRate: Float(grpo.learningRate), epochs: grpo.epochs)
+            learningRate: LearningRateSchedule(
+                peak: Float(grpo.learningRate), minimum: Float(grpo.finalLearningRate ?? grpo.learningRate),
+                totalSteps: max(grpo.steps - 1, 1)),
+            epochs: grpo.epochs)
         var inFlight = RolloutGroups()
         var spans: [RolloutID: [StoredSpan]] = [:]
         if grpo.asynchronous { try await launch(grpo.problemsPerStep * 2, of: grpo, into: &inFlight) }
@@ -219,7 +222,9 @@ struct ExperimentRun {
                 }
             } while informative < grpo.problemsPerStep && groups.count < 4 * grpo.problemsPerStep
             values["grpo.groups"] = Double(groups.count)
-            try await learn(from: groups, with: learner, spans: &spans, values: &values)
+            let rate = learner.learningRate.rate(at: step - offset - 1)
+            values["grpo.learning_rate"] = Double(rate)
+            try await learn(from: groups, with: learner, learningRate: rate, spans: &spans, values: &values)
             spans.removeAll()
             try await publishWeights()
             let seconds = (ContinuousClock.now - stepStarted).inSeconds
@@ -312,8 +317,8 @@ struct ExperimentRun {
 
     /// One GRPO update on settled groups: spans to triplets, group-relative advantages, the clipped step.
     private mutating func learn(
-        from groups: [RolloutGroups.Group], with learner: GroupLearner, spans cache: inout [RolloutID: [StoredSpan]],
-        values: inout [String: Double]
+        from groups: [RolloutGroups.Group], with learner: GroupLearner, learningRate: Float,
+        spans cache: inout [RolloutID: [StoredSpan]], values: inout [String: Double]
     ) async throws {
         var groupOf: [RolloutID: String] = [:]
         var episodes: [(rollout: RolloutID, spans: [StoredSpan])] = []
@@ -349,7 +354,7 @@ struct ExperimentRun {
                 var last: PolicyUpdate.Report?
                 for _ in 0..<learner.epochs {
                     last = try learner.update.run(
-                        model: state.model, optimizer: state.optimizer, learningRate: learner.learningRate,
+                        model: state.model, optimizer: state.optimizer, learningRate: learningRate,
                         triplets: triplets, advantages: advantages.advantages, reference: state.reference)
                 }
                 return last!

@@ -134,7 +134,12 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         public var steps: Int
         public var problemsPerStep: Int
         public var groupSize: Int
+        /// The learning rate of the phase's first step.
         public var learningRate: Double
+        /// Where the learning rate ends, if it is to fall: from `learningRate` at the first step to this at
+        /// the last, along a cosine, so that late updates refine the policy instead of swinging it back and
+        /// forth. Absent, the rate stays `learningRate` throughout.
+        public var finalLearningRate: Double?
         /// The policy ratio's clip range ε.
         public var clipRange: Double
         /// The KL penalty's weight toward the warm start (0: none).
@@ -156,7 +161,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         public var staleSamples: StaleSamples
         public init(
             steps: Int = 200, problemsPerStep: Int = 16, groupSize: Int = 8, learningRate: Double = 1e-4,
-            clipRange: Double = 0.2, klCoefficient: Double = 0, temperature: Double = 1,
+            finalLearningRate: Double? = nil, clipRange: Double = 0.2, klCoefficient: Double = 0, temperature: Double = 1,
             normalizeAdvantages: Bool = true, epochs: Int = 1, dynamicSampling: Bool = false,
             asynchronous: Bool = false, maxStaleness: Int = 1,
             staleSamples: StaleSamples = .drop
@@ -165,6 +170,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             self.problemsPerStep = problemsPerStep
             self.groupSize = groupSize
             self.learningRate = learningRate
+            self.finalLearningRate = finalLearningRate
             self.clipRange = clipRange
             self.klCoefficient = klCoefficient
             self.temperature = temperature
@@ -286,6 +292,11 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
             try require(grpo.problemsPerStep >= 1, "grpo.problemsPerStep", "must be at least 1, got \(grpo.problemsPerStep)")
             try require(grpo.groupSize >= 2, "grpo.groupSize", "must be at least 2 (advantages compare a group's samples), got \(grpo.groupSize)")
             try require(grpo.learningRate > 0 && grpo.learningRate < 1, "grpo.learningRate", "must be in (0, 1), got \(grpo.learningRate)")
+            if let final = grpo.finalLearningRate {
+                try require(
+                    final >= 0 && final <= grpo.learningRate, "grpo.finalLearningRate",
+                    "must be between 0 and grpo.learningRate (\(grpo.learningRate)), got \(final)")
+            }
             try require(grpo.clipRange > 0 && grpo.clipRange < 1, "grpo.clipRange", "must be in (0, 1), got \(grpo.clipRange)")
             try require(grpo.klCoefficient >= 0, "grpo.klCoefficient", "cannot be negative, got \(grpo.klCoefficient)")
             try require(grpo.temperature > 0, "grpo.temperature", "must be above 0 (sampling must explore), got \(grpo.temperature)")
@@ -326,7 +337,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         "split": ["train", "validation"],
         "sft": ["steps", "batchSize", "learningRate", "source", "demonstrator"],
         "grpo": [
-            "steps", "problemsPerStep", "groupSize", "learningRate", "clipRange", "klCoefficient", "temperature",
+            "steps", "problemsPerStep", "groupSize", "learningRate", "finalLearningRate", "clipRange", "klCoefficient", "temperature",
             "normalizeAdvantages", "epochs", "dynamicSampling", "asynchronous", "maxStaleness", "staleSamples",
         ],
         "search": ["resource", "candidates", "beam", "rounds", "problems"],

@@ -1,4 +1,5 @@
 import FulmenCore
+import FulmenModel
 
 /// GRPO's groups in flight: each is `groupSize` rollouts of one training input, sampled with one version
 /// of the weights, complete once every one of them has settled.
@@ -51,7 +52,8 @@ struct GroupLearner: Sendable {
     let adapter: TripletAdapter
     let update: PolicyUpdate
     let advantages: AdvantageSettings
-    let learningRate: Float
+    /// The learning rate at each of the phase's steps, counted from 0.
+    let learningRate: LearningRateSchedule
     /// Updates taken on each batch.
     let epochs: Int
 }

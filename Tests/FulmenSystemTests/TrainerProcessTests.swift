@@ -7,12 +7,13 @@ import ZMQTestSupport
 /// Store, runner pool and trainer as separate `fulmen` processes, and the control commands against them.
 @Suite("System: trainer, runner and store processes")
 struct TrainerProcessTests {
-    /// A short experiment: a few SFT steps with a checkpoint every two, and a couple of GRPO steps.
+    /// A short experiment: a few SFT steps with a checkpoint every two, and a few GRPO steps whose learning
+    /// rate falls.
     static let spec = """
         task: calc
         split: { train: 50, validation: 10 }
         sft: { steps: 8, batchSize: 4 }
-        grpo: { steps: 2, problemsPerStep: 2, groupSize: 4 }
+        grpo: { steps: 3, problemsPerStep: 2, groupSize: 4, learningRate: 0.0001, finalLearningRate: 0.00001 }
         evaluation: { every: 100, problems: 4 }
         checkpointEvery: 2
         """
@@ -47,14 +48,19 @@ struct TrainerProcessTests {
         #expect(finished, "the restarted trainer did not finish the experiment")
         let final = try await store.experiment(experiment.id)
         #expect(final.status == .finished, "\(final.message ?? "")")
-        #expect(final.message?.contains("10 steps") == true, "\(final.message ?? "")")
+        #expect(final.message?.contains("11 steps") == true, "\(final.message ?? "")")
         #expect(final.trainer == "t1")
         // The second life started after the checkpoint, not from scratch: the first step it reported is the
         // one after the checkpoint, and the optimizer state was saved beside every checkpoint.
         let points = try await store.metrics(experiment.id, afterStep: nil)
         let secondLife = points.filter { $0.time > restarted }.map(\.step)
         #expect(secondLife.min() == killedAt + 1, "resumed at \(secondLife.min() ?? -1) after checkpoint \(killedAt)")
-        #expect(Set(points.map(\.step)).isSuperset(of: 1...10))
+        #expect(Set(points.map(\.step)).isSuperset(of: 1...11))
+        // GRPO's rate goes from learningRate at its first step (9) along a cosine to finalLearningRate at its last.
+        let rates = Dictionary(points.compactMap { point in point.values["grpo.learning_rate"].map { (point.step, $0) } }) { a, _ in a }
+        for (step, expected) in [(9, 1e-4), (10, 5.5e-5), (11, 1e-5)] {
+            #expect(abs((rates[step] ?? 0) - expected) < 1e-9, "step \(step): rate \(rates[step] ?? -1), expected \(expected)")
+        }
         for checkpoint in final.checkpoints {
             let optimizer = checkpoint.location.replacingOccurrences(of: ".safetensors", with: ".optimizer.safetensors")
             #expect(FileManager.default.fileExists(atPath: optimizer), "no optimizer state beside \(checkpoint.location)")

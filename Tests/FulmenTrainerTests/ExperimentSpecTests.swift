@@ -54,6 +54,7 @@ struct ExperimentSpecTests {
         #expect(Self.error("task: calc\ngrpo: { steps: many }\n") == SpecError(field: "grpo.steps", problem: "expected a whole number"))
         #expect(Self.error("task: calc\ngrpo: { groupSize: 1 }\n")?.field == "grpo.groupSize")
         #expect(Self.error("task: calc\nsft: { learningRate: 3 }\n")?.field == "sft.learningRate")
+        #expect(Self.error("task: calc\ngrpo: { learningRate: 0.001, finalLearningRate: 0.01 }\n")?.field == "grpo.finalLearningRate")
         #expect(Self.error("task: calc\n") == SpecError(field: "sft", problem: "give an sft, grpo or search phase (or several)"))
         #expect(Self.error("task: calc\nsearch: { candidates: [{temperature: 0}] }\n")?.field == "search.candidates")
         #expect(Self.error("task: calc\nsearch: { candidates: [{temperature: 0}, terse] }\n")?.field == "search.candidates")
