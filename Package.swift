@@ -8,8 +8,9 @@ let strictSettings: [SwiftSetting] = [
 
 // The model's elementwise kernels (GELU, LayerNorm, softmax, attention, AdamW) are compiled for x86-64-v3
 // (AVX2, FMA, F16C: every x86 server since 2015), where an eight-float vector is one register and one
-// instruction: 6-8% more training and 15% more batched generation throughput on the `tiny` preset, with the
-// same results. scripts/bootstrap refuses an x86 machine without AVX2.
+// instruction: 6-8% more training and 15% more batched generation throughput on the `tiny` preset, with
+// the same arithmetic (Swift fuses no multiply-add it is not asked to). scripts/bootstrap refuses an x86
+// machine without AVX2.
 #if arch(x86_64)
 let modelCodeGeneration: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 #else
