@@ -161,7 +161,8 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         public var staleSamples: StaleSamples
         public init(
             steps: Int = 200, problemsPerStep: Int = 16, groupSize: Int = 8, learningRate: Double = 1e-4,
-            finalLearningRate: Double? = nil, clipRange: Double = 0.2, klCoefficient: Double = 0, temperature: Double = 1,
+            finalLearningRate: Double? = nil, clipRange: Double = 0.2, klCoefficient: Double = 0,
+            temperature: Double = 1,
             normalizeAdvantages: Bool = true, epochs: Int = 1, dynamicSampling: Bool = false,
             asynchronous: Bool = false, maxStaleness: Int = 1,
             staleSamples: StaleSamples = .drop
@@ -337,8 +338,8 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         "split": ["train", "validation"],
         "sft": ["steps", "batchSize", "learningRate", "source", "demonstrator"],
         "grpo": [
-            "steps", "problemsPerStep", "groupSize", "learningRate", "finalLearningRate", "clipRange", "klCoefficient", "temperature",
-            "normalizeAdvantages", "epochs", "dynamicSampling", "asynchronous", "maxStaleness", "staleSamples",
+            "steps", "problemsPerStep", "groupSize", "learningRate", "finalLearningRate", "clipRange", "klCoefficient",
+            "temperature", "normalizeAdvantages", "epochs", "dynamicSampling", "asynchronous", "maxStaleness", "staleSamples",
         ],
         "search": ["resource", "candidates", "beam", "rounds", "problems"],
         "evaluation": ["every", "problems"],

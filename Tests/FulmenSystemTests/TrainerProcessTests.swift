@@ -57,9 +57,12 @@ struct TrainerProcessTests {
         #expect(secondLife.min() == killedAt + 1, "resumed at \(secondLife.min() ?? -1) after checkpoint \(killedAt)")
         #expect(Set(points.map(\.step)).isSuperset(of: 1...11))
         // GRPO's rate goes from learningRate at its first step (9) along a cosine to finalLearningRate at its last.
-        let rates = Dictionary(points.compactMap { point in point.values["grpo.learning_rate"].map { (point.step, $0) } }) { a, _ in a }
+        let rates = Dictionary(
+            points.compactMap { point in point.values["grpo.learning_rate"].map { (point.step, $0) } }
+        ) { first, _ in first }
         for (step, expected) in [(9, 1e-4), (10, 5.5e-5), (11, 1e-5)] {
-            #expect(abs((rates[step] ?? 0) - expected) < 1e-9, "step \(step): rate \(rates[step] ?? -1), expected \(expected)")
+            let rate = rates[step] ?? -1
+            #expect(abs(rate - expected) < 1e-9, "step \(step): rate \(rate), expected \(expected)")
         }
         for checkpoint in final.checkpoints {
             let optimizer = checkpoint.location.replacingOccurrences(of: ".safetensors", with: ".optimizer.safetensors")
