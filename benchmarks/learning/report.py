@@ -93,7 +93,6 @@ for name in ("calc", "calc-sync", "sql", "maze"):
 for name in ("calc", "sql", "maze"):
     (out / f"{name}.svg").write_text(svg(name, results[name], results["calc-sync"] if name == "calc" else None))
 
-
 print(f"{'task':10}{'demonstrator':>14}{'after SFT':>11}{'after GRPO':>12}{'gain':>8}{'GRPO min':>10}{'met at':>8}{'rollouts':>10}  targets")
 for name in ("calc", "sql", "maze"):
     r = results[name]
