@@ -17,7 +17,7 @@ extension ZMQActorSystem {
         start(InboundCall(header: callHeader, frames: frames, replyRoute: .local, caller: node))
     }
 
-    /// Starts executing a received call in a task of its own.
+    /// Starts executing a received call in a task of its own, on the I/O thread (`CallExecutor`).
     func start(_ call: InboundCall) {
         let (accepted, actor) = state.withLock { state -> (Bool, (any DistributedActor)?) in
             guard state.phase == .running else { return (false, nil) }
@@ -27,7 +27,7 @@ extension ZMQActorSystem {
         guard accepted else {
             return replyFailure(to: call, .shutDown, "\(node) is shutting down")
         }
-        Task {
+        Task(executorPreference: callExecutor) {
             await self.execute(call, on: actor)
             self.state.withLock { $0.executing -= 1 }
         }
@@ -50,11 +50,16 @@ extension ZMQActorSystem {
             return replyFailure(to: call, .unknownActor, "no actor named '\(header.actorName)' on \(node.endpoint)")
         }
         var decoder = ZMQInvocationDecoder(system: self, call: call)
+        let handler = ZMQResultHandler(system: self, call: call)
+        let signature = header.substitutions.isEmpty ? targetSignatures.signature(of: header.target) : nil
         do {
             try await Self.$currentCaller.withValue(call.caller) {
-                try await executeDistributedTarget(
-                    on: actor, target: RemoteCallTarget(header.target), invocationDecoder: &decoder,
-                    handler: ZMQResultHandler(system: self, call: call))
+                if let signature {
+                    try await execute(signature, on: actor, decoder: &decoder, handler: handler)
+                } else {
+                    try await executeDistributedTarget(
+                        on: actor, target: RemoteCallTarget(header.target), invocationDecoder: &decoder, handler: handler)
+                }
             }
         } catch {
             // Errors of the call itself reach `ZMQResultHandler.onThrow`; this is the runtime
@@ -88,7 +93,7 @@ extension ZMQActorSystem {
             }
             let logger = self.logger
             let caller = call.caller
-            let wake = router.send(reply, routingID: routingID) { error in
+            let wake = router.send(reply, routingID: routingID, deferred: isIOThread) { error in
                 logger.info("reply not delivered", metadata: ["caller": "\(caller.map(\.description) ?? "?")", "error": "\(error)"])
             }
             if wake { wakeIOThread() }

@@ -119,7 +119,7 @@ extension ZMQActorSystem {
     /// Sends an already registered call; a failure to send completes it with an error.
     func send(_ message: OutgoingMessage, callID: UInt64, on connection: DealerConnection) {
         let endpoint = connection.endpoint
-        let wake = connection.socket.send(message) { [weak self] error in
+        let wake = connection.socket.send(message, deferred: isIOThread) { [weak self] error in
             guard let self else { return }
             // A connection that sends only to a completed handshake (ZMQ_IMMEDIATE) refuses a send the same way
             // when its queue is full and when it has no connection (the peer just went away). The queue holds

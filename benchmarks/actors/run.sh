@@ -42,14 +42,18 @@ def load(path):
     rows = [dict(kv.split("=") for kv in line.split()) for line in open(path) if "=" in line]
     return {k: statistics.median(float(r[k]) for r in rows) for k in rows[0]}
 floor, fulmen = load(sys.argv[1]), load(sys.argv[2])
-print(f"{'':28}{'raw libzmq (C)':>16}{'Fulmen actors':>16}{'ratio':>8}  target")
-rows = [("round trip p50 (us)", "rtt_p50_us", "<= 1.5x floor"),
-        ("round trip p99 (us)", "rtt_p99_us", ""),
-        ("pipelined (round trips/s)", "pipelined_s", ">= 150000/s"),
-        ("4 MiB payload (MiB/s)", "payload_mib_s", ">= 1024 MiB/s")]
-for label, key, target in rows:
-    print(f"{label:28}{floor[key]:>16.1f}{fulmen[key]:>16.1f}{fulmen[key] / floor[key]:>8.2f}  {target}")
+print(f"{'':40}{'raw libzmq (C)':>16}{'Fulmen actors':>16}{'ratio':>8}  target")
+rows = [("round trip p50 (us)", "rtt_p50_us", "rtt_p50_us", "<= 1.5x floor"),
+        ("round trip p99 (us)", "rtt_p99_us", "rtt_p99_us", ""),
+        ("round trip p50, caller on the pool (us)", "rtt_p50_us", "pool_rtt_p50_us", ""),
+        ("round trip p99, caller on the pool (us)", "rtt_p99_us", "pool_rtt_p99_us", ""),
+        ("pipelined (round trips/s)", "pipelined_s", "pipelined_s", ">= 150000/s"),
+        ("4 MiB payload (MiB/s)", "payload_mib_s", "payload_mib_s", ">= 1024 MiB/s")]
+for label, floor_key, key, target in rows:
+    print(f"{label:40}{floor[floor_key]:>16.1f}{fulmen[key]:>16.1f}{fulmen[key] / floor[floor_key]:>8.2f}  {target}")
+print("(round trips: the caller prefers the node's I/O executor; 'on the pool': Swift's default executor)")
 print(f"actors: rtt_p50_us={fulmen['rtt_p50_us']:.1f} rtt_p99_us={fulmen['rtt_p99_us']:.1f} "
       f"floor_rtt_p50_us={floor['rtt_p50_us']:.1f} rtt_ratio={fulmen['rtt_p50_us'] / floor['rtt_p50_us']:.2f} "
-      f"pipelined_calls_s={fulmen['pipelined_s']:.0f} payload_mib_s={fulmen['payload_mib_s']:.0f}")
+      f"pipelined_calls_s={fulmen['pipelined_s']:.0f} payload_mib_s={fulmen['payload_mib_s']:.0f} "
+      f"pool_rtt_p50_us={fulmen['pool_rtt_p50_us']:.1f} pool_rtt_ratio={fulmen['pool_rtt_p50_us'] / floor['rtt_p50_us']:.2f}")
 PY

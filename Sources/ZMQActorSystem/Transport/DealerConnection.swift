@@ -63,7 +63,8 @@ extension DealerConnection {
 ///
 /// libzmq only signals a socket's file descriptor for commands nobody has processed yet, and any
 /// operation on the socket processes them; so whoever sends checks afterwards whether input is
-/// waiting and, if so, wakes the I/O thread.
+/// waiting and, if so, says so (`mayHaveInput`) and wakes the I/O thread. Reading until nothing is
+/// left leaves the descriptor to tell of the next input.
 final class SharedSocket: Sendable {
     /// A message waiting in the outbox, with what to do if it cannot be sent.
     struct Queued: Sendable {
@@ -74,6 +75,8 @@ final class SharedSocket: Sendable {
 
     private let socket: Mutex<Socket>
     private let outbox = Mutex<[Queued]>([])
+    /// Set when a send found input waiting, cleared when the I/O thread starts reading.
+    private let inputWaiting = Atomic<Bool>(false)
     let fileDescriptor: Int32
 
     init(_ socket: consuming sending Socket) throws(ZMQError) {
@@ -86,16 +89,19 @@ final class SharedSocket: Sendable {
         try socket.withLock { socket throws(E) -> sending R in try body(socket) }
     }
 
-    /// Queues `message` and sends it unless another thread is sending. Returns whether the I/O
-    /// thread must be woken (to send it, or to read input that arrived meanwhile).
+    /// Queues `message` and sends it unless another thread is sending, or `deferred` (the I/O
+    /// thread sending while it runs calls: it flushes once they have run, so that their replies
+    /// leave together). Returns whether the I/O thread must be woken (to send it, or to read
+    /// input that arrived meanwhile).
     func send(
-        _ message: OutgoingMessage, routingID: [UInt8]? = nil, onFailure: (@Sendable (ZMQError) -> Void)? = nil
+        _ message: OutgoingMessage, routingID: [UInt8]? = nil, deferred: Bool = false,
+        onFailure: (@Sendable (ZMQError) -> Void)? = nil
     ) -> Bool {
         let first = outbox.withLock { outbox in
             outbox.append(Queued(routingID: routingID, message: message, onFailure: onFailure))
             return outbox.count == 1
         }
-        guard first else { return false }
+        guard first, !deferred else { return false }
         return socket.withLockIfAvailable { socket in flush(socket) } ?? true
     }
 
@@ -134,13 +140,15 @@ final class SharedSocket: Sendable {
             }
         }
         let inputWaiting = socket.canReceive
+        if inputWaiting { self.inputWaiting.store(true, ordering: .sequentiallyConsistent) }
         for (queued, error) in failures { queued.onFailure?(error) }
         return inputWaiting
     }
 
-    /// Receives up to `limit` waiting messages; `more` tells whether others are waiting still.
+    /// Receives up to `limit` waiting messages; `more` tells whether others may be waiting still.
     func receive(limit: Int) -> (messages: [[Message]], more: Bool, error: ZMQError?) {
         socket.withLock { socket in
+            inputWaiting.store(false, ordering: .sequentiallyConsistent)
             var messages: [[Message]] = []
             do throws(ZMQError) {
                 while messages.count < limit, let frames = try socket.receiveMultipart() {
@@ -149,14 +157,18 @@ final class SharedSocket: Sendable {
             } catch {
                 return (messages, false, error)
             }
-            return (messages, messages.count == limit || socket.canReceive, nil)
+            return (messages, messages.count == limit, nil)
         }
     }
 
-    /// Whether messages wait to be sent or received (true when another thread holds the socket).
+    /// Whether a send found input waiting that the descriptor may not signal again.
+    var mayHaveInput: Bool {
+        inputWaiting.load(ordering: .sequentiallyConsistent)
+    }
+
+    /// Whether messages wait to be sent, or input that the descriptor may not signal.
     var needsAttention: Bool {
-        if outbox.withLock({ !$0.isEmpty }) { return true }
-        return socket.withLockIfAvailable { $0.canReceive } ?? true
+        mayHaveInput || outbox.withLock { !$0.isEmpty }
     }
 
     /// Closes the socket; `linger` is how long libzmq may still spend sending what is queued.

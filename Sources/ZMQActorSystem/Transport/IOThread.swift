@@ -100,7 +100,11 @@ private final class IOLoop {
     }
 
     func run() {
+        system.ioThread.store(pthread_self(), ordering: .relaxed)
         while true {
+            // After the poll set changes, every socket is read once: a descriptor tells only of
+            // input that arrives after its socket was last read.
+            var readEverything = pollSetChanged
             if pollSetChanged { rebuildPollSet() }
             let now = ContinuousClock.now
             let wakeAt = system.state.withLock { state -> ContinuousClock.Instant in
@@ -109,8 +113,10 @@ private final class IOLoop {
                 return wakeAt
             }
             var timeout = wakeAt > now ? Int((wakeAt - now).milliseconds) : 0
-            system.ioSleeping.store(true, ordering: .sequentiallyConsistent)
-            if system.router.needsAttention || connections.contains(where: { $0.connection.socket.needsAttention }) {
+            system.wakeup.prepareToWait()
+            if readEverything || system.callExecutor.hasJobs || system.router.needsAttention
+                || connections.contains(where: { $0.connection.socket.needsAttention })
+            {
                 timeout = 0
             }
             do {
@@ -118,8 +124,8 @@ private final class IOLoop {
             } catch {
                 logger.error("poll failed", metadata: ["error": "\(error)"])
             }
-            system.ioSleeping.store(false, ordering: .sequentiallyConsistent)
-            system.wakeup.drain()
+            system.wakeup.stopWaiting()
+            if poller.isReadable(PollIndex.wakeup) { system.wakeup.drain() }
             let commands = system.state.withLock { state in
                 defer { state.commands.removeAll() }
                 return state.commands
@@ -130,12 +136,21 @@ private final class IOLoop {
                 case .stop: return stop()
                 }
             }
+            // A connection opened just now is not in the poll set yet.
+            readEverything = readEverything || pollSetChanged
             system.router.flush()
             for (connection, _) in connections { connection.socket.flush() }
-            readRouter()
-            for (connection, _) in connections { read(connection) }
-            readMonitors()
-            answerZAPRequests()
+            if readEverything || poller.isReadable(PollIndex.router) || system.router.mayHaveInput { readRouter() }
+            for (index, (connection, _)) in connections.enumerated()
+            where readEverything || poller.isReadable(PollIndex.connection(index)) || connection.socket.mayHaveInput {
+                read(connection)
+            }
+            system.callExecutor.runQueuedJobs()
+            // The replies and calls those jobs sent wait in the outboxes.
+            system.router.flush()
+            for (connection, _) in connections { connection.socket.flush() }
+            readMonitors(readEverything: readEverything)
+            if readEverything || poller.isReadable(PollIndex.zap) { answerZAPRequests() }
             let after = ContinuousClock.now
             if after >= nextTick {
                 system.heartbeatTick(now: after)
@@ -145,17 +160,40 @@ private final class IOLoop {
         }
     }
 
+    /// Where each descriptor sits in the poll set. Sockets only this thread uses (monitors, the
+    /// ZAP handler's) are polled by descriptor too, and read only when it signals, which saves
+    /// the system calls libzmq makes to look at a socket.
+    private enum PollIndex {
+        static let wakeup = 0
+        static let router = 1
+        static let routerMonitor = 2
+        /// The ZAP socket's descriptor, or -1 (never readable) without security.
+        static let zap = 3
+        static func connection(_ index: Int) -> Int { 4 + 2 * index }
+        static func connectionMonitor(_ index: Int) -> Int { 5 + 2 * index }
+    }
+
     private func rebuildPollSet() {
         poller.removeAll()
         poller.add(fileDescriptor: system.wakeup.fileDescriptor)
         poller.add(fileDescriptor: system.router.fileDescriptor)
-        _ = try? poller.add(routerMonitor)
-        if let zap { _ = try? poller.add(zap.socket) }
+        poller.add(fileDescriptor: descriptor(of: routerMonitor))
+        poller.add(fileDescriptor: zap.map { descriptor(of: $0.socket) } ?? -1)
         for (connection, monitor) in connections {
             poller.add(fileDescriptor: connection.socket.fileDescriptor)
-            _ = try? poller.add(monitor)
+            poller.add(fileDescriptor: descriptor(of: monitor))
         }
         pollSetChanged = false
+    }
+
+    /// A socket's descriptor for polling; -1 (never readable) if libzmq cannot give it.
+    private func descriptor(of socket: Socket) -> Int32 {
+        do {
+            return try socket.fileDescriptor
+        } catch {
+            logger.error("cannot poll a socket", metadata: ["error": "\(error)"])
+            return -1
+        }
     }
 
     private func open(_ endpoint: String) {
@@ -294,8 +332,9 @@ private final class IOLoop {
         }
     }
 
-    private func readMonitors() {
-        while let event = try? MonitorEvent.receive(from: routerMonitor) {
+    /// Reads the monitors whose descriptors signalled (or all of them).
+    private func readMonitors(readEverything: Bool) {
+        while readEverything || poller.isReadable(PollIndex.routerMonitor), let event = try? MonitorEvent.receive(from: routerMonitor) {
             if event.kind.contains(.disconnected) {
                 system.inboundConnectionLost(fileDescriptor: event.value)
             } else if event.kind.contains(.handshakeFailedAuth) {
@@ -308,7 +347,8 @@ private final class IOLoop {
             }
         }
         var refused: [DealerConnection] = []
-        for (connection, monitor) in connections {
+        for (index, (connection, monitor)) in connections.enumerated()
+        where readEverything || poller.isReadable(PollIndex.connectionMonitor(index)) {
             while let event = try? MonitorEvent.receive(from: monitor) {
                 if event.kind.contains(.handshakeSucceeded) {
                     system.connectionEstablished(connection)
@@ -364,6 +404,7 @@ private final class IOLoop {
     }
 
     private func stop() {
+        system.callExecutor.stop()
         for (connection, monitor) in connections {
             connection.socket.close()
             monitor.close()
