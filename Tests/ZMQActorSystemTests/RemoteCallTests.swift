@@ -143,6 +143,37 @@ struct RemoteCallTests {
         }
     }
 
+    @Test func callsFromATaskOnTheIOExecutorWork() async throws {
+        try await withPair { client, _, service async throws in
+            let local = TestServiceActor(actorSystem: client)
+            try await Task(executorPreference: client.ioExecutor) {
+                #expect(try await service.add(40, 2) == 42)
+                try await service.touch()
+                await #expect(throws: RemoteError.self) { try await service.fail("on the I/O thread") }
+                // The callee calls back an actor of the caller's node while the caller waits
+                // on that node's I/O thread.
+                #expect(try await service.callBack(local.id, text: "ping") == "called back: ping")
+                let error = await #expect(throws: RemoteCallError.self) {
+                    try await CallOptions.withTimeout(.milliseconds(200)) { try await service.sleep(milliseconds: 30_000) }
+                }
+                #expect(error?.code == .deadlineExceeded)
+                #expect(try await service.makeArray(count: 100_000).count == 100_000)
+            }.value
+        }
+    }
+
+    @Test func aCallThatWaitsDoesNotHoldUpOthers() async throws {
+        try await withPair { _, _, service async throws in
+            let slow = Task { try await service.sleep(milliseconds: 2_000) }
+            try await Task.sleep(for: .milliseconds(50))
+            let started = ContinuousClock.now
+            for index in 0..<20 { #expect(try await service.add(index, 1) == index + 1) }
+            // Served while the slow call still waits (with a wide margin for a loaded machine).
+            #expect(ContinuousClock.now - started < .milliseconds(1_500))
+            try await slow.value
+        }
+    }
+
     @Test func watchingALocalActorReportsItsEnd() async throws {
         let system = try ZMQActorSystem(settings: testSettings())
         let recorder = Recorder<ActorAddress>()
