@@ -87,10 +87,7 @@ extension ZMQActorSystem {
             let result = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
             defer { result.deallocate() }
             do {
-                try await runtimeExecuteTarget(
-                    on: actor, signature.name.baseAddress!, UInt(signature.name.count), argumentDecoder: &decoder,
-                    argumentTypes: UnsafeRawPointer(signature.argumentTypes.baseAddress!), resultBuffer: UnsafeRawPointer(result),
-                    substitutions: nil, witnessTables: nil, numWitnessTables: 0)
+                try await run(signature, on: actor, decoder: &decoder, resultBuffer: UnsafeRawPointer(result))
                 try await handler.onReturnVoid()
             } catch {
                 try await handler.onThrow(error: error)
@@ -107,14 +104,22 @@ extension ZMQActorSystem {
         let result = UnsafeMutablePointer<R>.allocate(capacity: 1)
         defer { result.deallocate() }
         do {
-            try await runtimeExecuteTarget(
-                on: actor, signature.name.baseAddress!, UInt(signature.name.count), argumentDecoder: &decoder,
-                argumentTypes: UnsafeRawPointer(signature.argumentTypes.baseAddress!), resultBuffer: UnsafeRawPointer(result),
-                substitutions: nil, witnessTables: nil, numWitnessTables: 0)
+            try await run(signature, on: actor, decoder: &decoder, resultBuffer: UnsafeRawPointer(result))
             try await handler.onReturn(value: result.move())
         } catch {
             try await handler.onThrow(error: error)
         }
+    }
+
+    /// Decodes the arguments and runs the target, which writes its result to `resultBuffer`.
+    private func run(
+        _ signature: TargetSignature, on actor: any DistributedActor, decoder: inout ZMQInvocationDecoder,
+        resultBuffer: UnsafeRawPointer
+    ) async throws {
+        try await runtimeExecuteTarget(
+            on: actor, signature.name.baseAddress!, UInt(signature.name.count), argumentDecoder: &decoder,
+            argumentTypes: UnsafeRawPointer(signature.argumentTypes.baseAddress!), resultBuffer: resultBuffer,
+            substitutions: nil, witnessTables: nil, numWitnessTables: 0)
     }
 }
 

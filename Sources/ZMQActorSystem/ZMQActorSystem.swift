@@ -43,7 +43,7 @@ public final class ZMQActorSystem: DistributedActorSystem, Sendable {
     let callIDs = Atomic<UInt64>(0)
     /// Where received calls run: the I/O thread.
     let callExecutor: CallExecutor
-    /// The I/O thread's `pthread_t`, once it runs.
+    /// The I/O thread's `pthread_t` while it runs, 0 before and after.
     let ioThread = Atomic<UInt>(0)
 
     /// The node's I/O thread, as an executor for tasks that make calls one after another and

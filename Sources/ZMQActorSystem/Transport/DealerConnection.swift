@@ -161,6 +161,14 @@ final class SharedSocket: Sendable {
         }
     }
 
+    /// Makes the socket take in the commands libzmq's own thread left for it, such as the
+    /// connection a handshake just completed. Sends and receives skip that step when the
+    /// socket took commands less than about a millisecond before, so a call sent right after
+    /// the handshake would find no connection to send on.
+    func takeCommands() {
+        if socket.withLock({ $0.canReceive }) { inputWaiting.store(true, ordering: .sequentiallyConsistent) }
+    }
+
     /// Whether a send found input waiting that the descriptor may not signal again.
     var mayHaveInput: Bool {
         inputWaiting.load(ordering: .sequentiallyConsistent)

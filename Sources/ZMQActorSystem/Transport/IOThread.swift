@@ -351,6 +351,7 @@ private final class IOLoop {
         where readEverything || poller.isReadable(PollIndex.connectionMonitor(index)) {
             while let event = try? MonitorEvent.receive(from: monitor) {
                 if event.kind.contains(.handshakeSucceeded) {
+                    connection.socket.takeCommands()
                     system.connectionEstablished(connection)
                 } else if event.kind.contains(.disconnected) {
                     system.connectionLost(connection.endpoint)
@@ -405,6 +406,8 @@ private final class IOLoop {
 
     private func stop() {
         system.callExecutor.stop()
+        // A later thread may be given the same `pthread_t`: it must not defer its sends.
+        system.ioThread.store(0, ordering: .relaxed)
         for (connection, monitor) in connections {
             connection.socket.close()
             monitor.close()
