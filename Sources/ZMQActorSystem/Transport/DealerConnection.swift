@@ -162,9 +162,10 @@ final class SharedSocket: Sendable {
     }
 
     /// Makes the socket take in the commands libzmq's own thread left for it, such as the
-    /// connection a handshake just completed. Sends and receives skip that step when the
-    /// socket took commands less than about a millisecond before, so a call sent right after
-    /// the handshake would find no connection to send on.
+    /// connection a handshake just completed (posted before the monitor reports the handshake).
+    /// A send takes commands only if it has not for about a millisecond, so a call sent right
+    /// after the handshake, before anything read the socket, could find no connection to send
+    /// on.
     func takeCommands() {
         if socket.withLock({ $0.canReceive }) { inputWaiting.store(true, ordering: .sequentiallyConsistent) }
     }
