@@ -139,10 +139,17 @@ final class SharedSocket: Sendable {
                 start = end
             }
         }
-        let inputWaiting = socket.canReceive
-        if inputWaiting { self.inputWaiting.store(true, ordering: .sequentiallyConsistent) }
+        let inputWaiting = lookForInput(socket)
         for (queued, error) in failures { queued.onFailure?(error) }
         return inputWaiting
+    }
+
+    /// Takes the socket's pending libzmq commands (`ZMQ_EVENTS` does, unthrottled) and notes
+    /// whether input is waiting; returns whether it is.
+    private func lookForInput(_ socket: Socket) -> Bool {
+        let waiting = socket.canReceive
+        if waiting { inputWaiting.store(true, ordering: .sequentiallyConsistent) }
+        return waiting
     }
 
     /// Receives up to `limit` waiting messages; `more` tells whether others may be waiting still.
@@ -167,7 +174,7 @@ final class SharedSocket: Sendable {
     /// after the handshake, before anything read the socket, could find no connection to send
     /// on.
     func takeCommands() {
-        if socket.withLock({ $0.canReceive }) { inputWaiting.store(true, ordering: .sequentiallyConsistent) }
+        socket.withLock { socket in _ = lookForInput(socket) }
     }
 
     /// Whether a send found input waiting that the descriptor may not signal again.
