@@ -38,6 +38,19 @@ struct State {
         return fired
     }
 
+    /// This node's session with `node`'s life (0 for a life it never declared down).
+    func session(with node: NodeID) -> UInt32 {
+        guard let peer = peers[node.endpoint], (peer.liveIncarnation ?? peer.downIncarnation) == node.incarnation else { return 0 }
+        return peer.session
+    }
+
+    /// This node's session with `caller`, when a call made in session `callSession` comes from an
+    /// earlier one (nil when the call may run).
+    func sessionEnded(for caller: NodeID, callSession: UInt32) -> UInt32? {
+        let session = session(with: caller)
+        return session > callSession ? session : nil
+    }
+
     /// Removes and returns the pending calls `matching` selects.
     mutating func removePending(where matching: (PendingCall) -> Bool) -> [PendingCall] {
         let selected = pending.values.filter(matching)
@@ -80,6 +93,13 @@ struct Peer {
     var liveIncarnation: UInt64?
     /// The incarnation most recently declared down.
     var downIncarnation: UInt64?
+    /// This node's session with the peer's life (`liveIncarnation ?? downIncarnation`): how many
+    /// times this node declared that life down. Declaring a node down tells watchers and fails
+    /// calls, so a call the peer made before it learned of that must not run: a call carries
+    /// the session its caller knew, and one from an earlier session is refused unrun.
+    var session: UInt32 = 0
+    /// The peer's session with this node, as the peer's last pong said; stamped on calls to it.
+    var sessionAtPeer: UInt32 = 0
     /// When anything was last heard from the peer.
     var lastHeard: ContinuousClock.Instant?
     /// The peer's message size limit, from its heartbeats.

@@ -17,20 +17,53 @@ extension ZMQActorSystem {
         start(InboundCall(header: callHeader, frames: frames, replyRoute: .local, caller: node))
     }
 
-    /// Starts executing a received call in a task of its own, on the I/O thread (`CallExecutor`).
+    /// What becomes of a received call.
+    private enum Admission {
+        case run((any DistributedActor)?)
+        case shuttingDown
+        /// Made before this node declared its caller down; the caller's session is now `session`.
+        case sessionEnded(session: UInt32, caller: NodeID, routingID: [UInt8])
+    }
+
+    /// Starts executing a received call in a task of its own, on the I/O thread (`CallExecutor`),
+    /// unless this node is shutting down or declared the caller down after the call was made.
     func start(_ call: InboundCall) {
-        let (accepted, actor) = state.withLock { state -> (Bool, (any DistributedActor)?) in
-            guard state.phase == .running else { return (false, nil) }
+        let admission = state.withLock { state -> Admission in
+            guard state.phase == .running else { return .shuttingDown }
+            if case let .router(routingID) = call.replyRoute, let caller = call.caller,
+               let session = state.sessionEnded(for: caller, callSession: call.header.session)
+            {
+                return .sessionEnded(session: session, caller: caller, routingID: routingID)
+            }
             state.executing += 1
-            return (true, state.actors[call.header.actorName]?.actor)
+            return .run(state.actors[call.header.actorName]?.actor)
         }
-        guard accepted else {
-            return replyFailure(to: call, .shutDown, "\(node) is shutting down")
+        switch admission {
+        case let .run(actor):
+            Task(executorPreference: callExecutor) {
+                await self.execute(call, on: actor)
+                self.state.withLock { $0.executing -= 1 }
+            }
+        case .shuttingDown:
+            replyFailure(to: call, .shutDown, "\(node) is shutting down")
+        case let .sessionEnded(session, caller, routingID):
+            logger.notice(
+                "refused a call made before its caller was declared down",
+                metadata: ["caller": "\(caller)", "actor": "\(call.header.actorName)", "target": "\(RemoteCallTarget(call.header.target))"])
+            // The pong goes first, so that the caller knows its new session when the refusal arrives.
+            pong(sequence: 0, to: caller, routingID: routingID, session: session)
+            replyFailure(
+                to: call, .nodeDown,
+                "\(node.endpoint) had declared \(caller) down after this call to \(call.header.actorName) was made; it did not run")
         }
-        Task(executorPreference: callExecutor) {
-            await self.execute(call, on: actor)
-            self.state.withLock { $0.executing -= 1 }
-        }
+    }
+
+    /// Answers a ping of `peer` (or tells it its session unasked, with sequence 0).
+    func pong(sequence: UInt64, to peer: NodeID, routingID: [UInt8], session: UInt32? = nil) {
+        let session = session ?? state.withLock { $0.session(with: peer) }
+        let pong = Envelope.pong(
+            sequence: sequence, incarnation: node.incarnation, maximumMessageSize: settings.maximumMessageSize, session: session)
+        if router.send(OutgoingMessage(pong), routingID: routingID, deferred: isIOThread) { wakeIOThread() }
     }
 
     /// Runs a call on `actor`, the local actor its header names (nil when there is none).

@@ -78,6 +78,8 @@ struct Heard {
     var maximumMessageSize: Int?
     /// The key its connection was admitted with, with security.
     var publicKey: CurveKey?
+    /// Its session with this node, when a pong said.
+    var session: UInt32?
 }
 
 /// What a change of liveness requires once the state lock is released.
@@ -92,12 +94,16 @@ struct LivenessEffects {
 }
 
 extension State {
-    /// Declares the peer at `endpoint` down: its calls fail, its watchers are told.
+    /// Declares the peer at `endpoint` down: its calls fail, its watchers are told, and its
+    /// session with this node ends.
     mutating func declareDown(_ endpoint: String, reason: String, into effects: inout LivenessEffects) {
         guard var peer = peers[endpoint] else { return }
         let incarnation = peer.liveIncarnation
         peer.liveIncarnation = nil
-        if let incarnation { peer.downIncarnation = incarnation }
+        if let incarnation {
+            peer.downIncarnation = incarnation
+            peer.session &+= 1
+        }
         switch peer.outbound {
         // The first reason stays: a refused handshake is followed by the connection's end.
         case .none, .unavailable: break
@@ -123,7 +129,7 @@ extension State {
     /// Records that `node` was heard from; a new incarnation retires the previous one.
     mutating func heard(
         from node: NodeID, at now: ContinuousClock.Instant, viaOutbound: Bool, maximumMessageSize: Int?,
-        publicKey: CurveKey?, into effects: inout LivenessEffects
+        publicKey: CurveKey?, session: UInt32?, into effects: inout LivenessEffects
     ) {
         var peer = peers[node.endpoint] ?? Peer()
         if let publicKey, publicKey != peer.publicKey {
@@ -138,6 +144,12 @@ extension State {
             // Watchers of the life that went down earlier are told it will not come back.
             effects.firedWatches += removeWatches { $0.id.endpoint == node.endpoint && $0.id.incarnation == down }
         }
+        if (peer.liveIncarnation ?? peer.downIncarnation) != node.incarnation {
+            // A new life: neither side has declared it down yet.
+            peer.session = 0
+            peer.sessionAtPeer = 0
+        }
+        if let session { peer.sessionAtPeer = session }
         peer.lastHeard = now
         peer.watchedSince = nil
         if let maximumMessageSize { peer.maximumMessageSize = maximumMessageSize }
@@ -236,7 +248,7 @@ extension ZMQActorSystem {
                 let endpoint = heard.node.endpoint
                 state.heard(
                     from: heard.node, at: now, viaOutbound: viaOutbound, maximumMessageSize: heard.maximumMessageSize,
-                    publicKey: heard.publicKey, into: &effects)
+                    publicKey: heard.publicKey, session: heard.session, into: &effects)
                 if let routingID = heard.routingID { state.peers[endpoint]?.inboundRoutingID = routingID }
                 if let fd = heard.fileDescriptor { state.peers[endpoint]?.inboundFileDescriptor = fd }
             }

@@ -68,12 +68,14 @@ extension ZMQActorSystem {
         // The common case, a connected peer, reads the peer without writing it back.
         if let peer = state.peers[endpoint], case .connected = peer.outbound, let connection = peer.connection {
             if let refusal = refusal(of: call, message: message, by: peer) { return .fail(refusal) }
+            Envelope.stampSession(peer.sessionAtPeer, on: message.first)
             track()
             return .send(connection, wakeIOThread: wake)
         }
         var peer = state.peers[endpoint] ?? Peer()
         defer { state.peers[endpoint] = peer }
         if let refusal = refusal(of: call, message: message, by: peer) { return .fail(refusal) }
+        Envelope.stampSession(peer.sessionAtPeer, on: message.first)
         switch peer.outbound {
         case .none:
             peer.outbound = .connecting(since: .now, backlog: [(call.callID, message)])

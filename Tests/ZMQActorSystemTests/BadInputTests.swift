@@ -67,9 +67,9 @@ struct BadInputTests {
     @Test func malformedMessagesAreDroppedAndTheNodeKeepsServing() async throws {
         try await withServer { server, service async throws in
             let dealer = try rawDealer(to: server.node.endpoint)
-            try dealer.send([1, 1, 7])                            // a call cut short
+            try dealer.send([Envelope.version, 1, 7])              // a call cut short
             try dealer.send([200, 1])                             // an unknown protocol version
-            try dealer.send([1, 99, 0, 0])                        // an unknown message kind
+            try dealer.send([Envelope.version, 99, 0, 0])          // an unknown message kind
             try dealer.send((0..<512).map { _ in UInt8.random(in: 0...255) })
             let stranger = try Socket(context, kind: .dealer)    // no Fulmen routing id at all
             try stranger.connect(server.node.endpoint)

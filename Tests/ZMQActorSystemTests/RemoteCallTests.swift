@@ -16,15 +16,7 @@ struct RemoteCallTests {
         let client = try ZMQActorSystem(settings: testSettings())
         let hosted = server.makeWellKnown("service") { TestServiceActor(actorSystem: $0) }
         let service = try $TestService<ZMQActorSystem>.resolve(id: .wellKnown("service", at: server.node.endpoint), using: client)
-        do {
-            try await body(client, server, service)
-        } catch {
-            await client.shutdown()
-            await server.shutdown()
-            throw error
-        }
-        await client.shutdown()
-        await server.shutdown()
+        try await shuttingDown(client, server) { try await body(client, server, service) }
         _ = hosted
     }
 

@@ -126,7 +126,7 @@ struct WireFormatTests {
     @Test func envelopeHeadersRejectGarbage() throws {
         #expect(throws: WireFormatError.self) { try [UInt8]().withUnsafeBytes { try Envelope.parseHeader($0) } }
         #expect(throws: WireFormatError.self) { try [UInt8]([9, 1]).withUnsafeBytes { try Envelope.parseHeader($0) } }
-        #expect(throws: WireFormatError.self) { try [UInt8]([1, 77]).withUnsafeBytes { try Envelope.parseHeader($0) } }
+        #expect(throws: WireFormatError.self) { try [UInt8]([Envelope.version, 77]).withUnsafeBytes { try Envelope.parseHeader($0) } }
         let ping = Envelope.ping(sequence: 7, maximumMessageSize: 1024)
         for length in 0..<ping.count {
             #expect(throws: WireFormatError.self) { try Array(ping.prefix(length)).withUnsafeBytes { try Envelope.parseHeader($0) } }
@@ -136,6 +136,26 @@ struct WireFormatTests {
             return
         }
         #expect(sequence == 7 && limit == 1024)
+    }
+
+    @Test func callsAndPongsCarryTheirSession() throws {
+        var writer = ByteWriter()
+        Envelope.beginCall(
+            &writer, callID: 3, targetIncarnation: 5, timeoutMilliseconds: 10, actorName: "a", target: "t", substitutions: [],
+            argumentCount: 0)
+        let call = writer.take()
+        Envelope.stampSession(0xA1B2C3, on: call)
+        guard case let .call(header) = try Envelope.parseHeader(call.bytes) else {
+            Issue.record("the call did not parse as a call")
+            return
+        }
+        #expect(header.callID == 3 && header.session == 0xA1B2C3 && header.targetIncarnation == 5 && header.actorName == "a")
+        let pong = Envelope.pong(sequence: 1, incarnation: 2, maximumMessageSize: 64, session: 9)
+        guard case let .pong(_, incarnation, _, session) = try pong.withUnsafeBytes({ try Envelope.parseHeader($0) }) else {
+            Issue.record("the pong did not parse as a pong")
+            return
+        }
+        #expect(incarnation == 2 && session == 9)
     }
 
     @Test func batchesSplitIntoTheirMessages() throws {

@@ -191,7 +191,7 @@ enum WireFuzzing {
             try reply(.thrown) { Envelope.writeThrown(&$0, typeName: "Test.Failure", message: "no", payload: try WireEncoder().encode(sample)) },
             reply(.failure) { Envelope.writeFailure(&$0, code: .unknownActor, message: "no actor named 'x'") },
             [Envelope.ping(sequence: 1, maximumMessageSize: 1 << 20)],
-            [Envelope.pong(sequence: 1, incarnation: 5, maximumMessageSize: 1 << 20)],
+            [Envelope.pong(sequence: 1, incarnation: 5, maximumMessageSize: 1 << 20, session: 2)],
             [bytes(batch.take())],
             [record],
             [try WireEncoder().encode(["k": [1, 2, 3]])],

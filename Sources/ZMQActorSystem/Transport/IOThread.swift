@@ -277,9 +277,7 @@ private final class IOLoop {
             case let .call(callHeader):
                 system.start(InboundCall(header: callHeader, frames: body, replyRoute: .router(routingID: routingID), caller: sender))
             case let .ping(sequence, maximumMessageSize):
-                let pong = Envelope.pong(
-                    sequence: sequence, incarnation: system.node.incarnation, maximumMessageSize: system.settings.maximumMessageSize)
-                _ = system.router.send(OutgoingMessage(pong), routingID: routingID)
+                system.pong(sequence: sequence, to: sender, routingID: routingID)
                 return maximumMessageSize
             case .reply, .pong:
                 logger.warning("dropped a reply sent to the call port", metadata: ["peer": "\(sender)"])
@@ -320,14 +318,18 @@ private final class IOLoop {
                 switch header {
                 case let .reply(callID, status, bodyOffset):
                     completed.append((callID, InboundReply(frames: frames, status: status, bodyOffset: bodyOffset)))
-                case let .pong(_, incarnation, limit):
-                    heard.append(Heard(node: NodeID(endpoint: connection.endpoint, incarnation: incarnation), maximumMessageSize: limit))
+                case let .pong(_, incarnation, limit, session):
+                    heard.append(Heard(
+                        node: NodeID(endpoint: connection.endpoint, incarnation: incarnation), maximumMessageSize: limit,
+                        session: session))
                 case .call, .ping:
                     logger.warning("dropped a call sent to a reply port", metadata: ["endpoint": "\(connection.endpoint)"])
                 }
             }
-            system.complete(replies: completed)
+            // Pongs first: the session in the pong sent ahead of a refusal is known before the
+            // refused caller can call again.
             system.heard(heard, viaOutbound: true)
+            system.complete(replies: completed)
             if !more { return }
         }
     }

@@ -4,19 +4,24 @@ import ZeroMQ
 ///
 /// ```
 /// frame 0:  version u8 · kind u8 · body
-///   call    callID u64 · target incarnation u64 (0: any) · timeout ms u32 · actor name ·
-///           target identifier · generic substitutions (varint count, strings) ·
+///   call    callID u64 · session u32 · target incarnation u64 (0: any) · timeout ms u32 ·
+///           actor name · target identifier · generic substitutions (varint count, strings) ·
 ///           argument count varint · arguments (tagged values, see WireTag)
 ///   reply   callID u64 · status u8 · status body (value | nothing | thrown error | failure)
 ///   ping    sequence u64 · sender's message size limit u64
-///   pong    sequence u64 · sender's incarnation u64 · sender's message size limit u64
+///   pong    sequence u64 · sender's incarnation u64 · sender's message size limit u64 ·
+///           session u32
 ///   batch   count varint · (length varint · one of the messages above)*, none with frames 1…
 /// frames 1…: out-of-band arrays referenced by `blob` values
 /// ```
 /// Integers are little-endian; strings are a varint length and UTF-8 bytes. A DEALER's routing
 /// id names its node (`Envelope.routingID(for:)`), so a ROUTER knows who sent each message.
+///
+/// A call's session is the callee's session with the caller as the caller last heard it, from
+/// the callee's pongs; a pong's session is the sender's session with the node it answers (see
+/// `Peer.session`).
 enum Envelope {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
     /// The most messages one batch frame carries; senders never batch more.
     static let maximumBatchCount = 1024
 
@@ -62,6 +67,7 @@ enum Envelope {
         writer.write(version)
         writer.write(Kind.call.rawValue)
         writer.write(fixed: callID)
+        writer.write(fixed: UInt32(0))  // the session, stamped by `stampSession` once the peer is known
         writer.write(fixed: targetIncarnation ?? 0)
         writer.write(fixed: timeoutMilliseconds)
         writer.write(string: actorName)
@@ -69,6 +75,14 @@ enum Envelope {
         writer.write(varint: UInt64(substitutions.count))
         for name in substitutions { writer.write(string: name) }
         writer.write(varint: UInt64(argumentCount))
+    }
+
+    /// Where a call's session lies in its first frame.
+    private static let sessionOffset = 10
+
+    /// Writes `session` into the call whose first frame is `frame`.
+    static func stampSession(_ session: UInt32, on frame: OwnedBytes) {
+        frame.base.storeBytes(of: session.littleEndian, toByteOffset: sessionOffset, as: UInt32.self)
     }
 
     static func beginReply(_ writer: inout ByteWriter, callID: UInt64, status: ReplyStatus) {
@@ -134,13 +148,14 @@ enum Envelope {
         return writer.bytes
     }
 
-    static func pong(sequence: UInt64, incarnation: UInt64, maximumMessageSize: Int) -> [UInt8] {
-        var writer = ByteWriter(capacity: 26)
+    static func pong(sequence: UInt64, incarnation: UInt64, maximumMessageSize: Int, session: UInt32) -> [UInt8] {
+        var writer = ByteWriter(capacity: 30)
         writer.write(version)
         writer.write(Kind.pong.rawValue)
         writer.write(fixed: sequence)
         writer.write(fixed: incarnation)
         writer.write(fixed: UInt64(maximumMessageSize))
+        writer.write(fixed: session)
         return writer.bytes
     }
 
@@ -151,11 +166,12 @@ enum Envelope {
         case call(CallHeader)
         case reply(callID: UInt64, status: ReplyStatus, bodyOffset: Int)
         case ping(sequence: UInt64, maximumMessageSize: Int)
-        case pong(sequence: UInt64, incarnation: UInt64, maximumMessageSize: Int)
+        case pong(sequence: UInt64, incarnation: UInt64, maximumMessageSize: Int, session: UInt32)
     }
 
     struct CallHeader {
         var callID: UInt64
+        var session: UInt32
         var targetIncarnation: UInt64?
         var timeoutMilliseconds: UInt32
         var actorName: String
@@ -177,6 +193,7 @@ enum Envelope {
         switch kind {
         case .call:
             let callID = try reader.readFixed(UInt64.self, "call id")
+            let session = try reader.readFixed(UInt32.self, "session")
             let incarnation = try reader.readFixed(UInt64.self, "target incarnation")
             let timeout = try reader.readFixed(UInt32.self, "timeout")
             let actorName = try reader.readString("actor name")
@@ -186,7 +203,7 @@ enum Envelope {
             for _ in 0..<substitutionCount { substitutions.append(try reader.readString("generic substitution")) }
             let argumentCount = try reader.readCount("argument count")
             return .call(CallHeader(
-                callID: callID, targetIncarnation: incarnation == 0 ? nil : incarnation,
+                callID: callID, session: session, targetIncarnation: incarnation == 0 ? nil : incarnation,
                 timeoutMilliseconds: timeout, actorName: actorName, target: target,
                 substitutions: substitutions, argumentCount: argumentCount, argumentsOffset: reader.offset))
         case .reply:
@@ -204,7 +221,8 @@ enum Envelope {
             let sequence = try reader.readFixed(UInt64.self, "pong sequence")
             let incarnation = try reader.readFixed(UInt64.self, "incarnation")
             let limit = try reader.readFixed(UInt64.self, "message size limit")
-            return .pong(sequence: sequence, incarnation: incarnation, maximumMessageSize: Int(clamping: limit))
+            let session = try reader.readFixed(UInt32.self, "session")
+            return .pong(sequence: sequence, incarnation: incarnation, maximumMessageSize: Int(clamping: limit), session: session)
         }
     }
 
