@@ -29,6 +29,9 @@ public distributed actor StoreActor: Store {
     private let commits: GroupCommit
     private var waitLists: [Topic: WaitList] = [.work: WaitList(), .completions: WaitList(), .experiments: WaitList()]
     private var watchedNodes: Set<NodeID> = []
+    /// When callers' nodes went down, kept as long as a long poll lasts: a long poll whose
+    /// caller's node went down after it began gets no work, even if the node is back since.
+    private var nodesDownAt: [NodeID: ContinuousClock.Instant] = [:]
     /// When each worker's last dequeue was recorded, and from which node: `dequeue` records a
     /// worker as seen at most once a second.
     private var workersSeen: [WorkerID: (node: String?, at: ContinuousClock.Instant)] = [:]
@@ -78,12 +81,13 @@ public distributed actor StoreActor: Store {
         try checkBatch(request.limit, "limit", allowEmpty: false)
         let node = watchCaller()
         let caller = ZMQActorSystem.currentCaller
+        let began = ContinuousClock.now
         var first = true
         var callerWentDown = false
         return try await longPoll(.work, wait: request.wait, until: { !$0.isEmpty || callerWentDown }) {
             // A caller whose node went down, or whose worker unregistered, while it waited gets no claims:
             // nobody would run them.
-            if !first, departedWorkers.contains(request.worker) || caller.map({ !watchedNodes.contains($0) }) == true {
+            if !first, departedWorkers.contains(request.worker) || caller.flatMap({ nodesDownAt[$0] }).map({ $0 >= began }) == true {
                 callerWentDown = true
                 return []
             }
@@ -308,6 +312,9 @@ public distributed actor StoreActor: Store {
 
     private func nodeWentDown(_ node: NodeID) async {
         watchedNodes.remove(node)
+        let now = ContinuousClock.now
+        nodesDownAt = nodesDownAt.filter { now - $0.value <= limits.maximumWait }
+        nodesDownAt[node] = now
         workersSeen = workersSeen.filter { $0.value.node != node.description }
         do {
             let changed = try await write { db in

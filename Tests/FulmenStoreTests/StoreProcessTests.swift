@@ -52,6 +52,30 @@ struct StoreProcessTests {
         #expect(try await fixture.claim().first?.sequence == 1)
     }
 
+    @Test func aLongPollBegunBeforeItsNodeWentDownGetsNoWorkAfterTheNodeIsBack() async throws {
+        let fixture = try await StoreFixture()
+        let relay = try TCPRelay(to: fixture.system.node.endpoint)
+        defer { relay.stop() }
+        // The runner's own failure detection is slow, so that its long poll stays pending through the cut.
+        let runner = try ZMQActorSystem(settings: testSettings { $0.heartbeatTimeout = .seconds(60) })
+        let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: relay.endpoint), using: runner)
+        let registration = WorkerRegistration(id: "cut-off", host: "test", concurrency: 1)
+        try await shuttingDown(runner) {
+            _ = try await store.register(registration)
+            let poll = Task { try await store.dequeue(DequeueRequest(worker: "cut-off", tasks: [], limit: 1, wait: .seconds(20))) }
+            try await Task.sleep(for: .milliseconds(300))
+            await relay.hold()
+            let down = try await eventually { try await fixture.store.workers().first { $0.id == "cut-off" }?.status == .down }
+            #expect(down)
+            relay.release()
+            // Back: the runner's node calls again (once it has heard its new session) and is watched again.
+            #expect(await eventually { (try? await store.register(registration)) != nil })
+            try await fixture.enqueue(1)
+            #expect(try await poll.value.isEmpty, "the long poll begun before the node went down claimed work")
+            #expect(try await fixture.status("r-0") == .queuing)
+        }
+    }
+
     @Test func aStoreKilledUnderLoadKeepsEverythingItAcknowledged() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
