@@ -61,9 +61,13 @@ struct StoreProcessTests {
         let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: relay.endpoint), using: runner)
         let registration = WorkerRegistration(id: "cut-off", host: "test", concurrency: 1)
         try await shuttingDown(runner) {
-            _ = try await store.register(registration)
+            let registered = try await store.register(registration)
             let poll = Task { try await store.dequeue(DequeueRequest(worker: "cut-off", tasks: [], limit: 1, wait: .seconds(20))) }
-            try await Task.sleep(for: .milliseconds(300))
+            // The poll's first look records the worker as seen; it then waits in the store.
+            let waiting = try await eventually {
+                try await fixture.store.workers().first { $0.id == "cut-off" }.map { $0.lastSeen > registered.lastSeen } == true
+            }
+            #expect(waiting)
             await relay.hold()
             let down = try await eventually { try await fixture.store.workers().first { $0.id == "cut-off" }?.status == .down }
             #expect(down)
