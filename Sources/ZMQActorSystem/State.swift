@@ -40,7 +40,7 @@ struct State {
 
     /// This node's session with `node`'s life (0 for a life it never declared down).
     func session(with node: NodeID) -> UInt32 {
-        guard let peer = peers[node.endpoint], (peer.liveIncarnation ?? peer.downIncarnation) == node.incarnation else { return 0 }
+        guard let peer = peers[node.endpoint], peer.knownIncarnation == node.incarnation else { return 0 }
         return peer.session
     }
 
@@ -93,7 +93,9 @@ struct Peer {
     var liveIncarnation: UInt64?
     /// The incarnation most recently declared down.
     var downIncarnation: UInt64?
-    /// This node's session with the peer's life (`liveIncarnation ?? downIncarnation`): how many
+    /// The life `session` counts: the live incarnation, or the one last declared down.
+    var knownIncarnation: UInt64? { liveIncarnation ?? downIncarnation }
+    /// This node's session with the peer's life (`knownIncarnation`): how many
     /// times this node declared that life down. Declaring a node down tells watchers and fails
     /// calls, so a call the peer made before it learned of that must not run: a call carries
     /// the session its caller knew, and one from an earlier session is refused unrun.

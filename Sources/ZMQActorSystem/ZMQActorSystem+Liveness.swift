@@ -144,7 +144,7 @@ extension State {
             // Watchers of the life that went down earlier are told it will not come back.
             effects.firedWatches += removeWatches { $0.id.endpoint == node.endpoint && $0.id.incarnation == down }
         }
-        if (peer.liveIncarnation ?? peer.downIncarnation) != node.incarnation {
+        if peer.knownIncarnation != node.incarnation {
             // A new life: neither side has declared it down yet.
             peer.session = 0
             peer.sessionAtPeer = 0

@@ -38,9 +38,10 @@ public final class TCPRelay: Sendable {
     /// Stops passing bytes on, in both directions; returns once nothing more passes.
     public func hold() async {
         held.store(true, ordering: .sequentiallyConsistent)
-        // A pass that began before may still pass bytes on; one that begins after does not.
-        let start = passes.load(ordering: .sequentiallyConsistent)
-        while passes.load(ordering: .sequentiallyConsistent) < start + 2 { try? await Task.sleep(for: .milliseconds(1)) }
+        // The pass under way may still pass bytes on; the next one reads `held` after its start
+        // is counted, so it sees the hold, and its start means the pass under way has ended.
+        let current = passes.load(ordering: .sequentiallyConsistent)
+        while passes.load(ordering: .sequentiallyConsistent) <= current { try? await Task.sleep(for: .milliseconds(1)) }
     }
 
     /// Passes on what waited and everything after it.
