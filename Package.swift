@@ -29,7 +29,9 @@ let package = Package(
         .library(name: "FulmenRunner", targets: ["FulmenRunner"]),
         .library(name: "FulmenEndpoint", targets: ["FulmenEndpoint"]),
         .library(name: "FulmenTasks", targets: ["FulmenTasks"]),
+        .library(name: "FulmenAgents", targets: ["FulmenAgents"]),
         .library(name: "FulmenTrainer", targets: ["FulmenTrainer"]),
+        .library(name: "FulmenCLI", targets: ["FulmenCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -105,14 +107,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The bundled tasks: environments, scripted experts, splits and agents.
+        // The bundled tasks' environments: problems, splits, scripted experts and demonstrators, success.
+        // What a trainer needs of a task; it links no runner.
         .target(
             name: "FulmenTasks",
             dependencies: [
-                "FulmenRunner", "FulmenCore", "FulmenModel", .product(name: "GRDB", package: "GRDB.swift"),
+                "FulmenCore", "FulmenModel", .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, to limit what model-written SQL can do (no ATTACH, bounded work).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // The bundled tasks' agents: each task played by the policy model through a runner's rollout context.
+        .target(
+            name: "FulmenAgents",
+            dependencies: ["FulmenTasks", "FulmenRunner", "FulmenModel"],
             swiftSettings: strictSettings
         ),
 
@@ -126,9 +136,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The one executable.
-        .executableTarget(
-            name: "fulmen",
+        // Fulmen's command line, as a library: the `fulmen` executable runs it, and so does a user's own
+        // trainer executable with their algorithms registered.
+        .target(
+            name: "FulmenCLI",
             dependencies: [
                 "ZMQActorSystem",
                 "FulmenCore",
@@ -136,11 +147,25 @@ let package = Package(
                 "FulmenRunner",
                 "FulmenEndpoint",
                 "FulmenTasks",
+                "FulmenAgents",
                 "FulmenModel",
                 "FulmenTrainer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // The one executable.
+        .executableTarget(name: "fulmen", dependencies: ["FulmenCLI"], swiftSettings: strictSettings),
+
+        // A user's algorithm in their own trainer executable: REINFORCE with a leave-one-out baseline (README,
+        // "Your own algorithm"). Built with the package, so CI builds Fulmen once.
+        .executableTarget(
+            name: "fulmen-reinforce",
+            dependencies: ["FulmenCLI", "FulmenTrainer", "FulmenCore"],
+            path: "examples/reinforce",
+            exclude: ["reinforce.yaml"],
             swiftSettings: strictSettings
         ),
 
@@ -179,7 +204,7 @@ let package = Package(
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
         .testTarget(
             name: "FulmenSystemTests",
-            dependencies: ["FulmenCore", "ZMQActorSystem", "ZMQTestSupport", "fulmen"],
+            dependencies: ["FulmenCore", "ZMQActorSystem", "ZMQTestSupport", "fulmen", "fulmen-reinforce"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -217,7 +242,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FulmenTasksTests",
-            dependencies: ["FulmenTasks", "FulmenRunner", "FulmenCore", "FulmenModel"],
+            dependencies: ["FulmenTasks", "FulmenAgents", "FulmenRunner", "FulmenCore", "FulmenModel"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -245,7 +270,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "RunnerBenchmark",
-            dependencies: ["FulmenRunner", "FulmenTasks", "FulmenCore", "FulmenModel", "ZMQActorSystem"],
+            dependencies: ["FulmenRunner", "FulmenTasks", "FulmenAgents", "FulmenCore", "FulmenModel", "ZMQActorSystem"],
             path: "benchmarks/runner",
             exclude: ["run.sh"],
             swiftSettings: strictSettings

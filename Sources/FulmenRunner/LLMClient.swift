@@ -122,9 +122,9 @@ public struct LLMClient: Sendable {
             }
             return value
         }
-        settings.temperature = try metadata("fulmen.temperature", as: Float.self) ?? settings.temperature
-        settings.topK = try metadata("fulmen.top_k", as: Int.self) ?? settings.topK
-        settings.topP = try metadata("fulmen.top_p", as: Float.self) ?? settings.topP
+        settings.temperature = try metadata(RolloutMetadata.temperature, as: Float.self) ?? settings.temperature
+        settings.topK = try metadata(RolloutMetadata.topK, as: Int.self) ?? settings.topK
+        settings.topP = try metadata(RolloutMetadata.topP, as: Float.self) ?? settings.topP
         return settings
     }
 

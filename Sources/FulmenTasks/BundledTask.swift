@@ -1,18 +1,16 @@
-public import FulmenRunner
 public import Foundation
 
-/// A task bundled with Fulmen: a real environment behind an ``Agent`` that plays it with the policy model,
-/// two scripted policies that play it without one (for demonstrations: an expert, and an imperfect
-/// demonstrator with systematic blind spots), a seeded train/validation split, and a success measure.
-/// ``BundledTasks`` lists them by name.
+/// A task bundled with Fulmen: a real environment, two scripted policies that play it without a model (for
+/// demonstrations: an expert, and an imperfect demonstrator with systematic blind spots), a seeded
+/// train/validation split, and a success measure: what a trainer needs of it. ``BundledTasks`` lists them by
+/// name.
 ///
-/// The agent and the scripted policies run the same episode code, so the prompts a demonstration shows are
-/// the prompts the model will see.
+/// The agent that plays it with the policy model lives apart, in `FulmenAgents`, so a trainer links no runner.
+/// The agent and the scripted policies run the same episode code (``TurnHost``), so the prompts a
+/// demonstration shows are the prompts the model will see.
 public protocol BundledTask: Sendable {
     /// One episode's input, as a rollout carries it (JSON).
     associatedtype Input: Codable & Sendable & Hashable
-    /// The agent that plays the task with the policy model.
-    associatedtype TaskAgent: Agent where TaskAgent.Input == Input
     /// The scripted policy that solves the task.
     associatedtype Expert: ScriptedPolicy
     /// The scripted policy that plays the task like the expert except for a systematic blind spot.
@@ -20,9 +18,6 @@ public protocol BundledTask: Sendable {
 
     /// The task's name: rollouts are enqueued under it and runner pools host its agent by it.
     var name: String { get }
-
-    /// The agent, configured like this task.
-    var agent: TaskAgent { get }
 
     /// The context, in tokens, the agent's longest model call needs (prompt plus its token limit) for the
     /// inputs this task's splits draw: a policy model's context must be at least this long.

@@ -1,11 +1,10 @@
 import FulmenModel
-import FulmenRunner
 
 /// Where an episode's turns go. Each task's episode logic is written once against this, and played either
-/// by the policy model through a rollout context (``ModelHost``, in the task's agent) or by a scripted
+/// by the policy model through a rollout context (`ModelHost`, in the task's agent, in FulmenAgents) or by a scripted
 /// policy (``ScriptedHost``, for experts, demonstrations and baselines), so a demonstration shows exactly
 /// the prompts the model will see.
-protocol TurnHost {
+package protocol TurnHost {
     /// One model call: a response to `prompt` of at most `maxTokens` tokens, ending after the first "\n".
     mutating func respond(to prompt: [Int32], maxTokens: Int) async throws -> [Int32]
     /// Runs one environment step and records it as a tool call; returns its observation.
@@ -15,24 +14,7 @@ protocol TurnHost {
 }
 
 /// The stop sequence of every bundled task's model calls: a response is one line.
-let lineEnd = Tokenizer.encode("\n")
-
-/// Plays turns with the policy model of a rollout; every call and step becomes a span.
-struct ModelHost: TurnHost {
-    let context: RolloutContext
-
-    func respond(to prompt: [Int32], maxTokens: Int) async throws -> [Int32] {
-        try await context.llm.generate(prompt: prompt, maxTokens: maxTokens, stop: [lineEnd]).tokens
-    }
-
-    func tool(_ name: String, input: String, _ body: () async throws -> String) async throws -> String {
-        try await context.tool(name, input: input, body)
-    }
-
-    func emitReward(_ value: Double, name: String) {
-        context.emitReward(value, name: name, final: false)
-    }
-}
+package let lineEnd = Tokenizer.encode("\n")
 
 /// Plays turns with a scripted policy, and keeps what happened.
 struct ScriptedHost<Policy: ScriptedPolicy>: TurnHost {

@@ -115,10 +115,10 @@ struct RolloutContextTests {
         let call = try #require(pinned.spans.first { $0.name == SpanConvention.modelCall })
         #expect(call.attributes[Key.temperature] == .double(0.5) && call.attributes[Key.topK] == .int(20))
 
-        let greedy = try await sandbox.play(ModelAgent(), input: .init(prompt: "Q:2\n"), metadata: ["fulmen.temperature": "0"])
+        let greedy = try await sandbox.play(ModelAgent(), input: .init(prompt: "Q:2\n"), metadata: [RolloutMetadata.temperature: "0"])
         #expect(greedy.spans.first { $0.name == SpanConvention.modelCall }?.attributes[Key.temperature] == .double(0))
 
-        let bad = try await sandbox.play(ModelAgent(), input: .init(prompt: "Q:2\n"), metadata: ["fulmen.temperature": "warm"])
+        let bad = try await sandbox.play(ModelAgent(), input: .init(prompt: "Q:2\n"), metadata: [RolloutMetadata.temperature: "warm"])
         #expect(bad.error?.contains("fulmen.temperature") == true && bad.error?.contains("'warm'") == true)
     }
 

@@ -21,7 +21,7 @@ func expectValidationRises(
     let experiment = try await runExperiment(spec, name: name, on: store)
     #expect(experiment.status == .finished, "\(experiment.message ?? "")", sourceLocation: sourceLocation)
     let evaluations = try await store.metrics(experiment.id, afterStep: nil).compactMap { point in
-        point.values["eval.success"].map { (point.step, $0) }
+        point[.validationSuccess].map { (point.step, $0) }
     }
     #expect(
         evaluations.first?.0 == 0 && evaluations.first?.1 == 0, "a fresh model solved calc: \(evaluations)",

@@ -26,7 +26,7 @@ struct PythonAgentTests {
             """
         let experiment = try await expectValidationRises(spec, name: "python", on: store)
         for point in try await store.metrics(experiment, afterStep: 200) {
-            #expect(point.values["grpo.rollouts"] == 16 && point.values["grpo.failed_rollouts"] == 0, "\(point.values)")
+            #expect(point[.grpoRollouts] == 16 && point[.grpoFailedRollouts] == 0, "\(point.values)")
         }
         // The agent's episodes were recorded as a Fulmen agent's are: its two model calls with their token
         // ids, under the attempt, and the process that made them.

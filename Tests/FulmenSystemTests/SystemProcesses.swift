@@ -13,11 +13,17 @@ struct SystemProcesses {
     let store: $Store<ZMQActorSystem>
     /// The trainer's data directory.
     let data: URL
+    /// Where the store listens.
+    let storeEndpoint: String
 
-    /// - Parameter runnerArguments: the `fulmen runner` options besides its store and logging, e.g.
-    ///   `["--concurrency", "8", "--tasks", "calc"]`.
-    init(runner runnerArguments: [String]) async throws {
+    /// - Parameters:
+    ///   - runnerArguments: the `fulmen runner` options besides its store and logging, e.g.
+    ///     `["--concurrency", "8", "--tasks", "calc"]`.
+    ///   - trainerExecutable: the executable whose `trainer` command runs the trainer: `fulmen`, or a user's own
+    ///     with more algorithms registered.
+    init(runner runnerArguments: [String], trainerExecutable: String = "fulmen") async throws {
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
+        storeEndpoint = endpoint
         data = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-system-\(UUID().uuidString)")
         storeProcess = try await ChildProcess(
             "fulmen", arguments: ["store", "--in-memory", "--bind", endpoint, "--log-level", "critical"])
@@ -25,7 +31,7 @@ struct SystemProcesses {
             "fulmen",
             arguments: ["runner", "--store", endpoint, "--log-level", "critical", "--progress", "0"] + runnerArguments)
         trainer = try await ChildProcess(
-            "fulmen", arguments: ["trainer", "--store", endpoint, "--data", data.path, "--name", "learner", "--log-level", "critical"])
+            trainerExecutable, arguments: ["trainer", "--store", endpoint, "--data", data.path, "--name", "learner", "--log-level", "critical"])
         system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(10) })
         store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
     }

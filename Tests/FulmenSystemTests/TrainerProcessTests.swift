@@ -58,7 +58,7 @@ struct TrainerProcessTests {
         #expect(Set(points.map(\.step)).isSuperset(of: 1...11))
         // GRPO's rate goes from learningRate at its first step (9) along a cosine to finalLearningRate at its last.
         let rates = Dictionary(
-            points.compactMap { point in point.values["grpo.learning_rate"].map { (point.step, $0) } }
+            points.compactMap { point in point[.grpoLearningRate].map { (point.step, $0) } }
         ) { first, _ in first }
         for (step, expected) in [(9, 1e-4), (10, 5.5e-5), (11, 1e-5)] {
             let rate = rates[step] ?? -1
@@ -102,9 +102,9 @@ struct TrainerProcessTests {
             name: "maze-credit", on: processes.store)
         #expect(experiment.status == .finished, "\(experiment.message ?? "")")
         let metrics = try await processes.store.metrics(experiment.id, afterStep: nil)
-        let step = try #require(metrics.first { $0.values["grpo.rollouts"] != nil }, "\(metrics)")
-        let reward = try #require(step.values["grpo.reward"])
-        #expect((0...1).contains(reward) && reward == step.values["grpo.success"], "\(step.values)")
+        let step = try #require(metrics.first { $0[.grpoRollouts] != nil }, "\(metrics)")
+        let reward = try #require(step[.grpoReward])
+        #expect((0...1).contains(reward) && reward == step[.grpoSuccess], "\(step.values)")
         await processes.stop()
     }
 
@@ -122,17 +122,17 @@ struct TrainerProcessTests {
         let experiment = try await expectValidationRises(spec, name: "learn", on: store)
         // GRPO steps reported their groups (dynamic sampling draws up to four times the step's when groups
         // agree), their rollouts and reward.
-        let grpo = try await store.metrics(experiment, afterStep: 200).filter { $0.values["grpo.groups"] != nil }
+        let grpo = try await store.metrics(experiment, afterStep: 200).filter { $0[.grpoGroups] != nil }
         #expect(grpo.count == 3)
         for point in grpo {
-            let groups = point.values["grpo.groups"] ?? 0
-            #expect(groups >= 4 && groups <= 16 && point.values["grpo.rollouts"] == groups * 4, "\(point.values)")
-            #expect(point.values["grpo.reward"] != nil)
+            let groups = point[.grpoGroups] ?? 0
+            #expect(groups >= 4 && groups <= 16 && point[.grpoRollouts] == groups * 4, "\(point.values)")
+            #expect(point[.grpoReward] != nil)
         }
         // The search over sampling settings found that a warm start samples better cold than hot.
         let search = try #require(try await store.metrics(experiment, afterStep: 203).first)
-        #expect(search.step == 204 && search.values["search.best_candidate"] == 1, "\(search.values)")
-        #expect((search.values["search.candidate_1"] ?? 0) > (search.values["search.candidate_0"] ?? 1), "\(search.values)")
+        #expect(search.step == 204 && search[.searchBestCandidate] == 1, "\(search.values)")
+        #expect((search[.searchCandidate(1)] ?? 0) > (search[.searchCandidate(0)] ?? 1), "\(search.values)")
         let final = try await store.experiment(experiment)
         #expect(final.message?.contains("sampling: candidate 2 of 2") == true, "\(final.message ?? "")")
 
@@ -143,8 +143,8 @@ struct TrainerProcessTests {
                 + "evaluation: { every: 1000, problems: 8 }\n", name: "distil", on: store)
         #expect(distil.status == .finished, "\(distil.message ?? "")")
         let distilled = try await store.metrics(distil.id, afterStep: nil)
-        let episodes = distilled.first { $0.values["sft.trace_episodes"] != nil }?.values["sft.trace_episodes"] ?? 0
-        let losses = distilled.compactMap { $0.values["sft.loss"] }
+        let episodes = distilled.first { $0[.sftTraceEpisodes] != nil }?[.sftTraceEpisodes] ?? 0
+        let losses = distilled.compactMap { $0[.sftLoss] }
         #expect(episodes >= 1 && (losses.last ?? 9) < (losses.first ?? 0), "\(episodes) episodes, losses \(losses)")
         let nothing = try await runExperiment(
             "task: calc\nsft: { source: traces, steps: 5 }\nadapter: { agent: nobody }\nsplit: { validation: 8 }\n"

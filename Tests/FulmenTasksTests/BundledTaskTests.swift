@@ -1,6 +1,7 @@
 import FulmenCore
 import FulmenModel
 import FulmenRunner
+import FulmenAgents
 import FulmenTasks
 import Foundation
 import Testing
@@ -11,7 +12,7 @@ import Testing
         for name in BundledTasks.names {
             let task = try BundledTasks.named(name)
             #expect(task.name == name)
-            #expect(task.agent.task == name)
+            #expect(BundledAgents.agent(for: task).task == name)
             #expect(task.contextLength <= GPTConfig.tiny.contextLength)
         }
         let error = #expect(throws: TaskError.self) { try BundledTasks.named("chess") }

@@ -1,6 +1,7 @@
 import FulmenCore
 import FulmenModel
 import FulmenRunner
+import FulmenAgents
 @testable import FulmenTasks
 import Foundation
 import Testing
@@ -192,7 +193,7 @@ struct RandomCalcPolicy: ScriptedPolicy {
             steps += 1
         }
         let sandbox = EpisodeSandbox(policy: model.checkpoint())
-        let outcome = try await sandbox.play(task.agent, input: problem, metadata: ["fulmen.temperature": "0"])
+        let outcome = try await sandbox.play(task.agent, input: problem, metadata: [RolloutMetadata.temperature: "0"])
         #expect(outcome.error == nil)
         #expect(outcome.finalReward == 1, "loss \(loss) after \(steps) steps")
         #expect(outcome.toolCalls.map(\.output) == ["R:-658\n"])

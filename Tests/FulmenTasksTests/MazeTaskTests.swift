@@ -1,6 +1,7 @@
 import FulmenCore
 import FulmenModel
 import FulmenRunner
+import FulmenAgents
 import FulmenTasks
 import Foundation
 import Testing

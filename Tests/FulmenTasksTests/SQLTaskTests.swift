@@ -1,6 +1,7 @@
 import FulmenCore
 import FulmenModel
 import FulmenRunner
+import FulmenAgents
 @testable import FulmenTasks
 import Foundation
 import Testing

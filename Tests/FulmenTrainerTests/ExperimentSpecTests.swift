@@ -32,18 +32,30 @@ struct ExperimentSpecTests {
 
     @Test func leftOutFieldsTakeTheirDefaultsInsideThePhasesToo() throws {
         let spec = try ExperimentSpec.parse(yaml: "task: calc\ngrpo: { steps: 5 }\n")
-        #expect(spec.grpo == ExperimentSpec.GRPOSpec(steps: 5))
-        #expect(spec.sft == nil)
+        var five = GRPO()
+        five.steps = 5
+        #expect(spec.phase(GRPO.self) == five)
+        #expect(spec.phase(SFT.self) == nil && spec.phases.count == 1)
         #expect(spec.model == ExperimentSpec.ModelSpec() && spec.split == ExperimentSpec.SplitSpec())
         #expect(spec.adapter.creditAssignment == .finalReward)
         let imperfect = try ExperimentSpec.parse(yaml: "task: calc\nsft: { demonstrator: imperfect }\n")
-        #expect(imperfect.sft?.demonstrator == .imperfect && imperfect.sft?.steps == 400)
-        #expect(imperfect.sft?.source == .demonstrations)
-        #expect(try ExperimentSpec.parse(yaml: "task: calc\nsft: { source: traces }\n").sft?.source == .traces)
-        let search = try ExperimentSpec.parse(yaml: "task: calc\nsearch: { candidates: [{temperature: 0}, {temperature: 0.5, topK: 4}] }\n")
-        #expect(search.search?.resource == "sampling" && search.search?.beam == 2 && search.search?.rounds == 2)
-        #expect(search.search?.contents.map { String(decoding: $0.data, as: UTF8.self) } == [#"{"temperature":0}"#, #"{"temperature":0.5,"topK":4}"#])
-        #expect(search.search?.contents.allSatisfy { $0.kind == .settings } == true && search.totalSteps == 2)
+        #expect(imperfect.phase(SFT.self)?.demonstrator == .imperfect && imperfect.phase(SFT.self)?.steps == 400)
+        #expect(imperfect.phase(SFT.self)?.source == .demonstrations)
+        #expect(try ExperimentSpec.parse(yaml: "task: calc\nsft: { source: traces }\n").phase(SFT.self)?.source == .traces)
+        #expect(try ExperimentSpec.parse(yaml: "task: calc\nsft:\n").phase(SFT.self) == SFT())
+        let search = try #require(
+            try ExperimentSpec.parse(yaml: "task: calc\nsearch: { candidates: [{temperature: 0}, {temperature: 0.5, topK: 4}] }\n")
+                .phase(ResourceSearch.self))
+        #expect(search.resource == "sampling" && search.beam == 2 && search.rounds == 2 && search.steps == 2)
+        #expect(search.contents.map { String(decoding: $0.data, as: UTF8.self) } == [#"{"temperature":0}"#, #"{"temperature":0.5,"topK":4}"#])
+        #expect(search.contents.allSatisfy { $0.kind == .settings })
+    }
+
+    @Test func phasesRunInTheOrderTheSpecWritesThem() throws {
+        let spec = try ExperimentSpec.parse(
+            yaml: "task: calc\ngrpo: { steps: 3 }\nsft: { steps: 2 }\nsearch: { candidates: [a, b], rounds: 4 }\n")
+        #expect(spec.phases.map { type(of: $0).name } == ["grpo", "sft", "search"])
+        #expect(spec.totalSteps == 9 && spec.stepsBefore(phase: 1) == 3 && spec.stepsBefore(phase: 2) == 5)
     }
 
     @Test func aBadSpecIsRefusedNamingTheField() {
@@ -55,7 +67,12 @@ struct ExperimentSpecTests {
         #expect(Self.error("task: calc\ngrpo: { groupSize: 1 }\n")?.field == "grpo.groupSize")
         #expect(Self.error("task: calc\nsft: { learningRate: 3 }\n")?.field == "sft.learningRate")
         #expect(Self.error("task: calc\ngrpo: { learningRate: 0.001, finalLearningRate: 0.01 }\n")?.field == "grpo.finalLearningRate")
-        #expect(Self.error("task: calc\n") == SpecError(field: "sft", problem: "give an sft, grpo or search phase (or several)"))
+        #expect(
+            Self.error("task: calc\n")
+                == SpecError(field: nil, problem: "give at least one phase: a section named by an algorithm (sft, grpo, search)"))
+        #expect(Self.error("task: calc\nreinforce: {}\n")?.problem.contains("known here: adapter, agent, checkpointEvery") == true)
+        #expect(Self.error("task: calc\nsft: {}\nadapter: { credit: final }\n")?.field == "adapter.credit")
+        #expect(Self.error("task: calc\nsft: {}\nmodel: { preset: tiny, layers: 3 }\n")?.field == "model.layers")
         #expect(Self.error("task: calc\nsearch: { candidates: [{temperature: 0}] }\n")?.field == "search.candidates")
         #expect(Self.error("task: calc\nsearch: { candidates: [{temperature: 0}, terse] }\n")?.field == "search.candidates")
         #expect(Self.error("task: calc\nsearch: { resource: policy, candidates: [a, b] }\n")?.field == "search.resource")

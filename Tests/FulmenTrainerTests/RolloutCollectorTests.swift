@@ -26,7 +26,7 @@ struct RolloutCollectorTests {
             RolloutRequest(id: RolloutID(id), task: "calc", input: Data("{}".utf8), experiment: experiment.id)
         }
 
-        var collector = RolloutCollector(store: store, experiment: experiment.id)
+        let collector = RolloutCollector(store: store, experiment: experiment.id)
         try await collector.enqueue([request("early"), request("late")])
         let claims = try await store.dequeue(DequeueRequest(worker: "worker-1", tasks: [], limit: 2, wait: .zero))
         #expect(claims.count == 2)
@@ -37,10 +37,7 @@ struct RolloutCollectorTests {
 
         try await collector.enqueue([request("late")])
         let again = try await withThrowingTaskGroup(of: [Rollout]?.self) { group in
-            group.addTask { [collector] in
-                var collector = collector
-                return try await collector.next()
-            }
+            group.addTask { try await collector.next() }
             group.addTask {
                 try await Task.sleep(for: .seconds(20))
                 return nil

@@ -10,6 +10,7 @@ import Foundation
 import FulmenCore
 import FulmenModel
 import FulmenRunner
+import FulmenAgents
 import FulmenTasks
 import Logging
 import ZMQActorSystem

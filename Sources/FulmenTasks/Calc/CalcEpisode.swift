@@ -7,8 +7,8 @@ import FulmenModel
 /// exactly the first's plus its response plus the observation (a growing transcript). The reward is 1 when
 /// the answer line is exactly `A:{answer}\n`, with partial credit below 1 for a near miss (see
 /// ``reward(for:problem:)``).
-enum CalcEpisode {
-    static func play<Host: TurnHost>(_ problem: CalcProblem, host: inout Host) async throws -> Double {
+package enum CalcEpisode {
+    package static func play<Host: TurnHost>(_ problem: CalcProblem, host: inout Host) async throws -> Double {
         try problem.validate()
         let limit = maxTokens(for: problem)
         var prompt = Tokenizer.encode("Q:\(problem.expression)\n")

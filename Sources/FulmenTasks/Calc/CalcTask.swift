@@ -15,7 +15,6 @@ public struct CalcTask: BundledTask {
     }
 
     public var name: String { Self.name }
-    public var agent: CalcAgent { CalcAgent() }
     public var contextLength: Int { CalcEpisode.contextLength(digits: digits.upperBound) }
 
     /// Distinct problems; training and validation share none.

@@ -11,11 +11,11 @@ import Foundation
 /// says what happened: `moved`, `wall` (the agent stays), `invalid` (not a move; it stays) or `goal`.
 /// Every move costs ``stepPenalty``, emitted as an intermediate reward named `step`; the final reward is 1
 /// when the agent reaches the goal and 0 when its steps run out.
-enum MazeEpisode {
+package enum MazeEpisode {
     static let stepPenalty = 0.01
     static let moveMaxTokens = 2
 
-    static func play<Host: TurnHost>(_ maze: Maze, contextLength: Int, host: inout Host) async throws -> Double {
+    package static func play<Host: TurnHost>(_ maze: Maze, contextLength: Int, host: inout Host) async throws -> Double {
         let grid = try MazeGrid(maze)
         guard grid.viewLength + moveMaxTokens <= contextLength else {
             throw TaskError.invalidInput(

@@ -30,7 +30,6 @@ public struct MazeTask: BundledTask {
     }
 
     public var name: String { Self.name }
-    public var agent: MazeAgent { MazeAgent(contextLength: modelContextLength) }
     /// A view of the maze at its longest and a move (65 tokens for 6 x 6).
     public var contextLength: Int { MazeGrid.viewLength(width: width, height: height) + MazeEpisode.moveMaxTokens }
 

@@ -13,12 +13,12 @@ import FulmenModel
 /// ``queryMaxTokens`` tokens and an answer ``answerMaxTokens``, each cut to what the context has left; an
 /// episode whose context is full ends with reward 0. With 128 tokens (`tiny`), a question, a query at the
 /// limit, the longest observation and an answer fit (124 tokens); a retry after an error needs `small`.
-enum SQLEpisode {
+package enum SQLEpisode {
     static let queryMaxTokens = 48
     static let answerMaxTokens = 12
     static let malformed = "E:expected S:<sql> or A:<answer>\n"
 
-    static func play<Host: TurnHost>(
+    package static func play<Host: TurnHost>(
         _ question: SQLQuestion, maxQueries: Int, contextLength: Int, host: inout Host
     ) async throws -> Double {
         let people = People.generate(seed: question.database)

@@ -24,7 +24,6 @@ public struct SQLTask: BundledTask {
     }
 
     public var name: String { Self.name }
-    public var agent: SQLAgent { SQLAgent(maxQueries: maxQueries, contextLength: contextLength) }
 
     /// Questions on distinct databases; training and validation share no database.
     /// - Throws: ``TaskError/invalidConfiguration(task:reason:)`` when ``maxQueries`` or

@@ -16,12 +16,13 @@ public struct AdapterOptions: Codable, Sendable, Equatable {
         self.rewardName = rewardName
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case creditAssignment, agent, rewardName
     }
 
     /// Reads options in which every field may be left out (credit assignment then defaults to final).
     public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(known: CodingKeys.allCases.map(\.stringValue))
         let container = try decoder.container(keyedBy: CodingKeys.self)
         creditAssignment =
             try container.decodeIfPresent(CreditAssignment.self, forKey: .creditAssignment) ?? .finalReward

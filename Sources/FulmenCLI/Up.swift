@@ -3,6 +3,7 @@ import Foundation
 import FulmenCore
 import FulmenRunner
 import FulmenStore
+import FulmenAgents
 import FulmenTasks
 import FulmenTrainer
 import Logging
@@ -53,7 +54,7 @@ extension Fulmen {
                 try experiment.map { try ExperimentFile(path: $0) }
                 ?? ExperimentFile(data: Data(BundledExperiments.calc.utf8), named: "the built-in experiment")
             let (spec, parsed) = (file.data, file.spec)
-            var agents = BundledTasks.all.map { $0.agent as any Agent }
+            var agents = BundledAgents.agents()
             if let command = parsed.agent {
                 agents.removeAll { $0.task == parsed.task }
                 agents.append(

@@ -1,4 +1,5 @@
 public import FulmenRunner
+public import FulmenTasks
 
 /// Plays maze with the policy model: one model call per move, each prompt the current view of the maze
 /// (not a transcript), each move a tool span, a `step` reward of -0.01 per move, and the final reward (1 at

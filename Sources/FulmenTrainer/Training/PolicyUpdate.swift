@@ -20,13 +20,28 @@ public struct PolicyUpdate: Sendable {
         public var samples: Int
     }
 
-    /// Takes one step on `triplets` (advantages aligned with them).
+    /// Takes one step on `triplets` (advantages aligned with them): ``accumulate(model:triplets:advantages:reference:)``
+    /// from zero gradients, then the optimiser step.
     /// - Throws: ``TrainingError`` when there is nothing to train on, or the model refuses a sample (one longer
     ///   than its context, say).
     public func run(
         model: GPT, optimizer: AdamW, learningRate: Float, triplets: [Triplet], advantages: [Double],
         reference: GPT? = nil
     ) throws(TrainingError) -> Report {
+        model.zeroGradients()
+        let (weights, loss, samples) = try accumulate(
+            model: model, triplets: triplets, advantages: advantages, reference: reference)
+        let norm = step.apply(model: model, optimizer: optimizer, learningRate: learningRate)
+        return Report(objective: weights, step: GradientStep.Report(loss: loss, gradientNorm: norm), samples: samples)
+    }
+
+    /// The forward and backward passes of an update: rescores `triplets` with the current (and reference)
+    /// model, weights each response token by ``PolicyObjective``, and adds the gradient to the model's.
+    /// Answers the objective's weights, the loss and the triplets trained on.
+    /// - Throws: ``TrainingError`` when there is nothing to train on, or the model refuses a sample.
+    public func accumulate(
+        model: GPT, triplets: [Triplet], advantages: [Double], reference: GPT? = nil
+    ) throws(TrainingError) -> (weights: PolicyObjective.Weights, loss: Float, samples: Int) {
         precondition(triplets.count == advantages.count, "one advantage per triplet")
         let penalised = objective.klCoefficient > 0 && reference != nil
         let chosen = triplets.indices.filter { penalised || advantages[$0] != 0 }
@@ -56,10 +71,8 @@ public struct PolicyUpdate: Sendable {
         let weights = objective.weights(for: samples)
         guard weights.trainedTokens > 0 else { throw .noSignal(triplets: triplets.count) }
         do throws(ModelError) {
-            let report = try step.run(
-                model: model, optimizer: optimizer, learningRate: learningRate, sequences: sequences,
-                weights: weights.weights)
-            return Report(objective: weights, step: report, samples: chosen.count)
+            let loss = try step.accumulate(model: model, sequences: sequences, weights: weights.weights)
+            return (weights, loss, chosen.count)
         } catch {
             throw .model(error.message)
         }

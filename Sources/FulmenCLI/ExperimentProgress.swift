@@ -18,8 +18,8 @@ struct ExperimentProgress {
             let total = Self.totalSteps(current)
             for point in try await store.metrics(experiment, afterStep: seen) {
                 seen = point.step
-                if let success = point.values["eval.success"] { validation = success }
-                let important = point.values["eval.success"] != nil || point.step == total
+                if let success = point[.validationSuccess] { validation = success }
+                let important = point[.validationSuccess] != nil || point.step == total
                 if important || ContinuousClock.now - lastLine >= .seconds(2) {
                     print(Self.line(point, total: total, validation: validation))
                     fflush(nil)
@@ -48,16 +48,16 @@ struct ExperimentProgress {
         } else {
             parts.append("step \(point.step)")
         }
-        let v = point.values
-        if let loss = v["sft.loss"] { parts.append(String(format: "SFT loss %.3f", loss)) }
-        if let reward = v["grpo.reward"] { parts.append(String(format: "reward %.2f", reward)) }
-        if let success = v["grpo.success"] { parts.append(String(format: "success %.1f%%", success * 100)) }
-        if v["grpo.skipped"] != nil { parts.append("no signal (skipped)") }
-        if let best = v["search.best"], let candidate = v["search.best_candidate"] {
+        let v = point
+        if let loss = v[.sftLoss] { parts.append(String(format: "SFT loss %.3f", loss)) }
+        if let reward = v[.grpoReward] { parts.append(String(format: "reward %.2f", reward)) }
+        if let success = v[.grpoSuccess] { parts.append(String(format: "success %.1f%%", success * 100)) }
+        if v[.grpoSkipped] != nil { parts.append("no signal (skipped)") }
+        if let best = v[.searchBest], let candidate = v[.searchBestCandidate] {
             parts.append(String(format: "search: best candidate %d at %.1f%%", Int(candidate) + 1, best * 100))
         }
         if let validation { parts.append(String(format: "validation %.1f%%", validation * 100)) }
-        if let rate = v["rollouts_per_s"] { parts.append(String(format: "%.0f rollouts/s", rate)) }
+        if let rate = v[.rolloutsPerSecond] { parts.append(String(format: "%.0f rollouts/s", rate)) }
         return parts.joined(separator: " · ")
     }
 
@@ -67,7 +67,7 @@ struct ExperimentProgress {
             "\(experiment.id)  \(experiment.name)", "status: \(experiment.status.rawValue)\(experiment.message.map { " — \($0)" } ?? "")",
             "trainer: \(experiment.trainer ?? "none yet")", "checkpoints: \(experiment.checkpoints.map { "step \($0.step)" }.joined(separator: ", "))",
         ]
-        let validation = metrics.last { $0.values["eval.success"] != nil }?.values["eval.success"]
+        let validation = metrics.last { $0[.validationSuccess] != nil }?[.validationSuccess]
         if let last = metrics.last { lines.append(line(last, total: totalSteps(experiment), validation: validation)) }
         return lines.joined(separator: "\n")
     }

@@ -1,4 +1,5 @@
 public import FulmenRunner
+public import FulmenTasks
 
 /// Plays calc with the policy model: two model calls (the calculator call, then the answer), the
 /// calculator as a tool span between them, and the reward (1 for the exact answer) returned as final.

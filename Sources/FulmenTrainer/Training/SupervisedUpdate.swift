@@ -22,12 +22,22 @@ public struct SupervisedUpdate: Sendable {
         self.step = step
     }
 
-    /// Takes one step on `samples`.
+    /// Takes one step on `samples`: ``accumulate(model:samples:)`` from zero gradients, then the optimiser step.
     /// - Throws: ``TrainingError`` when no sample marks a token to learn, a sample's flags do not match its
     ///   tokens, or the model refuses a sample.
     public func run(model: GPT, optimizer: AdamW, learningRate: Float, samples: [SupervisedSample]) throws(TrainingError)
         -> GradientStep.Report
     {
+        model.zeroGradients()
+        let loss = try accumulate(model: model, samples: samples)
+        return GradientStep.Report(loss: loss, gradientNorm: step.apply(model: model, optimizer: optimizer, learningRate: learningRate))
+    }
+
+    /// The forward and backward passes: adds the gradient of the mean cross-entropy over the marked tokens of
+    /// `samples` to the model's; answers the loss.
+    /// - Throws: ``TrainingError`` when no sample marks a token to learn, a sample's flags do not match its
+    ///   tokens, or the model refuses a sample.
+    public func accumulate(model: GPT, samples: [SupervisedSample]) throws(TrainingError) -> Float {
         for (i, sample) in samples.enumerated() where sample.trainable.count != sample.tokens.count {
             throw .noData("sample \(i) has \(sample.tokens.count) tokens but \(sample.trainable.count) flags")
         }
@@ -37,9 +47,7 @@ public struct SupervisedUpdate: Sendable {
         let scale = 1 / Float(count)
         let weights = usable.map { $0.trainable.dropFirst().map { $0 ? scale : 0 } }
         do throws(ModelError) {
-            return try step.run(
-                model: model, optimizer: optimizer, learningRate: learningRate, sequences: usable.map(\.tokens),
-                weights: weights)
+            return try step.accumulate(model: model, sequences: usable.map(\.tokens), weights: weights)
         } catch {
             throw .model(error.message)
         }

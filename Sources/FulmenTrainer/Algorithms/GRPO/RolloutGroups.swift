@@ -46,14 +46,3 @@ struct RolloutGroups {
         return keys.compactMap { groups.removeValue(forKey: $0) }
     }
 }
-
-/// What a GRPO update is made of, fixed for a phase.
-struct GroupLearner: Sendable {
-    let adapter: TripletAdapter
-    let update: PolicyUpdate
-    let advantages: AdvantageSettings
-    /// The learning rate at each of the phase's steps, counted from 0.
-    let learningRate: LearningRateSchedule
-    /// Updates taken on each batch.
-    let epochs: Int
-}

@@ -1,4 +1,5 @@
 public import FulmenRunner
+public import FulmenTasks
 
 /// Plays sql with the policy model: it writes SQL, SQLite runs it (a tool span each), it answers; the
 /// reward (1 for the exact answer) is returned as final. See ``SQLEpisode`` for the turns.

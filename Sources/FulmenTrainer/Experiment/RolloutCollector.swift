@@ -3,7 +3,7 @@ import Foundation
 
 /// Enqueues an experiment's rollouts and collects them as they settle, following the store's completions
 /// cursor (a long poll) rather than asking about each rollout.
-struct RolloutCollector {
+actor RolloutCollector {
     let store: any Store
     let experiment: ExperimentID
     /// The completions log position read so far.
@@ -21,7 +21,7 @@ struct RolloutCollector {
     /// A rollout the store already holds settled (a resumed trainer asks again for what its previous life
     /// had enqueued) is answered by the next ``next()``: its completion may lie behind the cursor, read
     /// while nobody was waiting for it.
-    mutating func enqueue(_ requests: [RolloutRequest]) async throws {
+    func enqueue(_ requests: [RolloutRequest]) async throws {
         for batch in stride(from: 0, to: requests.count, by: 1000) {
             let receipts = try await store.enqueue(Array(requests[batch..<min(batch + 1000, requests.count)]))
             for receipt in receipts where !receipt.created && receipt.status.isFinal {
@@ -32,7 +32,7 @@ struct RolloutCollector {
 
     /// The experiment's rollouts that settled since the last call: those already read, or else the next
     /// ones the completions log brings (a long poll).
-    mutating func next() async throws -> [Rollout] {
+    func next() async throws -> [Rollout] {
         if !settled.isEmpty {
             defer { settled.removeAll() }
             return Array(settled.values)
@@ -48,7 +48,7 @@ struct RolloutCollector {
 
     /// Enqueues `requests` and waits until every one of them has settled; answers them by id. Other rollouts
     /// of the experiment that settle meanwhile are kept for ``next()``.
-    mutating func run(_ requests: [RolloutRequest]) async throws -> [RolloutID: Rollout] {
+    func run(_ requests: [RolloutRequest]) async throws -> [RolloutID: Rollout] {
         try await enqueue(requests)
         var waiting = Set(requests.compactMap(\.id))
         var result: [RolloutID: Rollout] = [:]

@@ -56,7 +56,7 @@ public actor TrainerActor {
     func runExperiment(_ experiment: Experiment) async {
         logger.info("experiment started", metadata: ["experiment": "\(experiment.id)", "name": "\(experiment.name)"])
         do {
-            var run = try await ExperimentRun.prepare(
+            let run = try await ExperimentRun.prepare(
                 experiment, store: store, dataDirectory: configuration.dataDirectory, logger: logger)
             let summary = try await run.run()
             _ = try await store.updateExperiment(experiment.id, status: .finished, message: summary)

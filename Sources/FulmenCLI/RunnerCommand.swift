@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FulmenCore
 import FulmenRunner
+import FulmenAgents
 import FulmenTasks
 import Logging
 import ZMQActorSystem
@@ -88,7 +89,7 @@ extension Fulmen {
         /// The agents the pool hosts: the bundled ones, or the command for the one task named.
         private func agents() throws -> [any Agent] {
             let tasks = try hostedTasks()
-            guard !agentCommand.isEmpty else { return tasks.map { $0.agent as any Agent } }
+            guard !agentCommand.isEmpty else { return BundledAgents.agents(for: tasks) }
             guard self.tasks != nil, tasks.count == 1 else {
                 throw ValidationError("an agent command plays one task: name it with --tasks (e.g. --tasks calc)")
             }

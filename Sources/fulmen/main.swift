@@ -1,0 +1,3 @@
+import FulmenCLI
+
+await FulmenCommandLine.main()
