@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "FulmenTasks", targets: ["FulmenTasks"]),
         .library(name: "FulmenAgents", targets: ["FulmenAgents"]),
         .library(name: "FulmenTrainer", targets: ["FulmenTrainer"]),
+        .library(name: "FulmenTrainingAPI", targets: ["FulmenTrainingAPI"]),
         .library(name: "FulmenCLI", targets: ["FulmenCLI"]),
     ],
     dependencies: [
@@ -136,6 +137,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The training API over HTTP: a phase whose algorithm is a program in any language (`external`).
+        .target(
+            name: "FulmenTrainingAPI",
+            dependencies: [
+                "FulmenTrainer", "FulmenCore", "FulmenModel", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // Fulmen's command line, as a library: the `fulmen` executable runs it, and so does a user's own
         // trainer executable with their algorithms registered.
         .target(
@@ -150,6 +162,7 @@ let package = Package(
                 "FulmenAgents",
                 "FulmenModel",
                 "FulmenTrainer",
+                "FulmenTrainingAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -204,7 +217,9 @@ let package = Package(
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
         .testTarget(
             name: "FulmenSystemTests",
-            dependencies: ["FulmenCore", "ZMQActorSystem", "ZMQTestSupport", "fulmen", "fulmen-reinforce"],
+            dependencies: [
+                "FulmenCore", "FulmenModel", "FulmenTrainer", "ZMQActorSystem", "ZMQTestSupport", "fulmen", "fulmen-reinforce",
+            ],
             swiftSettings: strictSettings
         ),
         .target(

@@ -1,5 +1,6 @@
 import ArgumentParser
 public import FulmenTrainer
+import FulmenTrainingAPI
 
 /// Fulmen's command line: what the `fulmen` executable runs, and what a user's own trainer executable runs with
 /// their algorithms registered (README, "Your own algorithm"):
@@ -15,10 +16,10 @@ public import FulmenTrainer
 /// Every command of `fulmen` is there (`trainer`, `submit`, `up`, …), and specs may name the algorithms
 /// registered besides Fulmen's own.
 public enum FulmenCommandLine {
-    /// Registers `algorithms` with the trainer (``AlgorithmRegistry``), then parses the process's arguments
-    /// and runs the command they name; exits when it ends.
+    /// Registers `algorithms` with the trainer (``AlgorithmRegistry``), besides Fulmen's own and `external` (the
+    /// training API), then parses the process's arguments and runs the command they name; exits when it ends.
     public static func main(registering algorithms: [any Algorithm.Type] = []) async {
-        for algorithm in algorithms { AlgorithmRegistry.register(algorithm) }
+        for algorithm in [External.self] + algorithms { AlgorithmRegistry.register(algorithm) }
         await Fulmen.main()
     }
 }

@@ -23,7 +23,7 @@ public actor ExperimentContext {
     public nonisolated let trainer: PolicyTrainer
     public nonisolated let logger: Logger
     /// Where this experiment's checkpoints are written.
-    nonisolated let directory: URL
+    public nonisolated let directory: URL
 
     /// The last step taken (0 before the first): steps are numbered across phases.
     public private(set) var step: Int
@@ -85,8 +85,9 @@ public actor ExperimentContext {
     /// Makes `steps` the phase running now.
     func enter(_ steps: PhaseSteps) { phase = steps }
 
-    /// Goes back to `step`, for a phase that starts over when resumed (a search changes no weights).
-    public func rewind(to step: Int) { self.step = step }
+    /// Moves the step counter to `step`: back, for a phase that starts over when resumed (a search changes no
+    /// weights), or on to a phase's last step, for one that ended before taking all its steps.
+    public func move(to step: Int) { self.step = step }
 
     // MARK: Metrics
 

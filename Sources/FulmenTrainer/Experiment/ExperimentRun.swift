@@ -59,6 +59,9 @@ struct ExperimentRun {
             if await context.step < steps.last {
                 await context.enter(steps)
                 if let note = try await algorithm.run(in: context) { notes.append(note) }
+                // A phase that ended early leaves its other steps untaken: the next phase's steps are numbered as
+                // the spec says.
+                if await context.step < steps.last { await context.move(to: steps.last) }
                 try await context.saveCheckpoint()
             }
             let end = await context.evaluations.last { $0.step == steps.last }?.success

@@ -66,7 +66,7 @@ public struct ResourceSearch: Algorithm {
     /// no weights, so nothing is lost but its rollouts).
     public func run(in context: ExperimentContext) async throws -> String? {
         let phase = await context.phase
-        await context.rewind(to: phase.offset)
+        await context.move(to: phase.offset)
         let weights = ResourceContent(kind: .weights, data: Data(await context.trainer.checkpoint()))
         let contents = self.contents
         var snapshots: [ResourceSnapshotID] = []

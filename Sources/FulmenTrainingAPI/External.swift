@@ -1,0 +1,71 @@
+public import FulmenTrainer
+import Foundation
+import Logging
+
+/// A phase whose algorithm runs outside the trainer, in any language: the trainer serves the training API
+/// over HTTP (``TrainingAPI``), and a program of the user's drives the policy through it, in the manner of the
+/// Tinker API: `sample` has the runners play rollouts with the current weights and answers their samples and
+/// rewards, `forward_backward` adds a batch's gradient, `optim_step` applies it (one step of the experiment,
+/// its weights then published), `save_state` and `load_state` keep the policy, `done` ends the phase.
+///
+/// ```yaml
+/// external: { steps: 100, listen: "127.0.0.1:8600", tokenFile: /run/fulmen/api.token }
+/// ```
+///
+/// Every request needs `Authorization: Bearer TOKEN`, the token held in `tokenFile`: read from it when it
+/// exists, else drawn at random (256 bits, like a key) and written there, readable by its owner only.
+public struct External: Algorithm {
+    public static let name = "external"
+
+    /// The most optimiser steps the program may take; the phase ends earlier when it says it is done.
+    public var steps = 100
+    /// Where the API listens, `HOST:PORT`; loopback unless told otherwise (port 0: a free one, logged and
+    /// written beside the token as `api.url`).
+    public var listen = "127.0.0.1:0"
+    /// The bearer token's file; by default `api.token` in the experiment's checkpoint folder.
+    public var tokenFile: String?
+    /// Seconds the API waits for a request before the phase fails (the program is taken to be gone).
+    public var idleTimeout = 600.0
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let section = try decoder.section(of: self, keyedBy: CodingKeys.self)
+        try section.update(&steps, .steps)
+        try section.update(&listen, .listen)
+        try section.update(&tokenFile, .tokenFile)
+        try section.update(&idleTimeout, .idleTimeout)
+    }
+
+    public func validate(in spec: ExperimentSpec) throws(SpecError) {
+        try SpecError.require(steps >= 1, "steps", "must be at least 1, got \(steps)")
+        try SpecError.require(address != nil, "listen", "must be HOST:PORT with a port from 0 to 65535, got '\(listen)'")
+        try SpecError.require(tokenFile?.isEmpty != true, "tokenFile", "must name a file")
+        try SpecError.require(idleTimeout > 0, "idleTimeout", "must be above 0 seconds, got \(idleTimeout)")
+    }
+
+    /// `listen` as host and port.
+    var address: (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        let host = listen[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    public func run(in context: ExperimentContext) async throws -> String? {
+        guard let address else { throw SpecError(field: "external.listen", problem: "not HOST:PORT: '\(listen)'") }
+        let tokenPath = tokenFile ?? context.directory.appendingPathComponent("api.token").path
+        let token = try BearerToken.readOrCreate(at: tokenPath)
+        let session = TrainingSession(context: context, steps: await context.phase)
+        let api = TrainingAPI(session: session, token: token, host: address.host, port: address.port, logger: context.logger)
+        let taken = try await api.serve(idleTimeout: .seconds(idleTimeout)) { url in
+            try? Data("\(url)\n".utf8).write(to: context.directory.appendingPathComponent("api.url"))
+            context.logger.notice(
+                "training API listening",
+                metadata: ["experiment": "\(context.experiment.id)", "url": "\(url)", "token file": "\(tokenPath)"])
+        }
+        return "external algorithm took \(taken) of \(steps) steps"
+    }
+}
