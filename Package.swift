@@ -93,6 +93,7 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -165,6 +166,8 @@ let package = Package(
                 "FulmenTrainingAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -235,6 +238,7 @@ let package = Package(
             dependencies: [
                 "RunnerTestSupport", "FulmenRunner", "FulmenCore", "ZMQActorSystem", "ZMQTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/RunnerTestNode",
             swiftSettings: strictSettings
@@ -295,6 +299,7 @@ let package = Package(
             dependencies: [
                 "FulmenRunner", "FulmenCore", "ZMQActorSystem", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "benchmarks/scaling",
             exclude: ["run.sh", "report.py"],

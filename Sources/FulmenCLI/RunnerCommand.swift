@@ -5,6 +5,7 @@ import FulmenRunner
 import FulmenAgents
 import FulmenTasks
 import Logging
+import ServiceLifecycle
 import ZMQActorSystem
 
 extension Fulmen {
@@ -122,28 +123,28 @@ extension Fulmen {
             let pool = try RunnerPool(store: store, agents: try agents(), configuration: configuration, logger: logger)
             let endpoint = try await endpointOptions.start(for: pool.attempts, advertise: advertise, logger: logger)
             defer { endpoint?.serving.cancel() }
+            let lifecycle = await ProcessServices()
             print("runner \(configuration.worker) on \(system.node.endpoint): \(pool.tasks.joined(separator: ", ")) × \(concurrency) for store \(self.store)")
             if let endpoint { print("OpenAI-compatible endpoint: \(endpoint.url)/rollouts/ROLLOUT/attempts/ATTEMPT/v1") }
             if !agentCommand.isEmpty { print("agent command: \(agentCommand.joined(separator: " "))") }
             fflush(nil)
-            let reporter = progress > 0 ? Task { await report(pool, every: progress) } : nil
-            defer { reporter?.cancel() }
-            do {
-                try await pool.runUntilSignalled()
-            } catch {
-                await system.shutdown()
-                throw Unreachable(endpoint: self.store, reason: error)
+            // SIGTERM or Ctrl-C: the progress line stops, then the pool stops claiming, gives running episodes
+            // the grace period and hands back the rest; the endpoint serves their agents until then.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pool)]
+            if progress > 0 {
+                services.append(.init(service: ClosureService { [progress] in await report(pool, every: progress) }))
             }
-            let statistics = await pool.statistics()
-            print("runner stopped: \(statistics.summary)")
-            await system.shutdown()
+            var outcome = await lifecycle.runThenShutDown(services, nodes: [system], logger: logger)
+            if let error = outcome.error { outcome.error = Unreachable(endpoint: self.store, reason: error) }
+            print("runner stopped: \(await pool.statistics().summary)")
+            try outcome.exit()
         }
 
-        /// Prints a line of progress every `seconds`.
+        /// Prints a line of progress every `seconds`, until the process shuts down.
         private func report(_ pool: RunnerPool, every seconds: Double) async {
             var last = (finished: 0, at: ContinuousClock.now)
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(seconds))
+            // Each wait ends at once when the process shuts down (cancelOnGracefulShutdown answers nil).
+            while (try? await cancelOnGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }) != nil {
                 let statistics = await pool.statistics()
                 let now = ContinuousClock.now
                 let rate = Double(statistics.finished - last.finished) / (now - last.at).inSeconds

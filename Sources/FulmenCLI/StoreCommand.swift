@@ -3,6 +3,7 @@ import Foundation
 import FulmenCore
 import FulmenStore
 import Logging
+import ServiceLifecycle
 import ZMQActorSystem
 
 extension Fulmen {
@@ -45,12 +46,18 @@ extension Fulmen {
             let store = try system.makeWellKnown(StoreName.wellKnown) {
                 try StoreActor(configuration: StoreConfiguration(location: location), actorSystem: $0, logger: logger)
             }
+            let lifecycle = await ProcessServices()
             print("store ready at \(system.node.endpoint) (node \(system.node), data \(inMemory ? "in memory" : data))")
             fflush(nil)
-            for await event in system.nodeEvents() {
-                logger.debug("peer event", metadata: ["event": "\(event)"])
+            // Serves until SIGTERM or Ctrl-C: calls being answered are answered, then the node closes.
+            let peers = ClosureService {
+                for await event in system.nodeEvents().cancelOnGracefulShutdown() {
+                    logger.debug("peer event", metadata: ["event": "\(event)"])
+                }
             }
-            _ = store
+            let signal = await lifecycle.runThenShutDown([.init(service: peers)], nodes: [system], logger: logger)
+            withExtendedLifetime(store) {}
+            try signal.exit()
         }
     }
 }

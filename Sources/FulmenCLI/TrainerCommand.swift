@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
 import FulmenCore
-import FulmenRunner
 import FulmenTrainer
-import Synchronization
+import ServiceLifecycle
 import ZMQActorSystem
 
 extension Fulmen {
@@ -38,37 +37,17 @@ extension Fulmen {
                 store: store,
                 configuration: .init(name: name, dataDirectory: URL(fileURLWithPath: data, isDirectory: true)),
                 logger: logging.logger(label: "fulmen.trainer"))
+            let lifecycle = await ProcessServices()
             print("trainer \(name) for store \(self.store.store), checkpoints in \(data)")
             fflush(nil)
-            if try await cancelledBySignal({ try await trainer.run() }) {
+            // SIGTERM or Ctrl-C cancels the experiment's work; its checkpoints stay for the next life.
+            let training = ClosureService.cancelledOnShutdown { try await trainer.run() }
+            let outcome = await lifecycle.runThenShutDown(
+                [.init(service: training)], nodes: [system], logger: logging.logger(label: "fulmen.trainer"))
+            if outcome.signal != nil {
                 print("trainer \(name) stopped; a trainer started again with this name resumes from the latest checkpoint")
             }
-            await system.shutdown()
+            try outcome.exit()
         }
     }
-}
-
-/// Runs `body` until it returns or SIGTERM or SIGINT arrives, which cancels it. A stop asked for by a
-/// signal is a clean end: whatever `body` throws as it is cancelled is not an error of the command's.
-/// - Returns: whether a signal stopped it.
-@discardableResult
-func cancelledBySignal(_ body: @escaping @Sendable () async throws -> Void) async throws -> Bool {
-    let signalled = SignalFlag()
-    let work = Task { try await body() }
-    let signals = TerminationSignals {
-        signalled.raise()
-        work.cancel()
-    }
-    let outcome = await work.result
-    _ = consume signals
-    if case .failure(let error) = outcome, !signalled.isRaised { throw error }
-    return signalled.isRaised
-}
-
-/// Whether a termination signal arrived.
-private final class SignalFlag: Sendable {
-    private let raised = Mutex(false)
-
-    func raise() { raised.withLock { $0 = true } }
-    var isRaised: Bool { raised.withLock { $0 } }
 }

@@ -7,6 +7,7 @@ import FulmenAgents
 import FulmenTasks
 import FulmenTrainer
 import Logging
+import ServiceLifecycle
 import ZMQActorSystem
 
 extension Fulmen {
@@ -81,9 +82,10 @@ extension Fulmen {
             let store = try $Store<ZMQActorSystem>.resolve(
                 id: .wellKnown(StoreName.wellKnown, at: storeNode.node.endpoint), using: clientNode)
 
+            // Episodes left when the experiment ends (or on Ctrl-C) get a few seconds, then go back to the store.
             let pool = try RunnerPool(
-                store: store, agents: agents, configuration: .init(concurrency: concurrency, worker: "up-runner"),
-                logger: logger)
+                store: store, agents: agents,
+                configuration: .init(concurrency: concurrency, worker: "up-runner", shutdownGrace: .seconds(5)), logger: logger)
             let endpoint = try await endpointOptions.start(for: pool.attempts, advertise: nil, logger: logger)
             let trainer = TrainerActor(
                 store: store,
@@ -91,6 +93,7 @@ extension Fulmen {
                 logger: logger)
             let name = experiment.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "calc"
             let submitted = try await store.submit(ExperimentSubmission(name: name, spec: spec))
+            let lifecycle = await ProcessServices()
             print("fulmen up: store, runner pool (\(concurrency) episodes at once) and trainer running; experiment \(submitted.id) (\(name))")
             if data == nil { print("checkpoints in \(directory.path)") }
             if let command = parsed.agent {
@@ -98,31 +101,37 @@ extension Fulmen {
             }
             fflush(nil)
 
-            let serving = Task { try await pool.run() }
-            let training = Task { try await trainer.run() }
-            let stopped = try await cancelledBySignal {
+            // The progress line ends the group when the experiment ends; SIGTERM or Ctrl-C end it sooner. Either
+            // way the trainer stops, then the pool drains (in the reverse order of the list).
+            let training = ClosureService.cancelledOnShutdown { try await trainer.run() }
+            let progress = ClosureService.cancelledOnShutdown {
                 _ = try await ExperimentProgress(store: store, experiment: submitted.id).follow()
             }
-            if stopped { print("fulmen up: stopped by signal; experiment \(submitted.id) left unfinished") }
-            if let metrics {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = .sortedKeys
-                encoder.dateEncodingStrategy = .secondsSince1970
-                let lines = try await store.metrics(submitted.id, afterStep: nil).map { try encoder.encode($0) + Data("\n".utf8) }
-                let final = try await store.experiment(submitted.id)
-                let summary = try encoder.encode(["status": final.status.rawValue, "message": final.message ?? ""])
-                guard FileManager.default.createFile(atPath: metrics, contents: lines.reduce(Data(), +) + summary + Data("\n".utf8)) else {
-                    throw ValidationError("cannot write \(metrics)")
-                }
-            }
-            training.cancel()
-            await pool.shutdown(grace: .zero)
-            _ = try? await serving.value
-            _ = try? await training.value
+            let outcome = await lifecycle.runThenShutDown(
+                [
+                    .init(service: pool), .init(service: training),
+                    .init(service: progress, successTerminationBehavior: .gracefullyShutdownGroup),
+                ], nodes: [], logger: logger)
+            if outcome.signal != nil { print("fulmen up: stopped by signal; experiment \(submitted.id) left unfinished") }
+            if let metrics { try await writeMetrics(of: submitted.id, from: store, to: metrics) }
             endpoint?.serving.cancel()
             await clientNode.shutdown()
             await storeNode.shutdown()
-            _ = hosted
+            withExtendedLifetime(hosted) {}
+            try outcome.exit()
+        }
+
+        /// Writes the experiment's metrics to `path`, one JSON object per step, then its status and message.
+        private func writeMetrics(of experiment: ExperimentID, from store: some Store, to path: String) async throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            encoder.dateEncodingStrategy = .secondsSince1970
+            let lines = try await store.metrics(experiment, afterStep: nil).map { try encoder.encode($0) + Data("\n".utf8) }
+            let final = try await store.experiment(experiment)
+            let summary = try encoder.encode(["status": final.status.rawValue, "message": final.message ?? ""])
+            guard FileManager.default.createFile(atPath: path, contents: lines.reduce(Data(), +) + summary + Data("\n".utf8)) else {
+                throw ValidationError("cannot write \(path)")
+            }
         }
     }
 }

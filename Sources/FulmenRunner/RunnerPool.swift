@@ -1,6 +1,7 @@
 public import FulmenCore
 import Foundation
 public import Logging
+public import ServiceLifecycle
 import ZMQActorSystem
 
 /// One runner process's pool of concurrent episodes.
@@ -16,7 +17,7 @@ import ZMQActorSystem
 ///
 /// ``shutdown(grace:)`` stops claiming, lets running episodes finish within the grace period, then hands the
 /// rest back to the store (which retries them elsewhere) and unregisters.
-public actor RunnerPool {
+public actor RunnerPool: Service {
     /// How a pool runs.
     public struct Configuration: Sendable {
         /// How many episodes run at once.
@@ -122,8 +123,9 @@ public actor RunnerPool {
     /// The tasks the pool hosts.
     public nonisolated var tasks: [String] { agents.keys.sorted() }
 
-    /// Serves the store until ``shutdown(grace:)`` is called or the calling task is cancelled (which shuts
-    /// down without grace).
+    /// Serves the store until ``shutdown(grace:)`` is called, the service group it runs in shuts down
+    /// gracefully (as ``shutdown(grace:)``: SIGTERM or Ctrl-C, when the group traps them), or the calling task
+    /// is cancelled (which shuts down without grace).
     /// - Throws: when the store cannot be reached to register.
     public func run() async throws {
         let registration = WorkerRegistration(
@@ -136,12 +138,16 @@ public actor RunnerPool {
                 "concurrency": "\(configuration.concurrency)",
             ])
         let ticker = Task { await tick() }
-        await withTaskCancellationHandler {
-            let claiming = Task { await claimLoop(registration) }
-            self.claiming = claiming
-            await claiming.value
-        } onCancel: {
-            Task { await self.shutdown(grace: .zero) }
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                let claiming = Task { await claimLoop(registration) }
+                self.claiming = claiming
+                await claiming.value
+            } onCancel: {
+                Task { await self.shutdown(grace: .zero) }
+            }
+        } onGracefulShutdown: {
+            Task { await self.shutdown() }
         }
         await drain()
         ticker.cancel()

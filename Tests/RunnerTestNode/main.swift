@@ -7,6 +7,7 @@ import FulmenCore
 import FulmenRunner
 import Glibc
 import Logging
+import ServiceLifecycle
 import RunnerTestSupport
 import ZMQActorSystem
 import ZMQTestSupport
@@ -33,7 +34,8 @@ logger.logLevel = .warning
 let pool = try RunnerPool(store: store, agents: [SleepAgent(), FailingAgent()], configuration: configuration, logger: logger)
 print("STARTED")
 fflush(nil)
-try await pool.runUntilSignalled()
+// SIGTERM: stop claiming, finish or hand back running episodes.
+try await ServiceGroup(services: [pool], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
 let statistics = await pool.statistics()
 print("STOPPED succeeded=\(statistics.succeeded) handedBack=\(statistics.handedBack)")
 fflush(nil)

@@ -13,6 +13,7 @@ import FulmenCore
 import FulmenRunner
 import Glibc
 import Logging
+import ServiceLifecycle
 import Tracing
 import ZMQActorSystem
 
@@ -138,7 +139,8 @@ func runRunner(endpoint: String, options: Options) async throws {
     let pool = try RunnerPool(store: store, agents: [SlowToolAgent()], configuration: configuration, logger: logger)
     print("READY")
     fflush(nil)
-    try await pool.runUntilSignalled()
+    // SIGTERM: stop claiming, finish or hand back running episodes.
+    try await ServiceGroup(services: [pool], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     let statistics = await pool.statistics()
     print("STOPPED succeeded=\(statistics.succeeded) failed=\(statistics.failed) handedBack=\(statistics.handedBack)")
     fflush(nil)
