@@ -70,7 +70,7 @@ public actor RunnerPool {
     public nonisolated let configuration: Configuration
     /// The attempts playing now, as the pool's OpenAI-compatible endpoint (if it serves one) finds them.
     public nonisolated let attempts = AttemptDirectory()
-    private let store: any Store
+    private let store: any RunnerStore
     private let agents: [String: HostedAgent]
     private let engine: PolicyEngine
     private let logger: Logger
@@ -95,7 +95,7 @@ public actor RunnerPool {
     /// - Throws: ``RunnerError`` when no agent is given, two agents run the same task, or the concurrency is
     ///   below 1.
     public init(
-        store: any Store, agents: [any Agent], configuration: Configuration = Configuration(),
+        store: any RunnerStore, agents: [any Agent], configuration: Configuration = Configuration(),
         logger: Logger = Logger(label: "fulmen.runner")
     ) throws(RunnerError) {
         if agents.isEmpty { throw .invalidConfiguration("a runner pool needs at least one agent") }

@@ -77,15 +77,16 @@ extension Fulmen {
                 try StoreActor(configuration: StoreConfiguration(location: location), actorSystem: $0, logger: logger)
             }
             let clientNode = try ZMQActorSystem.commandNode(bind: "tcp://127.0.0.1:0", advertise: nil, logger: nodeLogger)
-            let store = try $Store<ZMQActorSystem>.resolve(
-                id: .wellKnown(StoreName.wellKnown, at: storeNode.node.endpoint), using: clientNode)
+            // Each part calls through its role's protocol, as it would from a process of its own.
+            let storeAddress = ActorAddress.wellKnown(StoreName.wellKnown, at: storeNode.node.endpoint)
+            let store = try $ControlStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode)
 
             let pool = try RunnerPool(
-                store: store, agents: agents, configuration: .init(concurrency: concurrency, worker: "up-runner"),
+                store: try $RunnerStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode), agents: agents, configuration: .init(concurrency: concurrency, worker: "up-runner"),
                 logger: logger)
             let endpoint = try await endpointOptions.start(for: pool.attempts, advertise: nil, logger: logger)
             let trainer = TrainerActor(
-                store: store,
+                store: try $TrainerStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode),
                 configuration: .init(name: "up-trainer", dataDirectory: directory.appendingPathComponent("checkpoints")),
                 logger: logger)
             let name = experiment.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "calc"
