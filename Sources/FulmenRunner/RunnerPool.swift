@@ -89,7 +89,7 @@ public actor RunnerPool {
     private var counters = RunnerStatistics()
 
     /// - Parameters:
-    ///   - store: the store to serve, e.g. `try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown,
+    ///   - store: the store to serve, e.g. `try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown,
     ///     at: endpoint), using: system)`.
     ///   - agents: the agents the pool hosts, one per task.
     /// - Throws: ``RunnerError`` when no agent is given, two agents run the same task, or the concurrency is
