@@ -29,7 +29,7 @@ extension Fulmen {
 
         func run() async throws {
             let data = try ExperimentFile(path: file).data
-            let (system, store) = try store.connect()
+            let (system, store) = try store.connect(as: $ControlStore<ZMQActorSystem>.self)
             let experimentName = name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
             let experiment = try await store.submit(ExperimentSubmission(name: experimentName, spec: data))
             print("submitted \(experiment.id) (\(experiment.name)); follow it with: fulmen watch \(experiment.id) --store \(self.store.store)")
@@ -54,7 +54,7 @@ extension Fulmen {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let (system, store) = try store.connect()
+            let (system, store) = try store.connect(as: $StoreReads<ZMQActorSystem>.self)
             if let id {
                 let experiment = try await store.experiment(ExperimentID(id))
                 let metrics = try await store.metrics(experiment.id, afterStep: nil)
@@ -86,7 +86,7 @@ extension Fulmen {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let (system, store) = try store.connect()
+            let (system, store) = try store.connect(as: $StoreReads<ZMQActorSystem>.self)
             let final = try await ExperimentProgress(store: store, experiment: ExperimentID(id)).follow()
             await system.shutdown()
             if final.status != .finished { throw ExitCode.failure }
@@ -109,7 +109,7 @@ extension Fulmen {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let (system, store) = try store.connect()
+            let (system, store) = try store.connect(as: $ControlStore<ZMQActorSystem>.self)
             let experiment = try await store.cancelExperiment(ExperimentID(id))
             print("\(experiment.id): \(experiment.status.rawValue)")
             await system.shutdown()

@@ -5,7 +5,7 @@ import FulmenTrainer
 /// Prints an experiment's progress as its trainer reports it: a bar of steps, the step's loss or reward and
 /// success, the latest validation success and the rollouts per second.
 struct ExperimentProgress {
-    let store: any Store
+    let store: any StoreReads
     let experiment: ExperimentID
 
     /// Prints progress until the experiment ends, then its final status; answers the experiment.

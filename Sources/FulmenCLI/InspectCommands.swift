@@ -37,7 +37,7 @@ extension Fulmen {
         }
 
         func run() async throws {
-            let (system, store) = try store.connect()
+            let (system, store) = try store.connect(as: $StoreReads<ZMQActorSystem>.self)
             let statuses = Set([status].compactMap { $0.flatMap(RolloutStatus.init(rawValue:)) })
             let page = try await store.rollouts(
                 RolloutQuery(statuses: statuses, experiment: ExperimentID(experiment), page: PageRequest(limit: limit)))
@@ -66,7 +66,7 @@ extension Fulmen {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let (system, store) = try store.connect()
+            let (system, store) = try store.connect(as: $StoreReads<ZMQActorSystem>.self)
             let detail = try await store.rollout(RolloutID(rollout))
             print("\(detail.rollout.id)  \(detail.rollout.status.rawValue)  \(detail.rollout.task)  attempts: \(detail.attempts.map { "\($0.id) \($0.status.rawValue) on \($0.worker)\($0.error.map { " (\($0))" } ?? "")" }.joined(separator: ", "))")
             let spans = try await store.allSpans(of: RolloutID(rollout)).map(\.span)
@@ -152,7 +152,7 @@ extension Fulmen {
         }
 
         func run() async throws {
-            let (system, store) = try store.connect()
+            let (system, store) = try store.connect(as: $StoreReads<ZMQActorSystem>.self)
             let experiment = try await store.experiment(ExperimentID(self.experiment))
             let spec = try ExperimentSpec.parse(yaml: String(decoding: experiment.spec, as: UTF8.self))
             let adapter = TripletAdapter(spec.adapter)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FulmenCore
 import ZMQActorSystem
 
 extension Fulmen {
@@ -10,10 +11,13 @@ extension Fulmen {
             discussion: """
                 Give the secret key to the node (--key NAME.key), and its public key to the nodes that \
                 must know it: every allow-list it connects to (cat *.pub > allowed-keys), and, for the \
-                store, to whoever calls it (--store-key store.pub). See deploy/README.md, "Keys".
+                store, to whoever calls it (--store-key store.pub). --role writes the key's role into \
+                NAME.pub, which the store's allow-list then gives it: a key without one may call \
+                nothing on the store. See deploy/README.md, "Keys".
 
                 Example:
                   fulmen keygen store --directory /etc/fulmen
+                  fulmen keygen runner-1 --role runner --directory /etc/fulmen
                 """
         )
 
@@ -22,6 +26,16 @@ extension Fulmen {
 
         @Option(help: "Where to write the files; made (mode 0700) if it does not exist.")
         var directory = "."
+
+        @Option(
+            help: "The key's role on the store: runner, trainer, control (the control commands) or admin.",
+            transform: { written in
+                guard let role = StoreRole(rawValue: written) else {
+                    throw ValidationError("--role: '\(written)' is none of \(StoreRole.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return role
+            })
+        var role: StoreRole?
 
         @Flag(help: "Replace existing key files (nodes holding the old key are refused once allow-lists drop it).")
         var force = false
@@ -44,12 +58,16 @@ extension Fulmen {
             do {
                 try FileManager.default.createDirectory(
                     at: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                try pair.write(secretKeyFile: secretFile, publicKeyFile: publicFile, name: name, replacing: force)
+                try pair.write(
+                    secretKeyFile: secretFile, publicKeyFile: publicFile, name: name,
+                    attributes: role.map { [StoreRole.attribute: $0.rawValue] } ?? [:], replacing: force)
             } catch {
                 throw ValidationError("\(error)")
             }
+            let entry = AllowList.Entry(name: name, attributes: role.map { [StoreRole.attribute: $0.rawValue] } ?? [:])
             print("wrote \(secretFile) (secret, mode 0600) and \(publicFile)")
-            print("public key: \(pair.publicKey) \(name)")
+            print("public key: \(entry.line(for: pair.publicKey))")
+            if role == nil { print("no --role: on a store's allow-list this key may call nothing on the store") }
         }
     }
 }

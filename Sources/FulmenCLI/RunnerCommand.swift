@@ -114,7 +114,7 @@ extension Fulmen {
         func run() async throws {
             let logger = logging.logger(label: "fulmen.runner")
             let system = try ZMQActorSystem.commandNode(bind: bind, advertise: advertise, logger: logger, security: try keys.security(listening: true, store: self.store))
-            let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: self.store), using: system)
+            let store = try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: self.store), using: system)
             var configuration = RunnerPool.Configuration(
                 concurrency: concurrency, worker: worker.map { WorkerID($0) },
                 shutdownGrace: .seconds(grace),

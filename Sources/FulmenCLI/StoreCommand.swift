@@ -39,6 +39,7 @@ extension Fulmen {
 
         func run() async throws {
             let logger = logging.logger(label: "fulmen.store")
+            if let allow = keys.allow { try Self.checkRoles(in: allow, logger: logger) }
             let system = try ZMQActorSystem.commandNode(
                 bind: bind, advertise: advertise, logger: logger, security: try keys.security(listening: true, store: nil))
             let location: StoreConfiguration.Location =
@@ -58,6 +59,35 @@ extension Fulmen {
             let signal = await lifecycle.runThenShutDown([.init(service: peers)], nodes: [system], logger: logger)
             withExtendedLifetime(store) {}
             try signal.exit()
+        }
+
+        /// Refuses an allow-list that gives a key a role the store does not know (a typo would
+        /// otherwise refuse that key's every call), and warns of keys without a role, which may
+        /// call nothing (`StoreRole`).
+        static func checkRoles(in allowList: String, logger: Logger) throws {
+            let entries: [CurveKey: AllowList.Entry]
+            do {
+                entries = try AllowList.read(file: allowList)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let roles = StoreRole.allCases.map(\.rawValue).joined(separator: ", ")
+            var unassigned: [String] = []
+            for (key, entry) in entries.sorted(by: { $0.value.name < $1.value.name }) {
+                let who = entry.name.isEmpty ? key.description : entry.name
+                guard let role = entry.attributes[StoreRole.attribute] else {
+                    unassigned.append(who)
+                    continue
+                }
+                guard StoreRole(rawValue: role) != nil else {
+                    throw ValidationError("allow-list \(allowList): \(who) has role '\(role)', which is none of \(roles)")
+                }
+            }
+            if !unassigned.isEmpty {
+                logger.warning(
+                    "keys without a role on the allow-list may call nothing on this store (give them role=\(roles.replacingOccurrences(of: ", ", with: "|")))",
+                    metadata: ["keys": "\(unassigned.joined(separator: ", "))"])
+            }
         }
     }
 }

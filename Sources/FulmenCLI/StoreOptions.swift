@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import FulmenCore
 import Logging
 import ZMQActorSystem
@@ -10,12 +11,15 @@ struct StoreOptions: ParsableArguments {
 
     @OptionGroup var keys: KeyOptions
 
-    /// A node of this process (on a free loopback port) and the store, resolved.
-    func connect() throws -> (system: ZMQActorSystem, store: $Store<ZMQActorSystem>) {
+    /// A node of this process (on a free loopback port) and the store, resolved as `Stub`: the
+    /// protocol of the calls the command makes (e.g. `$ControlStore<ZMQActorSystem>`), which its
+    /// key's role must allow (`StoreRole`).
+    func connect<Stub: DistributedActor>(as _: Stub.Type) throws -> (system: ZMQActorSystem, store: Stub)
+    where Stub.ActorSystem == ZMQActorSystem {
         var settings = ZMQActorSystem.Settings(bindEndpoint: "tcp://127.0.0.1:0")
         settings.logger.logLevel = .warning
         settings.security = try keys.security(listening: false, store: store)
         let system = try ZMQActorSystem(settings: settings)
-        return (system, try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: store), using: system))
+        return (system, try Stub.resolve(id: .wellKnown(StoreName.wellKnown, at: store), using: system))
     }
 }

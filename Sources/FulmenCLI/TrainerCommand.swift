@@ -32,7 +32,7 @@ extension Fulmen {
         @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
-            let (system, store) = try store.connect()
+            let (system, store) = try store.connect(as: $TrainerStore<ZMQActorSystem>.self)
             let trainer = TrainerActor(
                 store: store,
                 configuration: .init(name: name, dataDirectory: URL(fileURLWithPath: data, isDirectory: true)),

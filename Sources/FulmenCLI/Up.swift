@@ -79,16 +79,17 @@ extension Fulmen {
                 try StoreActor(configuration: StoreConfiguration(location: location), actorSystem: $0, logger: logger)
             }
             let clientNode = try ZMQActorSystem.commandNode(bind: "tcp://127.0.0.1:0", advertise: nil, logger: nodeLogger)
-            let store = try $Store<ZMQActorSystem>.resolve(
-                id: .wellKnown(StoreName.wellKnown, at: storeNode.node.endpoint), using: clientNode)
+            // Each part calls through its role's protocol, as it would from a process of its own.
+            let storeAddress = ActorAddress.wellKnown(StoreName.wellKnown, at: storeNode.node.endpoint)
+            let store = try $ControlStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode)
 
             // Episodes left when the experiment ends (or on Ctrl-C) get a few seconds, then go back to the store.
             let pool = try RunnerPool(
-                store: store, agents: agents,
+                store: try $RunnerStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode), agents: agents,
                 configuration: .init(concurrency: concurrency, worker: "up-runner", shutdownGrace: .seconds(5)), logger: logger)
             let endpoint = try await endpointOptions.start(for: pool.attempts, advertise: nil, logger: logger)
             let trainer = TrainerActor(
-                store: store,
+                store: try $TrainerStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode),
                 configuration: .init(name: "up-trainer", dataDirectory: directory.appendingPathComponent("checkpoints")),
                 logger: logger)
             let name = experiment.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "calc"
@@ -122,7 +123,7 @@ extension Fulmen {
         }
 
         /// Writes the experiment's metrics to `path`, one JSON object per step, then its status and message.
-        private func writeMetrics(of experiment: ExperimentID, from store: some Store, to path: String) async throws {
+        private func writeMetrics(of experiment: ExperimentID, from store: some StoreReads, to path: String) async throws {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             encoder.dateEncodingStrategy = .secondsSince1970

@@ -4,6 +4,11 @@ public struct StoreError: Error, Codable, Sendable, Equatable, CustomStringConve
     public enum Code: String, Codable, Sendable {
         /// No record has the id given.
         case notFound
+        /// The calling worker is not registered (the store may have lost it, as a store in memory
+        /// does when restarted): register it again.
+        case unknownWorker
+        /// The caller's role may not make this call; the message names the call and the role.
+        case permissionDenied
         /// The request is malformed or out of bounds; the message names the field.
         case invalidArgument
         /// The id is taken by a different record.

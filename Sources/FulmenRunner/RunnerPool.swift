@@ -71,7 +71,7 @@ public actor RunnerPool: Service {
     public nonisolated let configuration: Configuration
     /// The attempts playing now, as the pool's OpenAI-compatible endpoint (if it serves one) finds them.
     public nonisolated let attempts = AttemptDirectory()
-    private let store: any Store
+    private let store: any RunnerStore
     private let agents: [String: HostedAgent]
     private let engine: PolicyEngine
     private let logger: Logger
@@ -90,13 +90,13 @@ public actor RunnerPool: Service {
     private var counters = RunnerStatistics()
 
     /// - Parameters:
-    ///   - store: the store to serve, e.g. `try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown,
+    ///   - store: the store to serve, e.g. `try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown,
     ///     at: endpoint), using: system)`.
     ///   - agents: the agents the pool hosts, one per task.
     /// - Throws: ``RunnerError`` when no agent is given, two agents run the same task, or the concurrency is
     ///   below 1.
     public init(
-        store: any Store, agents: [any Agent], configuration: Configuration = Configuration(),
+        store: any RunnerStore, agents: [any Agent], configuration: Configuration = Configuration(),
         logger: Logger = Logger(label: "fulmen.runner")
     ) throws(RunnerError) {
         if agents.isEmpty { throw .invalidConfiguration("a runner pool needs at least one agent") }

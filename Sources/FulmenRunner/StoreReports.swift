@@ -35,6 +35,6 @@ struct StoreReports: Sendable {
         guard let remote = error as? RemoteError, let storeError = remote.decode(as: StoreError.self) else {
             return false
         }
-        return storeError.code == .notFound && storeError.message.contains("worker")
+        return storeError.code == .unknownWorker
     }
 }

@@ -6,12 +6,14 @@ import GRDB
 public import ZMQActorSystem
 
 /// The store: rollouts, attempts, spans, resources, workers and experiments on SQLite, served
-/// to every other process through the `Store` protocol.
+/// to every other process through the protocol of its role: `RunnerStore`, `TrainerStore`,
+/// `ControlStore` and `StoreReads`. With CurveZMQ, each call is checked against the role its
+/// caller's key has on the allow-list (`admit`, StoreAccess.swift).
 ///
 /// Liveness is driven by a timer inside the store, and by the actor system: when a node that
 /// workers call from goes down, their attempts become unresponsive at once. Long polls
 /// (`dequeue`, `completions`, `claimExperiment`) wait on the store's own signals; nothing polls.
-public distributed actor StoreActor: Store {
+public distributed actor StoreActor: RunnerStore, TrainerStore, ControlStore {
     public typealias ActorSystem = ZMQActorSystem
 
     private enum Topic {
@@ -25,7 +27,7 @@ public distributed actor StoreActor: Store {
 
     private let database: StoreDatabase
     private let limits: StoreLimits
-    private let logger: Logger
+    let logger: Logger
     private let commits: GroupCommit
     private var waitLists: [Topic: WaitList] = [.work: WaitList(), .completions: WaitList(), .experiments: WaitList()]
     private var watchedNodes: Set<NodeID> = []
@@ -64,6 +66,7 @@ public distributed actor StoreActor: Store {
     // MARK: Rollouts
 
     public distributed func enqueue(_ requests: [RolloutRequest]) async throws -> [EnqueueReceipt] {
+        try admit(.enqueue)
         try checkBatch(requests.count, "requests")
         let limits = limits
         let receipts = try await write { db in
@@ -78,6 +81,7 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func dequeue(_ request: DequeueRequest) async throws -> [Claim] {
+        try admit(.dequeue)
         try checkBatch(request.limit, "limit", allowEmpty: false)
         let node = watchCaller()
         let caller = ZMQActorSystem.currentCaller
@@ -103,18 +107,22 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func markRunning(_ attempt: AttemptID) async throws -> ReportAnswer {
-        try await report(.running, about: attempt)
+        try admit(.markRunning)
+        return try await report(.running, about: attempt)
     }
 
     public distributed func heartbeat(_ attempt: AttemptID) async throws -> ReportAnswer {
-        try await report(.heartbeat, about: attempt)
+        try admit(.heartbeat)
+        return try await report(.heartbeat, about: attempt)
     }
 
     public distributed func complete(_ attempt: AttemptID, _ outcome: AttemptOutcome) async throws -> ReportAnswer {
-        try await report(.ended(outcome), about: attempt)
+        try admit(.complete)
+        return try await report(.ended(outcome), about: attempt)
     }
 
     public distributed func addSpans(_ spans: [Span], to attempt: AttemptID) async throws -> SpanReceipt {
+        try admit(.addSpans)
         guard spans.count <= limits.maximumSpansPerBatch else {
             throw StoreError(.invalidArgument, "spans: \(spans.count) spans exceed the limit of \(limits.maximumSpansPerBatch) per batch")
         }
@@ -127,6 +135,7 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func cancel(_ rollouts: [RolloutID]) async throws -> Int {
+        try admit(.cancel)
         try checkBatch(rollouts.count, "rollouts")
         let cancelled = try await write { db in try RolloutQueue.cancel(rollouts, in: db, now: .storeNow) }
         settledRollouts(cancelled)
@@ -134,18 +143,21 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func rollout(_ id: RolloutID) async throws -> RolloutDetail {
-        try await database.read { db in
+        try admit(.rollout)
+        return try await database.read { db in
             guard let rollout = try RolloutQueue.rollout(id, in: db) else { throw StoreError(.notFound, "no rollout \(id)") }
             return RolloutDetail(rollout: rollout, attempts: try AttemptLedger.attempts(of: id, in: db))
         }
     }
 
     public distributed func rollouts(_ query: RolloutQuery) async throws -> Page<Rollout> {
+        try admit(.rollouts)
         try checkPage(query.page)
         return try await database.read { db in try RolloutQueue.list(query, in: db) }
     }
 
     public distributed func completions(_ request: CompletionsRequest) async throws -> CompletionBatch {
+        try admit(.completions)
         try checkBatch(request.limit, "limit", allowEmpty: false)
         return try await longPoll(.completions, wait: request.wait, until: { !$0.completions.isEmpty }) {
             try await database.read { db in
@@ -155,6 +167,7 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func spans(_ query: SpanQuery) async throws -> Page<StoredSpan> {
+        try admit(.spans)
         try checkPage(query.page)
         return try await database.read { db in try SpanLog.list(query, in: db) }
     }
@@ -162,6 +175,7 @@ public distributed actor StoreActor: Store {
     // MARK: Resources
 
     public distributed func publish(_ publication: ResourcePublication) async throws -> ResourceSnapshot {
+        try admit(.publish)
         let limits = limits
         let snapshot = try await write { db in
             try ResourceRegistry.publish(publication, limits: limits, in: db, now: .storeNow)
@@ -171,7 +185,8 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func resources(_ id: ResourceSnapshotID?) async throws -> ResourceSnapshot? {
-        try await database.read { db in
+        try admit(.resources)
+        return try await database.read { db in
             guard let id else { return try ResourceRegistry.latest(in: db) }
             guard let snapshot = try ResourceRegistry.snapshot(id, in: db) else {
                 throw StoreError(.notFound, "no resource snapshot \(id)")
@@ -181,12 +196,14 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func resourceContent(hash: String) async throws -> Data {
-        try await database.read { db in try ResourceRegistry.content(hash: hash, in: db) }
+        try admit(.resourceContent)
+        return try await database.read { db in try ResourceRegistry.content(hash: hash, in: db) }
     }
 
     // MARK: Workers
 
     public distributed func register(_ registration: WorkerRegistration) async throws -> Worker {
+        try admit(.register)
         let node = watchCaller()
         let worker = try await write { db in try WorkerRegistry.register(registration, node: node, in: db, now: .storeNow) }
         departedWorkers.remove(registration.id)
@@ -195,11 +212,13 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func workerHeartbeat(_ worker: WorkerID, _ snapshot: WorkerSnapshot) async throws {
+        try admit(.workerHeartbeat)
         let node = watchCaller()
         try await write { db in try WorkerRegistry.seen(worker, node: node, snapshot: snapshot, in: db, now: .storeNow) }
     }
 
     public distributed func unregister(_ worker: WorkerID) async throws {
+        try admit(.unregister)
         workersSeen[worker] = nil
         departedWorkers.insert(worker)
         let changed = try await write { db in
@@ -210,18 +229,21 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func workers() async throws -> [Worker] {
-        try await database.read { db in try WorkerRegistry.all(in: db) }
+        try admit(.workers)
+        return try await database.read { db in try WorkerRegistry.all(in: db) }
     }
 
     // MARK: Experiments
 
     public distributed func submit(_ submission: ExperimentSubmission) async throws -> Experiment {
+        try admit(.submit)
         let experiment = try await write { db in try ExperimentBook.submit(submission, in: db, now: .storeNow) }
         changed(.experiments)
         return experiment
     }
 
     public distributed func claimExperiment(trainer: String, wait: Duration) async throws -> Experiment? {
+        try admit(.claimExperiment)
         guard !trainer.isEmpty else { throw StoreError(.invalidArgument, "trainer: must not be empty") }
         return try await longPoll(.experiments, wait: wait, until: { $0 != nil }) {
             try await write { db in try ExperimentBook.claim(trainer: trainer, in: db, now: .storeNow) }
@@ -229,19 +251,29 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func experiment(_ id: ExperimentID) async throws -> Experiment {
-        try await database.read { db in try ExperimentBook.experiment(id, in: db) }
+        try admit(.experiment)
+        return try await database.read { db in try ExperimentBook.experiment(id, in: db) }
     }
 
     public distributed func experiments(status: ExperimentStatus?) async throws -> [Experiment] {
-        try await database.read { db in try ExperimentBook.all(status: status, in: db) }
+        try admit(.experiments)
+        return try await database.read { db in try ExperimentBook.all(status: status, in: db) }
     }
 
     public distributed func updateExperiment(_ id: ExperimentID, status: ExperimentStatus, message: String?) async throws -> Experiment {
-        if status == .cancelled { return try await cancelExperiment(id) }
+        try admit(.updateExperiment)
+        if status == .cancelled { return try await cancel(experiment: id) }
         return try await write { db in try ExperimentBook.update(id, to: status, message: message, in: db, now: .storeNow) }
     }
 
     public distributed func cancelExperiment(_ id: ExperimentID) async throws -> Experiment {
+        try admit(.cancelExperiment)
+        return try await cancel(experiment: id)
+    }
+
+    /// Cancels an experiment and its rollouts that are not final: for its submitter
+    /// (`cancelExperiment`) and its trainer (`updateExperiment` to `cancelled`) alike.
+    private func cancel(experiment id: ExperimentID) async throws -> Experiment {
         let (experiment, cancelled) = try await write { db in
             let now = Date.storeNow
             let experiment = try ExperimentBook.update(id, to: .cancelled, message: nil, in: db, now: now)
@@ -253,21 +285,25 @@ public distributed actor StoreActor: Store {
     }
 
     public distributed func reportMetrics(_ id: ExperimentID, _ points: [MetricPoint]) async throws {
+        try admit(.reportMetrics)
         try checkBatch(points.count, "points")
         try await write { db in try ExperimentBook.addMetrics(points, to: id, in: db) }
     }
 
     public distributed func metrics(_ id: ExperimentID, afterStep: Int?) async throws -> [MetricPoint] {
-        try await database.read { db in try ExperimentBook.metrics(of: id, afterStep: afterStep, in: db) }
+        try admit(.metrics)
+        return try await database.read { db in try ExperimentBook.metrics(of: id, afterStep: afterStep, in: db) }
     }
 
     public distributed func addCheckpoint(_ id: ExperimentID, _ checkpoint: Checkpoint) async throws {
+        try admit(.addCheckpoint)
         try await write { db in try ExperimentBook.addCheckpoint(checkpoint, to: id, in: db) }
     }
 
     // MARK: Overview
 
     public distributed func statistics() async throws -> StoreStatistics {
+        try admit(.statistics)
         let now = Date.storeNow
         var statistics = try await database.read { db in try StoreStatistics.read(in: db) }
         statistics.enqueuedPerSecond = enqueued.perSecond(at: now)

@@ -27,13 +27,13 @@ enum WorkerRegistry {
             """)
         try statement.execute(arguments: [now.storeTime, node, try snapshot.map(Blob.encode), id.rawValue])
         guard db.changesCount > 0 else {
-            throw StoreError(.notFound, "no worker \(id): register it first")
+            throw StoreError(.unknownWorker, "no worker \(id): register it first")
         }
     }
 
     static func setStatus(_ status: WorkerStatus, of id: WorkerID, in db: Database) throws {
         try db.execute(sql: "UPDATE workers SET status = ? WHERE id = ?", arguments: [status.rawValue, id.rawValue])
-        guard db.changesCount > 0 else { throw StoreError(.notFound, "no worker \(id)") }
+        guard db.changesCount > 0 else { throw StoreError(.unknownWorker, "no worker \(id)") }
     }
 
     /// Marks the active workers calling from `node` as down.
@@ -43,7 +43,7 @@ enum WorkerRegistry {
 
     static func worker(_ id: WorkerID, in db: Database) throws -> Worker {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM workers WHERE id = ?", arguments: [id.rawValue]) else {
-            throw StoreError(.notFound, "no worker \(id)")
+            throw StoreError(.unknownWorker, "no worker \(id)")
         }
         return try decode(row, in: db)
     }

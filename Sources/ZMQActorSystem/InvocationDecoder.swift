@@ -58,6 +58,8 @@ struct InboundCall: Sendable {
     let frames: [Message]
     let replyRoute: ReplyRoute
     let caller: NodeID?
+    /// The caller's key and allow-list line, when this node uses CurveZMQ and the call came over the network.
+    var callerKey: ZMQActorSystem.CallerKey?
     let decodingFailure = DecodingFailure()
 }
 

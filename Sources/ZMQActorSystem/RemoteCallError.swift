@@ -22,6 +22,8 @@ public struct RemoteCallError: Error, Sendable, CustomStringConvertible {
         public static let messageTooLarge = Code(name: "message too large")
         /// The message could not be queued for sending (the peer is not reading).
         public static let sendQueueFull = Code(name: "send queue full")
+        /// The callee speaks another version of the wire format; the message names both.
+        public static let versionMismatch = Code(name: "version mismatch")
         /// The local or the remote actor system is shutting down.
         public static let shutDown = Code(name: "shut down")
 

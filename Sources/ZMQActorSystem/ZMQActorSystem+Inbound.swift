@@ -10,6 +10,28 @@ extension ZMQActorSystem {
     /// an attempt, and to watch that node.
     @TaskLocal public static var currentCaller: NodeID?
 
+    /// The key a remote caller's connection was admitted with, and what the allow-list says of
+    /// that key when the call arrived.
+    public struct CallerKey: Sendable, Hashable {
+        public let key: CurveKey
+        /// The key's allow-list line as this node last read it (the file is looked at again every
+        /// `heartbeatInterval`): nil when the key is not on the list, because it was removed since
+        /// its connection was admitted, or because it is this node's own key and has no line.
+        public let entry: AllowList.Entry?
+
+        public init(key: CurveKey, entry: AllowList.Entry?) {
+            self.key = key
+            self.entry = entry
+        }
+    }
+
+    /// The key of the call the current task is executing, on a node with `Settings.security`: the
+    /// actor system guarantees every call received over the network has one (a message without one
+    /// is dropped). nil for calls made on this node, for nodes without security (plain text, where
+    /// callers cannot be told apart), and outside distributed calls. What a key's line means (e.g.
+    /// a role in an attribute) is for the called actor to decide.
+    @TaskLocal public static var currentCallerKey: CallerKey?
+
     /// Parses a call made on this node and starts executing it.
     func dispatchLocalCall(frames: [Message]) throws {
         let header = try Envelope.parseHeader(frames[0])
@@ -87,11 +109,13 @@ extension ZMQActorSystem {
         let signature = header.substitutions.isEmpty ? targetSignatures.signature(of: header.target) : nil
         do {
             try await Self.$currentCaller.withValue(call.caller) {
-                if let signature {
-                    try await execute(signature, on: actor, decoder: &decoder, handler: handler)
-                } else {
-                    try await executeDistributedTarget(
-                        on: actor, target: RemoteCallTarget(header.target), invocationDecoder: &decoder, handler: handler)
+                try await Self.$currentCallerKey.withValue(call.callerKey) {
+                    if let signature {
+                        try await execute(signature, on: actor, decoder: &decoder, handler: handler)
+                    } else {
+                        try await executeDistributedTarget(
+                            on: actor, target: RemoteCallTarget(header.target), invocationDecoder: &decoder, handler: handler)
+                    }
                 }
             }
         } catch {
@@ -100,6 +124,18 @@ extension ZMQActorSystem {
             logger.info("call could not be executed", metadata: ["actor": "\(header.actorName)", "error": "\(error)"])
             replyFailure(to: call, .unknownMethod, "\(header.actorName) on \(node.endpoint) cannot run \(header.target): \(error)")
         }
+    }
+
+    /// Answers a call made in another version of the wire format with a `versionMismatch` failure
+    /// naming both versions, in the caller's version (whose replies share this one's layout).
+    func refuse(_ call: Envelope.ForeignCall, from caller: NodeID, routingID: [UInt8]) {
+        let message = "\(node.endpoint) speaks version \(Envelope.version) of the wire format and cannot run this call, "
+            + "made in version \(call.version) by \(caller.endpoint): run the same release of Fulmen on both"
+        logger.warning(
+            "refused a call made in another version of the wire format",
+            metadata: ["caller": "\(caller)", "its version": "\(call.version)", "this node's": "\(Envelope.version)"])
+        let reply = Envelope.versionRefusal(version: call.version, callID: call.callID, message: message)
+        if router.send(OutgoingMessage(reply), routingID: routingID, deferred: isIOThread) { wakeIOThread() }
     }
 
     /// Answers a call with a failure of the actor system (not an error of the actor's own).

@@ -20,7 +20,7 @@ import ZeroMQ
 /// let system = try ZMQActorSystem(settings: .init(bindEndpoint: "tcp://0.0.0.0:7100"))
 /// let store = system.makeWellKnown("store") { StoreActor(actorSystem: $0) }
 /// // elsewhere:
-/// let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown("store", at: "tcp://store-host:7100"), using: system)
+/// let store = try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown("store", at: "tcp://store-host:7100"), using: system)
 /// ```
 public final class ZMQActorSystem: DistributedActorSystem, Sendable {
     public typealias ActorID = ActorAddress

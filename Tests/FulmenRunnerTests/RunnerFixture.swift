@@ -10,14 +10,22 @@ import ZMQTestSupport
 struct RunnerFixture {
     let storeProcess: ChildProcess
     let system: ZMQActorSystem
-    let store: $Store<ZMQActorSystem>
+    /// The store as a trainer calls it: the test enqueues, publishes and reads through it.
+    let store: $TrainerStore<ZMQActorSystem>
+    /// The store as the control commands call it (to cancel).
+    let control: $ControlStore<ZMQActorSystem>
+    /// The store as the fixture's pools call it.
+    let runnerStore: $RunnerStore<ZMQActorSystem>
 
     init() async throws {
         let endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
         storeProcess = try await ChildProcess(
             "fulmen", arguments: ["store", "--in-memory", "--bind", endpoint, "--log-level", "critical"])
         system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(10) })
-        store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        let address = ActorAddress.wellKnown(StoreName.wellKnown, at: endpoint)
+        store = try $TrainerStore<ZMQActorSystem>.resolve(id: address, using: system)
+        control = try $ControlStore<ZMQActorSystem>.resolve(id: address, using: system)
+        runnerStore = try $RunnerStore<ZMQActorSystem>.resolve(id: address, using: system)
     }
 
     var endpoint: String { store.id.endpoint }
@@ -29,7 +37,7 @@ struct RunnerFixture {
         let configuration = RunnerPool.Configuration(
             concurrency: concurrency, worker: worker, heartbeatInterval: .milliseconds(100), dequeueWait: .seconds(1),
             shutdownGrace: .seconds(2))
-        return try RunnerPool(store: store, agents: agents, configuration: configuration, logger: logger)
+        return try RunnerPool(store: runnerStore, agents: agents, configuration: configuration, logger: logger)
     }
 
     /// Enqueues rollouts of `task` with the given inputs, as `PREFIX-0`, `PREFIX-1`, …

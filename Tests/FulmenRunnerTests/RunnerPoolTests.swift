@@ -105,7 +105,7 @@ struct RunnerPoolTests {
         let running = Task { try await pool.run() }
         let held = try await fixture.enqueue("hold", [HoldingAgent.Input(name: "h")])
         #expect(await eventually { log.entries.contains("started h") })
-        #expect(try await fixture.store.cancel(held) == 1)
+        #expect(try await fixture.control.cancel(held) == 1)
         #expect(await eventually { log.entries.contains("cancelled h") }, "the episode never saw the cancellation")
         #expect(try await fixture.status(held[0]) == .cancelled)
 
@@ -122,10 +122,10 @@ struct RunnerPoolTests {
     @Test func aPoolRefusesAConfigurationItCannotRun() async throws {
         let fixture = try await RunnerFixture()
         #expect(throws: RunnerError.invalidConfiguration("two agents run the task 'sleep'")) {
-            try RunnerPool(store: fixture.store, agents: [SleepAgent(), SleepAgent()])
+            try RunnerPool(store: fixture.runnerStore, agents: [SleepAgent(), SleepAgent()])
         }
         #expect(throws: RunnerError.invalidConfiguration("concurrency must be at least 1, not 0")) {
-            try RunnerPool(store: fixture.store, agents: [SleepAgent()], configuration: .init(concurrency: 0))
+            try RunnerPool(store: fixture.runnerStore, agents: [SleepAgent()], configuration: .init(concurrency: 0))
         }
     }
 }
@@ -174,7 +174,7 @@ struct RunnerProcessTests {
         let first = try await ChildProcess("fulmen", arguments: arguments)
         let runner = try await ChildProcess("RunnerTestNode", arguments: ["--store", endpoint, "--worker", "steady"])
         let system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(5) })
-        let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        let store = try $TrainerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
         func sleepers(_ prefix: String) -> [RolloutRequest] {
             (0..<3).map {
                 RolloutRequest(id: RolloutID("\(prefix)-\($0)"), task: "sleep", input: Data(#"{"milliseconds":10}"#.utf8))

@@ -249,7 +249,7 @@ struct RolloutQueueTests {
         let unknownAttempt = await storeError { try await fixture.store.heartbeat("nope/attempt-1") }
         #expect(unknownAttempt?.code == .notFound && unknownAttempt?.message.contains("nope/attempt-1") == true)
         let unknownWorker = await storeError { try await fixture.claim(worker: "stranger") }
-        #expect(unknownWorker?.code == .notFound && unknownWorker?.message.contains("register") == true)
+        #expect(unknownWorker?.code == .unknownWorker && unknownWorker?.message.contains("register") == true)
         let zero = await storeError { try await fixture.claim(0) }
         #expect(zero?.code == .invalidArgument)
         let unknownRollout = await storeError { try await fixture.store.rollout("missing") }

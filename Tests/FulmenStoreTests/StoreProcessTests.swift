@@ -58,7 +58,7 @@ struct StoreProcessTests {
         defer { relay.stop() }
         // The runner's own failure detection is slow, so that its long poll stays pending through the cut.
         let runner = try ZMQActorSystem(settings: testSettings { $0.heartbeatTimeout = .seconds(60) })
-        let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: relay.endpoint), using: runner)
+        let store = try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: relay.endpoint), using: runner)
         let registration = WorkerRegistration(id: "cut-off", host: "test", concurrency: 1)
         try await shuttingDown(runner) {
             let registered = try await store.register(registration)
@@ -89,8 +89,10 @@ struct StoreProcessTests {
         #expect(first.readyLine.hasPrefix("store ready at \(endpoint)"))
 
         let system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(5) })
-        let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
-        _ = try await store.register(WorkerRegistration(id: "loader", host: "test", concurrency: 1))
+        // The test plays a trainer (enqueues, then reads everything back) and a runner (claims and reports).
+        let store = try $TrainerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        let runner = try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        _ = try await runner.register(WorkerRegistration(id: "loader", host: "test", concurrency: 1))
         let acknowledged = Acknowledged()
 
         let load = Task {
@@ -107,12 +109,12 @@ struct StoreProcessTests {
                 }
                 group.addTask {
                     while true {
-                        guard let claims = try? await store.dequeue(DequeueRequest(worker: "loader", limit: 5, wait: .milliseconds(100)))
+                        guard let claims = try? await runner.dequeue(DequeueRequest(worker: "loader", limit: 5, wait: .milliseconds(100)))
                         else { return }
                         for claim in claims {
-                            guard let receipt = try? await store.addSpans([span("step")], to: claim.attempt) else { return }
+                            guard let receipt = try? await runner.addSpans([span("step")], to: claim.attempt) else { return }
                             acknowledged.span(claim.rollout.id, receipt.firstSequence)
-                            guard (try? await store.complete(claim.attempt, .succeeded)) == .accepted else { return }
+                            guard (try? await runner.complete(claim.attempt, .succeeded)) == .accepted else { return }
                             acknowledged.completed(claim.rollout.id)
                         }
                     }

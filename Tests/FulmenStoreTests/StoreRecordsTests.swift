@@ -123,8 +123,14 @@ struct StoreRecordsTests {
         try await fixture.store.unregister(fixture.worker)
         #expect(try await fixture.store.workers().first?.status == .left)
         #expect(try await fixture.status("r-0") == .requeuing)
+        // A worker the store does not know is told so by a code of its own, which a runner pool
+        // answers by registering again (RunnerPoolTests, aPoolCarriesOnWhenItsStoreRestarts).
         let unknown = await storeError { try await fixture.store.workerHeartbeat("ghost", WorkerSnapshot(runningEpisodes: 0, loadAverage: 0, residentBytes: 0)) }
-        #expect(unknown?.code == .notFound)
+        #expect(unknown == StoreError(.unknownWorker, "no worker ghost: register it first"))
+        let claimed = await storeError { try await fixture.claim(worker: "ghost") }
+        #expect(claimed?.code == .unknownWorker)
+        #expect(await storeError { try await fixture.store.unregister("ghost") }?.code == .unknownWorker)
+        #expect(await storeError { try await fixture.store.rollout("ghost") }?.code == .notFound)
     }
 
     @Test func experimentsAreClaimedRunAndCancelledWithTheirRollouts() async throws {

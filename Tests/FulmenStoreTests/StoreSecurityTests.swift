@@ -22,7 +22,8 @@ struct StoreSecurityTests {
         let made = try await keygen("runner-1")
         #expect(made.status == 0, "\(made.errors)")
         let key = try publicKey("runner-1")
-        #expect(made.output.contains("public key: \(key) runner-1"))
+        #expect(made.output.contains("public key: \(key) runner-1\n"))
+        #expect(made.output.contains("no --role: on a store's allow-list this key may call nothing on the store"))
         var status = stat()
         stat("\(directory)/runner-1.key", &status)
         #expect(status.st_mode & 0o777 == 0o600)
@@ -34,9 +35,12 @@ struct StoreSecurityTests {
         #expect(again.errors.contains("\(directory)/runner-1.key already exists; pass --force to replace the key pair"), "\(again.errors)")
         #expect(try publicKey("runner-1") == key)
 
-        let forced = try await keygen("runner-1", ["--force"])
+        let forced = try await keygen("runner-1", ["--force", "--role", "runner"])
         #expect(forced.status == 0, "\(forced.errors)")
-        #expect(try publicKey("runner-1") != key)
+        let replaced = try publicKey("runner-1")
+        #expect(replaced != key)
+        #expect(try String(contentsOfFile: "\(directory)/runner-1.pub", encoding: .utf8) == "\(replaced) runner-1 role=runner\n")
+        #expect(forced.output.contains("public key: \(replaced) runner-1 role=runner\n"))
 
         let badName = try await keygen("../elsewhere")
         #expect(badName.status != 0 && badName.errors.contains("the name '../elsewhere' must be letters, digits"), "\(badName.errors)")
@@ -45,7 +49,7 @@ struct StoreSecurityTests {
     @Test func onlyAnAllowedKeyMaySubmitOrCancel() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for name in ["store", "operator", "intruder"] {
-            #expect(try await keygen(name).status == 0)
+            #expect(try await keygen(name, ["--role", "control"]).status == 0)
         }
         let allowList = "\(directory)/allowed-keys"
         try String(contentsOfFile: "\(directory)/operator.pub", encoding: .utf8).write(toFile: allowList, atomically: true, encoding: .utf8)

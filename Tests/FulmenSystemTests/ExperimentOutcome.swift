@@ -6,7 +6,7 @@ import ZMQTestSupport
 
 /// Submits `spec` to `store` and waits up to ten minutes for the experiment to end.
 /// - Returns: the experiment as it ended.
-func runExperiment(_ spec: String, name: String, on store: $Store<ZMQActorSystem>) async throws -> Experiment {
+func runExperiment(_ spec: String, name: String, on store: $ControlStore<ZMQActorSystem>) async throws -> Experiment {
     let experiment = try await store.submit(ExperimentSubmission(name: name, spec: Data(spec.utf8)))
     _ = try await eventually(timeout: .seconds(600)) { try await store.experiment(experiment.id).status.isFinal }
     return try await store.experiment(experiment.id)
@@ -16,7 +16,7 @@ func runExperiment(_ spec: String, name: String, on store: $Store<ZMQActorSystem
 /// expects its greedy validation success to start at 0 (a fresh model) and end at 20% or more.
 /// - Returns: the experiment's id.
 func expectValidationRises(
-    _ spec: String, name: String, on store: $Store<ZMQActorSystem>, sourceLocation: SourceLocation = #_sourceLocation
+    _ spec: String, name: String, on store: $ControlStore<ZMQActorSystem>, sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> ExperimentID {
     let experiment = try await runExperiment(spec, name: name, on: store)
     #expect(experiment.status == .finished, "\(experiment.message ?? "")", sourceLocation: sourceLocation)

@@ -10,7 +10,7 @@ struct SystemProcesses {
     let runner: ChildProcess
     let trainer: ChildProcess
     let system: ZMQActorSystem
-    let store: $Store<ZMQActorSystem>
+    let store: $ControlStore<ZMQActorSystem>
     /// The trainer's data directory.
     let data: URL
     /// Where the store listens.
@@ -33,7 +33,7 @@ struct SystemProcesses {
         trainer = try await ChildProcess(
             trainerExecutable, arguments: ["trainer", "--store", endpoint, "--data", data.path, "--name", "learner", "--log-level", "critical"])
         system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(10) })
-        store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        store = try $ControlStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
     }
 
     /// Kills the processes and removes the trainer's data.

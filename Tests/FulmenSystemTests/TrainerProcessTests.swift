@@ -27,7 +27,7 @@ struct TrainerProcessTests {
         let runner = try await ChildProcess(
             "fulmen", arguments: ["runner", "--store", endpoint, "--concurrency", "8", "--tasks", "calc", "--log-level", "critical", "--progress", "0"])
         let system = try ZMQActorSystem(settings: testSettings { $0.defaultCallTimeout = .seconds(10) })
-        let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+        let store = try $ControlStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
         let trainerArguments = ["trainer", "--store", endpoint, "--data", data.path, "--name", "t1", "--log-level", "critical"]
         let first = try await ChildProcess("fulmen", arguments: trainerArguments)
         let experiment = try await store.submit(ExperimentSubmission(name: "resume", spec: Data(Self.spec.utf8)))

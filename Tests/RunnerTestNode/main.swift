@@ -28,7 +28,7 @@ while let argument = arguments.next() {
 }
 
 let system = try ZMQActorSystem(settings: testSettings { $0.logger.logLevel = .warning })
-let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: storeEndpoint), using: system)
+let store = try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: storeEndpoint), using: system)
 var logger = Logger(label: "runner-test-node")
 logger.logLevel = .warning
 let pool = try RunnerPool(store: store, agents: [SleepAgent(), FailingAgent()], configuration: configuration, logger: logger)

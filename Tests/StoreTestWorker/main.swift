@@ -27,7 +27,7 @@ while let argument = arguments.next() {
 }
 
 let system = try ZMQActorSystem(settings: testSettings { $0.logger.logLevel = .warning })
-let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: storeEndpoint), using: system)
+let store = try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: storeEndpoint), using: system)
 _ = try await store.register(WorkerRegistration(id: worker, host: "test", concurrency: count))
 if announce {
     print("WAITING")

@@ -121,4 +121,50 @@ struct BadInputTests {
             #expect(try await service.echo("still serving") == "still serving")
         }
     }
+
+    @Test func aCallInAnotherWireVersionIsRefusedNamingBothVersions() async throws {
+        try await withServer { server, service async throws in
+            let other = Envelope.version - 1
+            let dealer = try rawDealer(to: server.node.endpoint)
+            // A call as a node of the previous version writes it (alone, then batched with a ping).
+            var call = ByteWriter()
+            Envelope.beginCall(
+                &call, callID: 41, targetIncarnation: nil, timeoutMilliseconds: 1000, actorName: "service",
+                target: "whatever", substitutions: [], argumentCount: 0)
+            var old = call.bytes
+            old[0] = other
+            var ping = Envelope.ping(sequence: 1, maximumMessageSize: 1 << 20)
+            ping[0] = other
+            var second = old
+            withUnsafeBytes(of: UInt64(42).littleEndian) { second.replaceSubrange(2..<10, with: $0) }
+            var batch = ByteWriter()
+            batch.write(other)
+            batch.write(Envelope.Kind.batch.rawValue)
+            batch.write(varint: 2)
+            for message in [ping, second] {
+                batch.write(varint: UInt64(message.count))
+                message.withUnsafeBytes { batch.write(bytes: $0) }
+            }
+            try dealer.send(old)
+            try dealer.send(batch.bytes)
+            // The replies (batched or not) are in the caller's version, so that it can read them.
+            var replies: [Message] = []
+            while replies.count < 2, let frames = try await receive(dealer) {
+                #expect(frames[0].bytes[0] == other)
+                replies += try Envelope.unbatch(frames[0]) ?? [frames[0]]
+            }
+            #expect(replies.count == 2)
+            for (reply, callID) in zip(replies, [UInt64(41), 42]) {
+                let bytes = reply.bytes
+                #expect(bytes[0] == other && bytes[1] == Envelope.Kind.reply.rawValue)
+                #expect(bytes[2..<10].elementsEqual(withUnsafeBytes(of: callID.littleEndian) { Array($0) }))
+                #expect(bytes[10] == Envelope.ReplyStatus.failure.rawValue)
+                let failure = try reply.withUnsafeBytes { try Envelope.readFailure($0, at: 11) }
+                #expect(failure.code == .versionMismatch)
+                #expect(failure.message.contains("version \(Envelope.version) of the wire format"), "\(failure.message)")
+                #expect(failure.message.contains("made in version \(other)"), "\(failure.message)")
+            }
+            #expect(try await service.echo("still serving") == "still serving")
+        }
+    }
 }

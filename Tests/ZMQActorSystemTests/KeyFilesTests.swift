@@ -29,8 +29,14 @@ struct KeyFilesTests {
         #expect(try CurveKey(publicKeyFile: pub) == pair.publicKey)
         #expect(try String(contentsOfFile: pub, encoding: .utf8) == "\(pair.publicKey) node\n")
         // The public key file is an allow-list line.
-        #expect(try AllowList.read(file: pub) == [pair.publicKey: "node"])
+        #expect(try AllowList.read(file: pub) == [pair.publicKey: AllowList.Entry(name: "node")])
         #expect(!"\(pair)".contains(pair.secretKey))
+
+        // With attributes, the line carries them too, and still reads back as the key's entry.
+        let withRole = "\(directory)/worker.pub"
+        try pair.write(secretKeyFile: "\(directory)/worker.key", publicKeyFile: withRole, name: "worker", attributes: ["role": "runner"])
+        #expect(try String(contentsOfFile: withRole, encoding: .utf8) == "\(pair.publicKey) worker role=runner\n")
+        #expect(try AllowList.read(file: withRole) == [pair.publicKey: AllowList.Entry(name: "worker", attributes: ["role": "runner"])])
     }
 
     @Test func existingKeyFilesAreReplacedOnlyWhenAsked() throws {
@@ -86,7 +92,17 @@ struct KeyFilesTests {
         let a = try CurveKeyPair.generate().publicKey, b = try CurveKeyPair.generate().publicKey
         let path = "\(directory)/allowed-keys"
         try "# lab\n\n  \(a) store  \n\(b)\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(try AllowList.read(file: path) == [a: "store", b: ""])
+        #expect(try AllowList.read(file: path) == [a: AllowList.Entry(name: "store"), b: AllowList.Entry(name: "")])
+
+        // Words with '=' are attributes wherever they stand; the other words make the name.
+        try "\(a) role=admin lab store  zone=eu\n\(b) runner 2\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try AllowList.read(file: path) == [
+            a: AllowList.Entry(name: "lab store", attributes: ["role": "admin", "zone": "eu"]),
+            b: AllowList.Entry(name: "runner 2"),
+        ])
+        try "\(a) store role=runner role=admin\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let twice = #expect(throws: SecurityError.self) { try AllowList.read(file: path) }
+        #expect(twice?.description == "allow-list \(path), line 1: 'role' is given twice")
 
         try "\(a) store\nnot-a-key runner\n".write(toFile: path, atomically: true, encoding: .utf8)
         let error = #expect(throws: SecurityError.self) { try AllowList(file: path) }

@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Testing
 @testable import ZMQActorSystem
@@ -146,5 +147,47 @@ struct SecurityTests {
         #expect(error?.code == .nodeDown)
         #expect(error?.message.contains("no CURVE public key is known for \(node.endpoint)") == true, "\(String(describing: error))")
         await system.shutdown()
+    }
+
+    @Test func aCallCarriesItsCallersKeyAndAllowListLineAsTheyAreWhenItArrives() async throws {
+        let keys = try TestKeys()
+        defer { keys.remove() }
+        let server = try keys.make("server"), friend = try keys.make("friend")
+        let allowList = "\(keys.directory)/allowed-keys"
+        func allow(_ line: String) throws { try line.write(toFile: allowList, atomically: true, encoding: .utf8) }
+        try allow("\(friend.pair.publicKey) friend role=runner\n")
+        let serverSystem = try ZMQActorSystem(settings: testSettings {
+            $0.security = .init(keyPair: server.pair, allowList: try! AllowList(file: allowList))
+        })
+        let echo = serverSystem.makeWellKnown("echo") { CallerKeyEcho(actorSystem: $0) }
+        let client = try ZMQActorSystem(settings: testSettings {
+            $0.security = .init(keyPair: friend.pair, serverKeys: [serverSystem.node.endpoint: server.pair.publicKey])
+        })
+        let remote = try CallerKeyEcho.resolve(id: .wellKnown("echo", at: serverSystem.node.endpoint), using: client)
+
+        #expect(try await remote.callerKey() == "\(friend.pair.publicKey) friend role=runner")
+        // The open connection's calls see the line change, then go.
+        try allow("\(friend.pair.publicKey) friend role=trainer\n")
+        #expect(try await eventually { try await remote.callerKey() == "\(friend.pair.publicKey) friend role=trainer" })
+        try allow("")
+        #expect(try await eventually { try await remote.callerKey() == friend.pair.publicKey.z85 }, "a key taken off the list kept its line")
+        // A call made on the node itself carries no key, and neither does one between plain-text nodes.
+        #expect(try await echo.callerKey() == nil)
+        let plainServer = try ZMQActorSystem(settings: testSettings())
+        let plainEcho = plainServer.makeWellKnown("echo") { CallerKeyEcho(actorSystem: $0) }
+        let plainClient = try ZMQActorSystem(settings: testSettings())
+        #expect(try await CallerKeyEcho.resolve(id: .wellKnown("echo", at: plainServer.node.endpoint), using: plainClient).callerKey() == nil)
+        for system in [client, serverSystem, plainClient, plainServer] { await system.shutdown() }
+        _ = (echo, plainEcho)
+    }
+}
+
+/// Answers the key, and the allow-list line, that the actor system gives the call it runs: the line
+/// as the list writes it, the bare key when the key has none, nil when the call carries no key.
+distributed actor CallerKeyEcho {
+    typealias ActorSystem = ZMQActorSystem
+
+    distributed func callerKey() -> String? {
+        ZMQActorSystem.currentCallerKey.map { $0.entry?.line(for: $0.key) ?? $0.key.z85 }
     }
 }

@@ -19,7 +19,9 @@ let endpoint = CommandLine.arguments.dropFirst().first ?? "tcp://127.0.0.1:7200"
 var settings = ZMQActorSystem.Settings(bindEndpoint: "tcp://127.0.0.1:0")
 settings.logger.logLevel = .warning
 let system = try ZMQActorSystem(settings: settings)
-let store = try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+// The benchmark plays the trainer (publishes weights, enqueues) for pools that call as runners.
+let store = try $TrainerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
+let runnerStore = try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system)
 
 let weights = try GPT(config: .tiny, seed: 1).checkpoint()
 _ = try await store.publish(
@@ -34,7 +36,7 @@ func measure(_ name: String, concurrency: Int, batching: Bool, count: Int) async
     let configuration = RunnerPool.Configuration(
         concurrency: concurrency, worker: WorkerID("bench-\(name)"), dequeueWait: .seconds(2), shutdownGrace: .seconds(5),
         inference: InferenceSettings(threads: 1, batching: batching))
-    let pool = try RunnerPool(store: store, agents: [CalcAgent()], configuration: configuration, logger: logger)
+    let pool = try RunnerPool(store: runnerStore, agents: [CalcAgent()], configuration: configuration, logger: logger)
     let serving = Task { try await pool.run() }
     func play(_ count: Int, prefix: String) async throws -> Duration {
         let before = await pool.statistics().finished

@@ -8,6 +8,7 @@
 // A runner prints `READY` before it registers and `STOPPED succeeded=… failed=…` after SIGTERM has drained it.
 // The driver prints one line of `key=value` figures for one configuration; benchmarks/scaling/run.sh starts
 // the store and the runners for each configuration, and reports medians over rounds.
+import Distributed
 import Foundation
 import FulmenCore
 import FulmenRunner
@@ -121,16 +122,19 @@ struct CPUSample {
     }
 }
 
-func connect(_ endpoint: String, bind: String) throws -> (ZMQActorSystem, $Store<ZMQActorSystem>) {
+/// A node bound at `bind`, and the store at `endpoint` resolved as `Stub`: a runner's or a trainer's protocol.
+func connect<Stub: DistributedActor>(_ endpoint: String, bind: String, as _: Stub.Type) throws -> (ZMQActorSystem, Stub)
+where Stub.ActorSystem == ZMQActorSystem {
     var settings = ZMQActorSystem.Settings(bindEndpoint: bind)
     settings.logger.logLevel = .warning
     let system = try ZMQActorSystem(settings: settings)
-    return (system, try $Store<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system))
+    return (system, try Stub.resolve(id: .wellKnown(StoreName.wellKnown, at: endpoint), using: system))
 }
 
 /// Runs a pool of `SlowToolAgent` episodes until SIGTERM, then reports what it did.
 func runRunner(endpoint: String, options: Options) async throws {
-    let (system, store) = try connect(endpoint, bind: try options.string("bind", default: "tcp://127.0.0.1:0"))
+    let (system, store) = try connect(
+        endpoint, bind: try options.string("bind", default: "tcp://127.0.0.1:0"), as: $RunnerStore<ZMQActorSystem>.self)
     var logger = Logger(label: "scaling.runner")
     logger.logLevel = .warning
     let configuration = RunnerPool.Configuration(
@@ -156,7 +160,7 @@ func drive(endpoint: String, options: Options) async throws {
     let sleep = try options.int("sleep-ms", default: 50)
     let warmup = Duration.seconds(try options.int("warmup", default: 3))
     let measured = Duration.seconds(try options.int("seconds", default: 8))
-    let (system, store) = try connect(endpoint, bind: "tcp://127.0.0.1:0")
+    let (system, store) = try connect(endpoint, bind: "tcp://127.0.0.1:0", as: $TrainerStore<ZMQActorSystem>.self)
     let input = try JSONEncoder().encode(SlowToolAgent.Input(milliseconds: sleep))
     let backlog = 2 * slots
 

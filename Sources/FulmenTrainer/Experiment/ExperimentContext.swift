@@ -18,7 +18,7 @@ public actor ExperimentContext {
     /// The task's training and validation inputs (JSON, as rollouts carry them).
     public nonisolated let split: TaskSplit<Data>
     /// The store, for what the services below do not cover.
-    public nonisolated let store: any Store
+    public nonisolated let store: any TrainerStore
     /// The policy: gradient passes and optimiser steps, run on a thread of its own.
     public nonisolated let trainer: PolicyTrainer
     public nonisolated let logger: Logger
@@ -48,7 +48,7 @@ public actor ExperimentContext {
     }
 
     init(
-        experiment: Experiment, spec: ExperimentSpec, task: any BundledTask, split: TaskSplit<Data>, store: any Store,
+        experiment: Experiment, spec: ExperimentSpec, task: any BundledTask, split: TaskSplit<Data>, store: any TrainerStore,
         trainer: PolicyTrainer, directory: URL, logger: Logger, step: Int
     ) {
         self.experiment = experiment

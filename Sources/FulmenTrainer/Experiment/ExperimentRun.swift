@@ -15,7 +15,7 @@ struct ExperimentRun {
 
     /// Prepares the experiment: its split, and its model (fresh, or from its latest checkpoint).
     static func prepare(
-        _ experiment: Experiment, store: any Store, dataDirectory: URL, logger: Logger
+        _ experiment: Experiment, store: any TrainerStore, dataDirectory: URL, logger: Logger
     ) async throws -> ExperimentRun {
         let spec = try ExperimentSpec.parse(yaml: String(decoding: experiment.spec, as: UTF8.self))
         let task = try BundledTasks.named(spec.task)

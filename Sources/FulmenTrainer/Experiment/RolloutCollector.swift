@@ -4,14 +4,14 @@ import Foundation
 /// Enqueues an experiment's rollouts and collects them as they settle, following the store's completions
 /// cursor (a long poll) rather than asking about each rollout.
 actor RolloutCollector {
-    let store: any Store
+    let store: any TrainerStore
     let experiment: ExperimentID
     /// The completions log position read so far.
     private var cursor: Int64 = 0
     /// Rollouts found settled when they were enqueued, or that settled while ``run(_:)`` waited for others.
     private var settled: [RolloutID: Rollout] = [:]
 
-    init(store: any Store, experiment: ExperimentID) {
+    init(store: any TrainerStore, experiment: ExperimentID) {
         self.store = store
         self.experiment = experiment
     }

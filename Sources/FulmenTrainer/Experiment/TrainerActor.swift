@@ -25,10 +25,10 @@ public actor TrainerActor {
     }
 
     public nonisolated let configuration: Configuration
-    private let store: any Store
+    private let store: any TrainerStore
     private let logger: Logger
 
-    public init(store: any Store, configuration: Configuration, logger: Logger = Logger(label: "fulmen.trainer")) {
+    public init(store: any TrainerStore, configuration: Configuration, logger: Logger = Logger(label: "fulmen.trainer")) {
         self.store = store
         self.configuration = configuration
         self.logger = logger

@@ -33,10 +33,14 @@ extension CurveKeyPair {
     ///
     /// - Parameters:
     ///   - name: what the public key file names the key, e.g. the node (`store`, `runner-3`).
+    ///   - attributes: `name=value` words for the public key's line, which an allow-list made of
+    ///     it gives the key (e.g. Fulmen's `role=runner`).
     ///   - replacing: whether existing files may be replaced; otherwise neither file is written
     ///     when either exists.
     /// - Throws: `SecurityError` naming the file that exists or could not be written.
-    public func write(secretKeyFile: String, publicKeyFile: String, name: String, replacing: Bool = false) throws(SecurityError) {
+    public func write(
+        secretKeyFile: String, publicKeyFile: String, name: String, attributes: [String: String] = [:], replacing: Bool = false
+    ) throws(SecurityError) {
         if !replacing {
             for path in [secretKeyFile, publicKeyFile] where access(path, F_OK) == 0 {
                 throw SecurityError("\(path) already exists")
@@ -44,7 +48,8 @@ extension CurveKeyPair {
         }
         let secret = "# Fulmen CURVE secret key of \(name). Keep it private: whoever holds it is this node.\n\(secretKey)\n"
         try KeyFile.write(secret, to: secretKeyFile, mode: 0o600, replacing: replacing)
-        try KeyFile.write("\(publicKey.z85) \(name)\n", to: publicKeyFile, mode: 0o644, replacing: replacing)
+        let line = AllowList.Entry(name: name, attributes: attributes).line(for: publicKey)
+        try KeyFile.write("\(line)\n", to: publicKeyFile, mode: 0o644, replacing: replacing)
     }
 }
 

@@ -154,6 +154,8 @@ private final class IOLoop {
             let after = ContinuousClock.now
             if after >= nextTick {
                 system.heartbeatTick(now: after)
+                // Calls are judged by the allow-list as it is, not as it was when their connection was admitted.
+                if let reload = zap?.handler.reloadIfChanged() { report(reload) }
                 nextTick = after + system.settings.heartbeatInterval
             }
             system.expireCalls(now: after)
@@ -259,8 +261,18 @@ private final class IOLoop {
                     node: sender, routingID: routingID, fileDescriptor: frames[1].sourceFileDescriptor,
                     // The key the ZAP handler admitted this connection with: the sender's own.
                     publicKey: secure ? frames[1].property("User-Id").flatMap { try? CurveKey(z85: $0) } : nil)
+                var callerKey: ZMQActorSystem.CallerKey?
+                if secure {
+                    // Fail closed: a call without its key would run as if security were off.
+                    guard let key = entry.publicKey else {
+                        logger.error("dropped a message that carries no admitted key", metadata: ["peer": "\(sender)"])
+                        continue
+                    }
+                    callerKey = ZMQActorSystem.CallerKey(key: key, entry: zap?.handler.entry(for: key))
+                }
                 for body in bodies {
-                    entry.maximumMessageSize = handle(body, from: sender, routingID: routingID) ?? entry.maximumMessageSize
+                    entry.maximumMessageSize =
+                        handle(body, from: sender, routingID: routingID, callerKey: callerKey) ?? entry.maximumMessageSize
                 }
                 heard[routingID] = entry
             }
@@ -269,13 +281,19 @@ private final class IOLoop {
         }
     }
 
-    /// Starts a received call or answers a ping; returns the sender's size limit if it said.
-    private func handle(_ body: [Message], from sender: NodeID, routingID: [UInt8]) -> Int? {
+    /// Starts a received call or answers a ping; returns the sender's size limit if it said. A call
+    /// made in another version of the wire format is refused, naming both versions.
+    private func handle(_ body: [Message], from sender: NodeID, routingID: [UInt8], callerKey: ZMQActorSystem.CallerKey?) -> Int? {
+        if let foreign = body[0].withUnsafeBytes({ Envelope.foreignCall($0) }) {
+            system.refuse(foreign, from: sender, routingID: routingID)
+            return nil
+        }
         do {
             let header = try Envelope.parseHeader(body[0])
             switch header {
             case let .call(callHeader):
-                system.start(InboundCall(header: callHeader, frames: body, replyRoute: .router(routingID: routingID), caller: sender))
+                system.start(InboundCall(
+                    header: callHeader, frames: body, replyRoute: .router(routingID: routingID), caller: sender, callerKey: callerKey))
             case let .ping(sequence, maximumMessageSize):
                 system.pong(sequence: sequence, to: sender, routingID: routingID)
                 return maximumMessageSize
@@ -375,6 +393,17 @@ private final class IOLoop {
         }
     }
 
+    /// Logs what reading the allow-list file again gave.
+    private func report(_ reload: Result<Int, SecurityError>) {
+        switch reload {
+        case let .success(count): logger.info("allow-list read", metadata: ["keys": "\(count)"])
+        case let .failure(error):
+            logger.error(
+                "allow-list unusable: refusing every new connection; calls carry no allow-list line until it is fixed",
+                metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Answers every waiting ZAP request: which clients may complete a CURVE handshake.
     private func answerZAPRequests() {
         guard let socket = zap?.socket else { return }
@@ -387,11 +416,7 @@ private final class IOLoop {
                     break
                 }
             }
-            switch answer.reload {
-            case let .success(count): logger.info("allow-list read", metadata: ["keys": "\(count)"])
-            case let .failure(error): logger.error("allow-list unusable: refusing every new connection", metadata: ["error": "\(error)"])
-            case nil: break
-            }
+            if let reload = answer.reload { report(reload) }
             switch answer.decision {
             case let .admitted(key, name):
                 logger.debug("admitted a node", metadata: ["key": "\(key)", "name": "\(name)", "address": "\(answer.address)"])

@@ -8,7 +8,8 @@ import Glibc
 /// credentials (for CURVE: the client's 32-byte public key); the reply's are version, request
 /// id, status code (200 admitted, 400 refused, 500 malformed request), status text, user id
 /// (the admitted key, which libzmq attaches to every message of that connection as
-/// `User-Id`) and metadata (none). Pure logic: the node's I/O thread owns the socket.
+/// `User-Id`) and metadata (none). Pure logic: the node's I/O thread owns the socket, and looks
+/// up each received call's key here (`entry(for:)`), so a call is judged by the list as it is.
 struct ZAPHandler {
     enum Decision: Equatable {
         case admitted(CurveKey, name: String)
@@ -28,7 +29,7 @@ struct ZAPHandler {
 
     private let allowList: AllowList
     private let ownKey: CurveKey
-    private var keys: [CurveKey: String] = [:]
+    private var keys: [CurveKey: AllowList.Entry] = [:]
     /// What the allow-list file looked like when last read.
     private var fileVersion: FileVersion?
     /// Why the allow-list file could not be read last time, if it could not.
@@ -63,12 +64,18 @@ struct ZAPHandler {
             return reply("500", "malformed CURVE credentials", .malformed("CURVE credentials of \(request[6].count) bytes"))
         }
         if key == ownKey { return reply("200", "OK", userID: key.z85, .admitted(key, name: "this node")) }
-        guard let name = keys[key] else { return reply("400", "key not allowed", .refused(key)) }
-        return reply("200", "OK", userID: key.z85, .admitted(key, name: name))
+        guard let entry = keys[key] else { return reply("400", "key not allowed", .refused(key)) }
+        return reply("200", "OK", userID: key.z85, .admitted(key, name: entry.name))
+    }
+
+    /// The allow-list line of `key` as last read; nil when the key is not on the list (this
+    /// node's own key, admitted without a line, included).
+    func entry(for key: CurveKey) -> AllowList.Entry? {
+        keys[key]
     }
 
     /// Reads the allow-list file again if it changed since it was last read (or could not be).
-    private mutating func reloadIfChanged() -> Result<Int, SecurityError>? {
+    mutating func reloadIfChanged() -> Result<Int, SecurityError>? {
         guard case let .file(path) = allowList.source else { return nil }
         let version = FileVersion(path: path)
         if let version, version == fileVersion { return nil }

@@ -20,8 +20,19 @@ import ZeroMQ
 /// A call's session is the callee's session with the caller as the caller last heard it, from
 /// the callee's pongs; a pong's session is the sender's session with the node it answers (see
 /// `Peer.session`).
+///
+/// The version changes whenever what a call names changes, not only the layout: the target
+/// identifiers are mangled names of distributed functions, so moving a function to another
+/// protocol is a new version. Version 3: the store's protocol split by role (`RunnerStore`,
+/// `TrainerStore`, `ControlStore`, `StoreReads`). A call of another version is answered with a
+/// `versionMismatch` failure naming both versions, written in the caller's version; so that every
+/// version can read it, these stay the same in every version from 2 on: the kind numbers of calls
+/// (1), replies (2) and batches (5), the first fields of a call (version, kind, call id), a failure
+/// reply (version, kind, call id, status 3, code, message), and the batch's layout.
 enum Envelope {
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
+    /// The first version whose calls, failure replies and batches have today's layout.
+    static let oldestSharedLayout: UInt8 = 2
     /// The most messages one batch frame carries; senders never batch more.
     static let maximumBatchCount = 1024
 
@@ -109,16 +120,32 @@ enum Envelope {
         writer.write(string: message)
     }
 
+    /// Begins a batch frame. Its version byte is the oldest with this batch layout, not this
+    /// node's: so a node of any version from 2 on can take the batch apart and judge each message
+    /// by its own version (a refused call's answer must reach its caller, batched or not).
     static func beginBatch(_ writer: inout ByteWriter, count: Int) {
-        writer.write(version)
+        writer.write(oldestSharedLayout)
         writer.write(Kind.batch.rawValue)
         writer.write(varint: UInt64(count))
     }
 
-    /// The messages of a batch as frames of their own, or nil when `frame` is not a batch.
+    /// A failure reply to a call made in version `version` of the wire format, saying that this
+    /// node speaks another (`message` names both).
+    static func versionRefusal(version: UInt8, callID: UInt64, message: String) -> [UInt8] {
+        var writer = ByteWriter(capacity: 64 + message.utf8.count)
+        writer.write(version)
+        writer.write(Kind.reply.rawValue)
+        writer.write(fixed: callID)
+        writer.write(ReplyStatus.failure.rawValue)
+        writeFailure(&writer, code: .versionMismatch, message: message)
+        return writer.bytes
+    }
+
+    /// The messages of a batch as frames of their own, or nil when `frame` is not a batch. A batch
+    /// of another version from 2 on is read too, so that its calls can be refused (`foreignCall`).
     static func unbatch(_ frame: Message) throws(WireFormatError) -> [Message]? {
         try frame.withUnsafeBytes { buffer throws(WireFormatError) -> [Message]? in
-            guard buffer.count >= 2, buffer[0] == version, buffer[1] == Kind.batch.rawValue else { return nil }
+            guard buffer.count >= 2, buffer[0] >= oldestSharedLayout, buffer[1] == Kind.batch.rawValue else { return nil }
             var reader = ByteReader(buffer, offset: 2)
             // Each message takes at least 3 bytes (a length and a version and kind), and no
             // sender batches more than `maximumBatchCount`: so a few bytes cannot make the
@@ -160,6 +187,21 @@ enum Envelope {
     }
 
     // MARK: Reading
+
+    /// A call made in another version of the wire format: what refusing it takes.
+    struct ForeignCall: Equatable {
+        var version: UInt8
+        var callID: UInt64
+    }
+
+    /// The version and call id of `frame` when it is a call of another version from 2 on; nil
+    /// for anything else, which `parseHeader` reads (or refuses).
+    static func foreignCall(_ frame: UnsafeRawBufferPointer) -> ForeignCall? {
+        guard frame.count >= 10, frame[0] != version, frame[0] >= oldestSharedLayout, frame[1] == Kind.call.rawValue else {
+            return nil
+        }
+        return ForeignCall(version: frame[0], callID: UInt64(littleEndian: frame.loadUnaligned(fromByteOffset: 2, as: UInt64.self)))
+    }
 
     /// The fixed part of a message, read before deciding what to do with it.
     enum Header {

@@ -1,4 +1,4 @@
-extension Store {
+extension StoreReads {
     /// Every span of a rollout's attempts (by default its latest), reading page after page.
     public nonisolated func allSpans(
         of rollout: RolloutID, attempts: SpanQuery.Attempts = .latest
