@@ -11,4 +11,15 @@ extension ZMQActorSystem {
         settings.security = security
         return try ZMQActorSystem(settings: settings)
     }
+
+    /// Runs a command's `setup` on this node; if it throws, shuts the node down before passing the error on,
+    /// so a command that fails to start leaves no connection behind.
+    func settingUp<Result>(_ setup: () async throws -> Result) async throws -> Result {
+        do {
+            return try await setup()
+        } catch {
+            await shutdown()
+            throw error
+        }
+    }
 }

@@ -29,11 +29,11 @@ extension Fulmen {
 
         func run() async throws {
             let data = try ExperimentFile(path: file).data
-            let (system, store) = try store.connect(as: $ControlStore<ZMQActorSystem>.self)
-            let experimentName = name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-            let experiment = try await store.submit(ExperimentSubmission(name: experimentName, spec: data))
-            print("submitted \(experiment.id) (\(experiment.name)); follow it with: fulmen watch \(experiment.id) --store \(self.store.store)")
-            await system.shutdown()
+            try await store.withStore(as: $ControlStore<ZMQActorSystem>.self) { store in
+                let experimentName = name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+                let experiment = try await store.submit(ExperimentSubmission(name: experimentName, spec: data))
+                print("submitted \(experiment.id) (\(experiment.name)); follow it with: fulmen watch \(experiment.id) --store \(self.store.store)")
+            }
         }
     }
 
@@ -54,19 +54,19 @@ extension Fulmen {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let (system, store) = try store.connect(as: $StoreReads<ZMQActorSystem>.self)
-            if let id {
-                let experiment = try await store.experiment(ExperimentID(id))
-                let metrics = try await store.metrics(experiment.id, afterStep: nil)
-                print(ExperimentProgress.describe(experiment, metrics: metrics))
-            } else {
-                let experiments = try await store.experiments(status: nil)
-                if experiments.isEmpty { print("no experiments") }
-                for experiment in experiments {
-                    print("\(experiment.id)  \(experiment.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(experiment.name)  \(experiment.message ?? "")")
+            try await store.withStore(as: $StoreReads<ZMQActorSystem>.self) { store in
+                if let id {
+                    let experiment = try await store.experiment(ExperimentID(id))
+                    let metrics = try await store.metrics(experiment.id, afterStep: nil)
+                    print(ExperimentProgress.describe(experiment, metrics: metrics))
+                } else {
+                    let experiments = try await store.experiments(status: nil)
+                    if experiments.isEmpty { print("no experiments") }
+                    for experiment in experiments {
+                        print("\(experiment.id)  \(experiment.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(experiment.name)  \(experiment.message ?? "")")
+                    }
                 }
             }
-            await system.shutdown()
         }
     }
 
@@ -86,9 +86,9 @@ extension Fulmen {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let (system, store) = try store.connect(as: $StoreReads<ZMQActorSystem>.self)
-            let final = try await ExperimentProgress(store: store, experiment: ExperimentID(id)).follow()
-            await system.shutdown()
+            let final = try await store.withStore(as: $StoreReads<ZMQActorSystem>.self) { store in
+                try await ExperimentProgress(store: store, experiment: ExperimentID(id)).follow()
+            }
             if final.status != .finished { throw ExitCode.failure }
         }
     }
@@ -109,10 +109,10 @@ extension Fulmen {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let (system, store) = try store.connect(as: $ControlStore<ZMQActorSystem>.self)
-            let experiment = try await store.cancelExperiment(ExperimentID(id))
-            print("\(experiment.id): \(experiment.status.rawValue)")
-            await system.shutdown()
+            try await store.withStore(as: $ControlStore<ZMQActorSystem>.self) { store in
+                let experiment = try await store.cancelExperiment(ExperimentID(id))
+                print("\(experiment.id): \(experiment.status.rawValue)")
+            }
         }
     }
 }

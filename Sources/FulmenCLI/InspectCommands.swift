@@ -37,16 +37,16 @@ extension Fulmen {
         }
 
         func run() async throws {
-            let (system, store) = try store.connect(as: $StoreReads<ZMQActorSystem>.self)
-            let statuses = Set([status].compactMap { $0.flatMap(RolloutStatus.init(rawValue:)) })
-            let page = try await store.rollouts(
-                RolloutQuery(statuses: statuses, experiment: ExperimentID(experiment), page: PageRequest(limit: limit)))
-            if page.items.isEmpty { print("no rollouts") }
-            for rollout in page.items {
-                print("\(rollout.id)  \(rollout.status.rawValue)  attempts \(rollout.attempts)  \(rollout.task)/\(rollout.mode.rawValue)")
+            try await store.withStore(as: $StoreReads<ZMQActorSystem>.self) { store in
+                let statuses = Set([status].compactMap { $0.flatMap(RolloutStatus.init(rawValue:)) })
+                let page = try await store.rollouts(
+                    RolloutQuery(statuses: statuses, experiment: ExperimentID(experiment), page: PageRequest(limit: limit)))
+                if page.items.isEmpty { print("no rollouts") }
+                for rollout in page.items {
+                    print("\(rollout.id)  \(rollout.status.rawValue)  attempts \(rollout.attempts)  \(rollout.task)/\(rollout.mode.rawValue)")
+                }
+                if page.next != nil { print("… more: raise --limit") }
             }
-            if page.next != nil { print("… more: raise --limit") }
-            await system.shutdown()
         }
     }
 
@@ -66,20 +66,20 @@ extension Fulmen {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let (system, store) = try store.connect(as: $StoreReads<ZMQActorSystem>.self)
-            let detail = try await store.rollout(RolloutID(rollout))
-            print("\(detail.rollout.id)  \(detail.rollout.status.rawValue)  \(detail.rollout.task)  attempts: \(detail.attempts.map { "\($0.id) \($0.status.rawValue) on \($0.worker)\($0.error.map { " (\($0))" } ?? "")" }.joined(separator: ", "))")
-            let spans = try await store.allSpans(of: RolloutID(rollout)).map(\.span)
-            let children = Dictionary(grouping: spans) { $0.parent ?? "" }
-            func show(_ span: Span, depth: Int) {
-                print(String(repeating: "  ", count: depth) + Self.describe(span))
-                for child in (children[span.id] ?? []).sorted(by: { $0.start < $1.start }) { show(child, depth: depth + 1) }
+            try await store.withStore(as: $StoreReads<ZMQActorSystem>.self) { store in
+                let detail = try await store.rollout(RolloutID(rollout))
+                print("\(detail.rollout.id)  \(detail.rollout.status.rawValue)  \(detail.rollout.task)  attempts: \(detail.attempts.map { "\($0.id) \($0.status.rawValue) on \($0.worker)\($0.error.map { " (\($0))" } ?? "")" }.joined(separator: ", "))")
+                let spans = try await store.allSpans(of: RolloutID(rollout)).map(\.span)
+                let children = Dictionary(grouping: spans) { $0.parent ?? "" }
+                func show(_ span: Span, depth: Int) {
+                    print(String(repeating: "  ", count: depth) + Self.describe(span))
+                    for child in (children[span.id] ?? []).sorted(by: { $0.start < $1.start }) { show(child, depth: depth + 1) }
+                }
+                let ids = Set(spans.map(\.id))
+                for root in spans.filter({ $0.parent.map { !ids.contains($0) } ?? true }).sorted(by: { $0.start < $1.start }) {
+                    show(root, depth: 0)
+                }
             }
-            let ids = Set(spans.map(\.id))
-            for root in spans.filter({ $0.parent.map { !ids.contains($0) } ?? true }).sorted(by: { $0.start < $1.start }) {
-                show(root, depth: 0)
-            }
-            await system.shutdown()
         }
 
         static func describe(_ span: Span) -> String {
@@ -152,46 +152,46 @@ extension Fulmen {
         }
 
         func run() async throws {
-            let (system, store) = try store.connect(as: $StoreReads<ZMQActorSystem>.self)
-            let experiment = try await store.experiment(ExperimentID(self.experiment))
-            let spec = try ExperimentSpec.parse(yaml: String(decoding: experiment.spec, as: UTF8.self))
-            let adapter = TripletAdapter(spec.adapter)
-            let sink: FileHandle
-            if let output {
-                guard FileManager.default.createFile(atPath: output, contents: nil),
-                    let handle = FileHandle(forWritingAtPath: output)
-                else { throw ValidationError("cannot write \(output)") }
-                sink = handle
-            } else {
-                sink = .standardOutput
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            var written = 0
-            var unusable = AdapterBatch()
-            var page = PageRequest(limit: 500)
-            while true {
-                let rollouts = try await store.rollouts(
-                    RolloutQuery(statuses: [.succeeded], experiment: experiment.id, mode: .train, page: page))
-                for rollout in rollouts.items {
-                    switch records {
-                    case .rollouts:
-                        sink.write(try encoder.encode(rollout) + Data("\n".utf8))
-                        written += 1
-                    case .triplets:
-                        let batch = adapter.adapt([(rollout.id, try await store.allSpans(of: rollout.id))])
-                        unusable.unusable += batch.unusable
-                        for triplet in batch.triplets {
-                            sink.write(try encoder.encode(triplet) + Data("\n".utf8))
+            try await store.withStore(as: $StoreReads<ZMQActorSystem>.self) { store in
+                let experiment = try await store.experiment(ExperimentID(self.experiment))
+                let spec = try ExperimentSpec.parse(yaml: String(decoding: experiment.spec, as: UTF8.self))
+                let adapter = TripletAdapter(spec.adapter)
+                let sink: FileHandle
+                if let output {
+                    guard FileManager.default.createFile(atPath: output, contents: nil),
+                        let handle = FileHandle(forWritingAtPath: output)
+                    else { throw ValidationError("cannot write \(output)") }
+                    sink = handle
+                } else {
+                    sink = .standardOutput
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = .sortedKeys
+                var written = 0
+                var unusable = AdapterBatch()
+                var page = PageRequest(limit: 500)
+                while true {
+                    let rollouts = try await store.rollouts(
+                        RolloutQuery(statuses: [.succeeded], experiment: experiment.id, mode: .train, page: page))
+                    for rollout in rollouts.items {
+                        switch records {
+                        case .rollouts:
+                            sink.write(try encoder.encode(rollout) + Data("\n".utf8))
                             written += 1
+                        case .triplets:
+                            let batch = adapter.adapt([(rollout.id, try await store.allSpans(of: rollout.id))])
+                            unusable.unusable += batch.unusable
+                            for triplet in batch.triplets {
+                                sink.write(try encoder.encode(triplet) + Data("\n".utf8))
+                                written += 1
+                            }
                         }
                     }
+                    guard let next = rollouts.next else { break }
+                    page.after = next
                 }
-                guard let next = rollouts.next else { break }
-                page.after = next
+                FileHandle.standardError.write(Data("exported \(written) \(records.rawValue)\(unusable.unusable.isEmpty ? "" : "; \(unusable.unusableSummary)")\n".utf8))
             }
-            FileHandle.standardError.write(Data("exported \(written) \(records.rawValue)\(unusable.unusable.isEmpty ? "" : "; \(unusable.unusableSummary)")\n".utf8))
-            await system.shutdown()
         }
     }
 }

@@ -114,14 +114,16 @@ extension Fulmen {
         func run() async throws {
             let logger = logging.logger(label: "fulmen.runner")
             let system = try ZMQActorSystem.commandNode(bind: bind, advertise: advertise, logger: logger, security: try keys.security(listening: true, store: self.store))
-            let store = try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: self.store), using: system)
             var configuration = RunnerPool.Configuration(
                 concurrency: concurrency, worker: worker.map { WorkerID($0) },
                 shutdownGrace: .seconds(grace),
                 inference: InferenceSettings(threads: threads, batching: !noBatching, maxBatch: maxBatch))
             configuration.host = advertise ?? configuration.host
-            let pool = try RunnerPool(store: store, agents: try agents(), configuration: configuration, logger: logger)
-            let endpoint = try await endpointOptions.start(for: pool.attempts, advertise: advertise, logger: logger)
+            let (pool, endpoint) = try await system.settingUp { [configuration] in
+                let store = try $RunnerStore<ZMQActorSystem>.resolve(id: .wellKnown(StoreName.wellKnown, at: self.store), using: system)
+                let pool = try RunnerPool(store: store, agents: try agents(), configuration: configuration, logger: logger)
+                return (pool, try await endpointOptions.start(for: pool.attempts, advertise: advertise, logger: logger))
+            }
             defer { endpoint?.serving.cancel() }
             let lifecycle = await ProcessServices()
             print("runner \(configuration.worker) on \(system.node.endpoint): \(pool.tasks.joined(separator: ", ")) × \(concurrency) for store \(self.store)")
@@ -143,8 +145,8 @@ extension Fulmen {
         /// Prints a line of progress every `seconds`, until the process shuts down.
         private func report(_ pool: RunnerPool, every seconds: Double) async {
             var last = (finished: 0, at: ContinuousClock.now)
-            // Each wait ends at once when the process shuts down (cancelOnGracefulShutdown answers nil).
-            while (try? await cancelOnGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }) != nil {
+            // Each wait is cut short, and the loop ended, when the process shuts down.
+            while (try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }) != nil {
                 let statistics = await pool.statistics()
                 let now = ContinuousClock.now
                 let rate = Double(statistics.finished - last.finished) / (now - last.at).inSeconds

@@ -44,8 +44,10 @@ extension Fulmen {
                 bind: bind, advertise: advertise, logger: logger, security: try keys.security(listening: true, store: nil))
             let location: StoreConfiguration.Location =
                 inMemory ? .inMemory : .directory(URL(fileURLWithPath: data, isDirectory: true))
-            let store = try system.makeWellKnown(StoreName.wellKnown) {
-                try StoreActor(configuration: StoreConfiguration(location: location), actorSystem: $0, logger: logger)
+            let store = try await system.settingUp {
+                try system.makeWellKnown(StoreName.wellKnown) {
+                    try StoreActor(configuration: StoreConfiguration(location: location), actorSystem: $0, logger: logger)
+                }
             }
             let lifecycle = await ProcessServices()
             print("store ready at \(system.node.endpoint) (node \(system.node), data \(inMemory ? "in memory" : data))")

@@ -72,28 +72,36 @@ extension Fulmen {
             // The nodes' own reports (a peer closing as the process ends) only when asked for detail.
             var nodeLogger = logger
             nodeLogger.logLevel = max(logger.logLevel, .error)
-            let storeNode = try ZMQActorSystem.commandNode(bind: "tcp://127.0.0.1:0", advertise: nil, logger: nodeLogger)
-            let location: StoreConfiguration.Location =
-                data == nil ? .inMemory : .directory(directory.appendingPathComponent("store", isDirectory: true))
-            let hosted = try storeNode.makeWellKnown(StoreName.wellKnown) {
-                try StoreActor(configuration: StoreConfiguration(location: location), actorSystem: $0, logger: logger)
-            }
-            let clientNode = try ZMQActorSystem.commandNode(bind: "tcp://127.0.0.1:0", advertise: nil, logger: nodeLogger)
-            // Each part calls through its role's protocol, as it would from a process of its own.
-            let storeAddress = ActorAddress.wellKnown(StoreName.wellKnown, at: storeNode.node.endpoint)
-            let store = try $ControlStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode)
-
-            // Episodes left when the experiment ends (or on Ctrl-C) get a few seconds, then go back to the store.
-            let pool = try RunnerPool(
-                store: try $RunnerStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode), agents: agents,
-                configuration: .init(concurrency: concurrency, worker: "up-runner", shutdownGrace: .seconds(5)), logger: logger)
-            let endpoint = try await endpointOptions.start(for: pool.attempts, advertise: nil, logger: logger)
-            let trainer = TrainerActor(
-                store: try $TrainerStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode),
-                configuration: .init(name: "up-trainer", dataDirectory: directory.appendingPathComponent("checkpoints")),
-                logger: logger)
             let name = experiment.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "calc"
-            let submitted = try await store.submit(ExperimentSubmission(name: name, spec: spec))
+            let storeNode = try ZMQActorSystem.commandNode(bind: "tcp://127.0.0.1:0", advertise: nil, logger: nodeLogger)
+            let clientNode = try await storeNode.settingUp {
+                try ZMQActorSystem.commandNode(bind: "tcp://127.0.0.1:0", advertise: nil, logger: nodeLogger)
+            }
+            // A part that fails to start shuts both nodes down.
+            let (hosted, store, pool, endpoint, trainer, submitted) = try await clientNode.settingUp {
+                try await storeNode.settingUp {
+                    let location: StoreConfiguration.Location =
+                        data == nil ? .inMemory : .directory(directory.appendingPathComponent("store", isDirectory: true))
+                    let hosted = try storeNode.makeWellKnown(StoreName.wellKnown) {
+                        try StoreActor(configuration: StoreConfiguration(location: location), actorSystem: $0, logger: logger)
+                    }
+                    // Each part calls through its role's protocol, as it would from a process of its own.
+                    let storeAddress = ActorAddress.wellKnown(StoreName.wellKnown, at: storeNode.node.endpoint)
+                    let store = try $ControlStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode)
+                    // Episodes left when the experiment ends (or on Ctrl-C) get a few seconds, then go back to the store.
+                    let pool = try RunnerPool(
+                        store: try $RunnerStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode), agents: agents,
+                        configuration: .init(concurrency: concurrency, worker: "up-runner", shutdownGrace: .seconds(5)),
+                        logger: logger)
+                    let endpoint = try await endpointOptions.start(for: pool.attempts, advertise: nil, logger: logger)
+                    let trainer = TrainerActor(
+                        store: try $TrainerStore<ZMQActorSystem>.resolve(id: storeAddress, using: clientNode),
+                        configuration: .init(name: "up-trainer", dataDirectory: directory.appendingPathComponent("checkpoints")),
+                        logger: logger)
+                    let submitted = try await store.submit(ExperimentSubmission(name: name, spec: spec))
+                    return (hosted, store, pool, endpoint, trainer, submitted)
+                }
+            }
             let lifecycle = await ProcessServices()
             print("fulmen up: store, runner pool (\(concurrency) episodes at once) and trainer running; experiment \(submitted.id) (\(name))")
             if data == nil { print("checkpoints in \(directory.path)") }

@@ -26,7 +26,7 @@ struct TrainingAPITests {
         let spec = """
             task: calc
             split: { train: 100, validation: 10 }
-            sft: { steps: 60, batchSize: 16 }
+            sft: { steps: 150, batchSize: 16 }
             external: { steps: 3, listen: "127.0.0.1:\(port)", tokenFile: \(tokenFile) }
             evaluation: { every: 100, problems: 4 }
             """
@@ -54,11 +54,11 @@ struct TrainingAPITests {
         // One GRPO step from Python, plain HTTP: sample, group advantages, forward_backward, optim_step.
         let dump = work.appendingPathComponent("dump")
         let python = try await Self.python([
-            Self.script.path, "--url", url, "--token-file", tokenFile, "--steps", "1", "--problems", "4", "--group-size", "4",
+            Self.script.path, "--url", url, "--token-file", tokenFile, "--steps", "1", "--problems", "8", "--group-size", "4",
             "--learning-rate", "0.001", "--dump", dump.path,
         ])
         #expect(python.status == 0, "\(python.output)\(python.errors)")
-        #expect(python.output.contains("step 61: loss"), "\(python.output)")
+        #expect(python.output.contains("step 151: loss"), "\(python.output)")
 
         // The same step taken in this process by the built-in GRPO update, from the same state on the same samples.
         let batch = try JSONDecoder().decode(Batch.self, from: Data(contentsOf: dump.appendingPathComponent("batch.json")))

@@ -79,7 +79,7 @@ def main():
     parser.add_argument("--problems", type=int, default=8)
     parser.add_argument("--group-size", type=int, default=8)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--dump", help="write the first step's state before and after, and its batch, here")
+    parser.add_argument("--dump", help="write the state before and after the first step taken, and its batch, here")
     arguments = parser.parse_args()
 
     with open(arguments.token_file) as file:
@@ -87,7 +87,8 @@ def main():
     state = api.wait_until_serving(timeout=600)
     print(f"serving experiment {state['experiment']} at step {state['step']}", flush=True)
 
-    for index in range(arguments.steps):
+    dumped = False
+    for _ in range(arguments.steps):
         batch = []
         # Groups whose rewards are all equal teach nothing: ask for more until some differ (at most 4 times).
         for _ in range(4):
@@ -99,15 +100,17 @@ def main():
         if not any(sample["advantage"] != 0 for sample in batch):
             print("no signal in this step's groups; skipped", flush=True)
             continue
-        if arguments.dump and index == 0:
+        dumping = arguments.dump and not dumped
+        if dumping:
             os.makedirs(arguments.dump, exist_ok=True)
             api("save_state", {"path": os.path.join(arguments.dump, "before.safetensors")})
             with open(os.path.join(arguments.dump, "batch.json"), "w") as file:
                 json.dump({"samples": batch, "learning_rate": arguments.learning_rate}, file)
         passed = api("forward_backward", {"loss": "policy", "samples": batch, "clip_range": 0.2})
         stepped = api("optim_step", {"learning_rate": arguments.learning_rate})
-        if arguments.dump and index == 0:
+        if dumping:
             api("save_state", {"path": os.path.join(arguments.dump, "after.safetensors")})
+            dumped = True
         print(f"step {stepped['step']}: loss {passed['loss']:.4f} on {passed['samples']} samples, "
               f"gradient norm {stepped['gradient_norm']:.3f}", flush=True)
 
