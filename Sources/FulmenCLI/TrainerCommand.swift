@@ -10,7 +10,7 @@ extension Fulmen {
     struct TrainerCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "trainer",
-            abstract: "Run submitted experiments: SFT and GRPO steps on the policy, with rollouts played by the runners.",
+            abstract: "Run submitted experiments: their phases (SFT, GRPO, search, external, or a registered algorithm) on the policy, with rollouts played by the runners.",
             discussion: """
                 The trainer claims one submitted experiment at a time, trains, publishes each new version \
                 of the weights for the runners, reports metrics, and checkpoints under --data. Restarted \
