@@ -6,6 +6,11 @@ public import ZMQActorSystem
 /// It has no generic function: with Swift 6.3.1, executing a generic requirement of a
 /// `@Resolvable` protocol crashes in the runtime (see ARCHITECTURE.md). Generic distributed
 /// functions of concrete actors work (`TestServiceActor.identity(_:)`).
+///
+/// Its requirements may stay plain (not `async throws`), but this module must not call it through
+/// `$TestService` in optimised code: with Swift 6.3.1, a release build of the module declaring a
+/// `@Resolvable` protocol that calls its stub crashes the compiler (ARCHITECTURE.md), so
+/// `TestServiceActor.callBack(_:text:)` is `@_optimize(none)`.
 @Resolvable
 public protocol TestService: DistributedActor where ActorSystem: DistributedActorSystem<any Codable> {
     distributed func echo(_ text: String) -> String

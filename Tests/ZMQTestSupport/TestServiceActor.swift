@@ -48,6 +48,10 @@ public distributed actor TestServiceActor: TestService {
 
     public distributed func caller() -> NodeID? { ZMQActorSystem.currentCaller }
 
+    /// Calls back `service` through the `@Resolvable` stub. Compiled unoptimised: with Swift 6.3.1 a
+    /// release build of the module that declares a `@Resolvable` protocol and calls its stub crashes
+    /// the compiler (see `TestService`).
+    @_optimize(none)
     public distributed func callBack(_ service: ActorAddress, text: String) async throws -> String {
         let peer = try $TestService<ZMQActorSystem>.resolve(id: service, using: actorSystem)
         return try await peer.echo("called back: \(text)")
