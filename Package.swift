@@ -53,20 +53,25 @@ let package = Package(
         // A small Swift face over libzmq.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strictSettings),
 
+        // Fulmen's binary coding: byte writer and bounds-checked reader, and the tagged Codable format that
+        // the actor system's messages carry and the store keeps in its database. Depends on nothing.
+        .target(name: "BinaryCoding", swiftSettings: strictSettings),
+
         // The distributed actor system every Fulmen process runs on.
         .target(
             name: "ZMQActorSystem",
-            dependencies: ["ZeroMQ", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BinaryCoding", "ZeroMQ", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
         // The vocabulary every Fulmen process shares, and the distributed protocols they call.
-        .target(name: "FulmenCore", swiftSettings: strictSettings),
+        .target(name: "FulmenCore", dependencies: ["BinaryCoding"], swiftSettings: strictSettings),
 
         // The store actor and its SQLite persistence.
         .target(
             name: "FulmenStore",
             dependencies: [
+                "BinaryCoding",
                 "FulmenCore",
                 "ZMQActorSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -200,12 +205,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strictSettings),
+        .testTarget(name: "BinaryCodingTests", dependencies: ["BinaryCoding"], swiftSettings: strictSettings),
         .testTarget(
             name: "ZMQActorSystemTests",
-            dependencies: ["ZMQActorSystem", "ZMQTestSupport", "ZMQTestNode"],
+            dependencies: ["ZMQActorSystem", "BinaryCoding", "ZMQTestSupport", "ZMQTestNode"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "FulmenCoreTests", dependencies: ["FulmenCore", "ZMQActorSystem"], swiftSettings: strictSettings),
+        .testTarget(name: "FulmenCoreTests", dependencies: ["FulmenCore", "BinaryCoding"], swiftSettings: strictSettings),
         .executableTarget(
             name: "StoreTestWorker",
             dependencies: ["FulmenCore", "ZMQActorSystem", "ZMQTestSupport"],

@@ -1,17 +1,18 @@
+import BinaryCoding
 import Foundation
 import FulmenCore
 import GRDB
-import ZMQActorSystem
 
-/// Structured columns (configs, metadata, span bodies) are kept in the binary wire format: compact,
-/// fast, and tolerant of fields added later.
+/// Structured columns (configs, metadata, span bodies) are kept in Fulmen's tagged binary coding
+/// (`BinaryEncoder`, the format the actor system's messages carry too): compact, fast, and
+/// tolerant of fields added later. Changing that format would make existing databases unreadable.
 enum Blob {
     static func encode<T: Encodable>(_ value: T) throws -> Data {
-        Data(try WireEncoder().encode(value))
+        Data(try BinaryEncoder().encode(value))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        try WireDecoder().decode(type, from: [UInt8](data))
+        try BinaryDecoder().decode(type, from: [UInt8](data))
     }
 }
 

@@ -1,3 +1,4 @@
+import BinaryCoding
 public import Distributed
 import ZeroMQ
 
@@ -36,7 +37,7 @@ public struct ZMQInvocationDecoder: DistributedTargetInvocationDecoder {
         var offset = self.offset
         let index = argumentsRead
         let value = try frames[0].withUnsafeBytes { buffer in
-            let context = WireDecodingContext(buffer: buffer, blobs: frames.outOfBand, actorSystem: system)
+            let context = BinaryDecodingContext(buffer: buffer, outOfBand: frames.outOfBand, userInfo: [.actorSystemKey: system])
             do {
                 return try context.decodeValue(Argument.self, at: &offset)
             } catch {

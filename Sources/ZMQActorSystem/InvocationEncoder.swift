@@ -1,19 +1,22 @@
+import BinaryCoding
 public import Distributed
 import ZeroMQ
 
 /// Records a distributed call's arguments and generic substitutions for sending.
 ///
-/// Arguments are written one after another, in the wire format, into one buffer; large arrays
-/// among them become frames of their own.
+/// Arguments are written one after another, in the shared binary coding, into one buffer; large
+/// arrays among them become frames of their own.
 public struct ZMQInvocationEncoder: DistributedTargetInvocationEncoder {
     public typealias SerializationRequirement = any Codable
 
-    let context: WireEncodingContext
+    let context: BinaryEncodingContext
+    let frames: OutgoingFrames
     private(set) var substitutions: [String] = []
     private(set) var argumentCount = 0
 
     init(system: ZMQActorSystem) {
-        context = WireEncodingContext(userInfo: [:], blobThreshold: system.settings.blobThreshold)
+        frames = OutgoingFrames(threshold: system.settings.blobThreshold)
+        context = BinaryEncodingContext(outOfBand: frames)
     }
 
     public mutating func recordGenericSubstitution<T>(_ type: T.Type) throws {
@@ -24,8 +27,7 @@ public struct ZMQInvocationEncoder: DistributedTargetInvocationEncoder {
     }
 
     public mutating func recordArgument<Value: Codable>(_ argument: RemoteCallArgument<Value>) throws {
-        try context.encodeValue(argument.value)
-        context.finish()
+        try context.encode(argument.value)
         argumentCount += 1
     }
 
@@ -43,7 +45,7 @@ public struct ZMQInvocationEncoder: DistributedTargetInvocationEncoder {
             timeoutMilliseconds: UInt32(clamping: timeout.milliseconds), actorName: actor.name, target: target,
             substitutions: substitutions, argumentCount: argumentCount)
         writer.write(bytes: UnsafeRawBufferPointer(start: context.writer.base, count: context.writer.count))
-        return OutgoingMessage(first: writer.take(), blobs: context.takeBlobs())
+        return OutgoingMessage(first: writer.take(), blobs: frames.take())
     }
 }
 

@@ -1,3 +1,5 @@
+import BinaryCoding
+
 /// A remote call that did not produce the callee's own result or error.
 ///
 /// Errors thrown by the called actor's code arrive as `RemoteError` instead.
@@ -63,7 +65,7 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
     /// The original error, when it was `Codable` and of type `E`.
     public func decode<E: Error & Decodable>(as type: E.Type) -> E? {
         guard let payload, typeName == String(reflecting: E.self) else { return nil }
-        return try? WireDecoder().decode(E.self, from: payload)
+        return try? BinaryDecoder().decode(E.self, from: payload)
     }
 
     public var description: String { "\(typeName): \(message)" }

@@ -1,3 +1,4 @@
+import BinaryCoding
 public import Distributed
 import ZeroMQ
 
@@ -9,17 +10,15 @@ public struct ZMQResultHandler: DistributedTargetInvocationResultHandler {
     let call: InboundCall
 
     public func onReturn<Success: Codable>(value: Success) async throws {
-        let context = WireEncodingContext(
-            userInfo: [:], blobThreshold: system.settings.blobThreshold,
-            writer: replyWriter(.value))
+        let frames = OutgoingFrames(threshold: system.settings.blobThreshold)
+        let context = BinaryEncodingContext(outOfBand: frames, writer: replyWriter(.value))
         do {
-            try context.encodeValue(value)
-            context.finish()
+            try context.encode(value)
         } catch {
             return system.replyFailure(
                 to: call, .badPayload, "could not encode the result of \(call.header.target): \(error)")
         }
-        system.sendReply(OutgoingMessage(first: context.writer.takeAndReset(), blobs: context.takeBlobs()), to: call)
+        system.sendReply(OutgoingMessage(first: context.writer.takeAndReset(), blobs: frames.take()), to: call)
     }
 
     public func onReturnVoid() async throws {
@@ -40,7 +39,7 @@ public struct ZMQResultHandler: DistributedTargetInvocationResultHandler {
         let thrown: any Error = error
         var payload: [UInt8]?
         if let encodable = thrown as? any Encodable {
-            payload = try? WireEncoder().encode(encodable)
+            payload = try? BinaryEncoder().encode(encodable)
         }
         var writer = replyWriter(.thrown)
         Envelope.writeThrown(

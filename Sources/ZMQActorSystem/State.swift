@@ -1,3 +1,4 @@
+import BinaryCoding
 import ZeroMQ
 
 /// Everything a node knows that changes, kept under one lock (`ZMQActorSystem.state`).
@@ -139,9 +140,9 @@ struct InboundReply: Sendable {
     func value<R: Decodable>(_ type: R.Type, system: ZMQActorSystem) throws -> R {
         try throwIfFailed()
         guard status == .value else { throw RemoteCallError(.badPayload, "expected a \(R.self) result, the reply has none") }
-        let blobs = frames.outOfBand
+        let outOfBand = frames.outOfBand
         return try frames[0].withUnsafeBytes { buffer in
-            let context = WireDecodingContext(buffer: buffer, blobs: blobs, actorSystem: system)
+            let context = BinaryDecodingContext(buffer: buffer, outOfBand: outOfBand, userInfo: [.actorSystemKey: system])
             var offset = bodyOffset
             do {
                 return try context.decodeValue(R.self, at: &offset)
@@ -166,7 +167,7 @@ struct InboundReply: Sendable {
 
 extension [Message] {
     /// The frames after the first: the out-of-band arrays of a message (most messages have none).
-    var outOfBand: [Message] {
-        count > 1 ? Array(dropFirst()) : []
+    var outOfBand: ReceivedFrames {
+        ReceivedFrames(frames: dropFirst())
     }
 }

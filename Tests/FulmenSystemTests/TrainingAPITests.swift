@@ -34,12 +34,12 @@ struct TrainingAPITests {
         let experiment = try await processes.store.submit(ExperimentSubmission(name: "api", spec: Data(spec.utf8)))
 
         // The phase starts once SFT is done: the trainer writes a fresh token, readable by its owner only.
-        #expect(try await eventually(timeout: .seconds(300)) { FileManager.default.fileExists(atPath: tokenFile) })
+        #expect(await eventually(timeout: .seconds(300)) { FileManager.default.fileExists(atPath: tokenFile) })
         let mode = try FileManager.default.attributesOfItem(atPath: tokenFile)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let url = "http://127.0.0.1:\(port)"
-        #expect(try await eventually(timeout: .seconds(60)) { (try? await Self.call(url, "state", token: token))?.status == 200 })
+        #expect(await eventually(timeout: .seconds(60)) { (try? await Self.call(url, "state", token: token))?.status == 200 })
 
         // Refusals name what was wrong, and the API keeps serving.
         #expect(try await Self.call(url, "state", token: nil).status == 401)

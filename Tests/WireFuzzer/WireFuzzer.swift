@@ -1,6 +1,7 @@
 // The libFuzzer target for the actor system's wire decoder. scripts/fuzz-wire compiles this file
 // with the ZMQActorSystem sources and Tests/ZMQActorSystemTests/WireFuzzing.swift into one
-// module (-D WIRE_FUZZER), so the harness reaches the decoder's internal entry points.
+// module (-D WIRE_FUZZER), so the harness reaches the envelope's internal entry points; the values
+// are decoded by the BinaryCoding library it links.
 import Glibc
 
 /// Decodes one fuzzer input every way a node decodes received frames.

@@ -1,3 +1,4 @@
+import BinaryCoding
 import CZeroMQ
 import Distributed
 import Foundation
@@ -104,7 +105,7 @@ struct BadInputTests {
             Envelope.beginCall(
                 &writer, callID: 1, targetIncarnation: nil, timeoutMilliseconds: 1000, actorName: "service",
                 target: header.target, substitutions: header.substitutions, argumentCount: 1)
-            writer.write(WireTag.int.rawValue)  // an integer where a String is expected
+            writer.write(BinaryTag.int.rawValue)  // an integer where a String is expected
             writer.write(varint: 7)
             try dealer.send(writer.bytes)
             let reply = try #require(try await receive(dealer))

@@ -1,3 +1,4 @@
+import BinaryCoding
 import Foundation
 import Glibc
 import Testing
@@ -63,7 +64,7 @@ struct WireFuzzTests {
 
     @Test func theSeedsAreWellFormed() throws {
         let seeds = try WireFuzzing.seeds()
-        #expect(try WireDecoder().decode(WireFuzzing.Record.self, from: seeds[10][0]) == WireFuzzing.sample)
+        #expect(try BinaryDecoder().decode(WireFuzzing.Record.self, from: seeds[10][0]) == WireFuzzing.sample)
         #expect(seeds[1].count == 3, "the large arrays travel out of band")
         for (index, seed) in seeds.enumerated() {
             let split = WireFuzzing.input(from: seed).withUnsafeBytes { WireFuzzing.frames(from: $0) }
@@ -76,7 +77,7 @@ struct WireFuzzTests {
         }
         var offset = header.argumentsOffset
         let decoded = try call[0].withUnsafeBytes { buffer in
-            try WireDecodingContext(buffer: buffer, blobs: []).decodeValue(WireFuzzing.Record.self, at: &offset)
+            try BinaryDecodingContext(buffer: buffer).decodeValue(WireFuzzing.Record.self, at: &offset)
         }
         #expect(decoded == WireFuzzing.sample)
     }
@@ -123,24 +124,25 @@ struct WireFuzzTests {
         let huge: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]  // 2^63 - 1
         func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) -> WireFormatError? {
             do {
-                _ = try WireDecoder().decode(T.self, from: bytes)
+                _ = try BinaryDecoder().decode(T.self, from: bytes)
                 return nil
             } catch {
                 return error as? WireFormatError
             }
         }
-        #expect(decode(String.self, [WireTag.string.rawValue] + huge)?.description.contains("exceeds the 0 bytes left") == true)
-        #expect(decode([Float].self, [WireTag.array.rawValue, WireElementKind.float32.rawValue] + huge) != nil)
-        #expect(decode([Double].self, [WireTag.array.rawValue, WireElementKind.float64.rawValue, 0x80, 0x80, 0x80, 0x80, 0x10]) != nil)
+        #expect(decode(String.self, [BinaryTag.string.rawValue] + huge)?.description.contains("exceeds the 0 bytes left") == true)
+        #expect(decode([Float].self, [BinaryTag.array.rawValue, BinaryElementKind.float32.rawValue] + huge) != nil)
+        #expect(decode([Double].self, [BinaryTag.array.rawValue, BinaryElementKind.float64.rawValue, 0x80, 0x80, 0x80, 0x80, 0x10]) != nil)
         // A container claiming 4 GiB, and an array claiming 4 billion elements in 8 bytes.
-        #expect(decode([String: Int].self, [WireTag.keyed.rawValue, 0xFF, 0xFF, 0xFF, 0xFF]) != nil)
-        #expect(decode([Int].self, [WireTag.unkeyed.rawValue, 8, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4]) != nil)
+        #expect(decode([String: Int].self, [BinaryTag.keyed.rawValue, 0xFF, 0xFF, 0xFF, 0xFF]) != nil)
+        #expect(decode([Int].self, [BinaryTag.unkeyed.rawValue, 8, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4]) != nil)
         // An out-of-band array longer than its frame, and one naming a frame that is not there.
-        let blob = [WireTag.blob.rawValue, WireElementKind.float32.rawValue] + huge + [0]
+        let blob = [BinaryTag.blob.rawValue, BinaryElementKind.float32.rawValue] + huge + [0]
         #expect(throws: WireFormatError.self) {
             try blob.withUnsafeBytes { buffer in
                 var offset = 0
-                _ = try WireDecodingContext(buffer: buffer, blobs: [Message(copying: UnsafeRawBufferPointer(start: nil, count: 0))])
+                _ = try BinaryDecodingContext(
+                    buffer: buffer, outOfBand: ReceivedFrames(frames: [Message(copying: UnsafeRawBufferPointer(start: nil, count: 0))]))
                     .decodeValue([Float].self, at: &offset)
             }
         }

@@ -1,10 +1,12 @@
 // Shared by the mutation test (WireFuzzTests) and the libFuzzer target (Tests/WireFuzzer), which
 // compiles this file into one module with the ZMQActorSystem sources (scripts/fuzz-wire).
 #if !WIRE_FUZZER
+import BinaryCoding
 import Foundation
 @testable import ZMQActorSystem
 import ZeroMQ
 #else
+import BinaryCoding
 import FoundationEssentials
 import ZeroMQ
 #endif
@@ -54,7 +56,7 @@ enum WireFuzzing {
     /// might; errors are expected, crashes and hangs are bugs.
     static func decodeEverything(_ frames: [[UInt8]]) {
         guard let first = frames.first else { return }
-        let blobs = frames.dropFirst().map { frame in frame.withUnsafeBytes { Message(copying: $0) } }
+        let blobs = ReceivedFrames(frames: ArraySlice(frames.dropFirst().map { frame in frame.withUnsafeBytes { Message(copying: $0) } }))
         first.withUnsafeBytes { buffer in
             _ = Envelope.node(fromRoutingID: buffer)
             decodeMessage(buffer, blobs: blobs)
@@ -62,23 +64,23 @@ enum WireFuzzing {
         let frame = first.withUnsafeBytes { Message(copying: $0) }
         if let batch = try? Envelope.unbatch(frame) {
             for message in batch {
-                message.withUnsafeBytes { decodeMessage($0, blobs: []) }
+                message.withUnsafeBytes { decodeMessage($0, blobs: ReceivedFrames(frames: [])) }
             }
         }
-        let decoder = WireDecoder()
+        let decoder = BinaryDecoder()
         _ = try? decoder.decode(Record.self, from: first)
         _ = try? decoder.decode([String: [Int]].self, from: first)
     }
 
     /// Parses an envelope and decodes what it carries.
-    static func decodeMessage(_ buffer: UnsafeRawBufferPointer, blobs: [Message]) {
+    static func decodeMessage(_ buffer: UnsafeRawBufferPointer, blobs: ReceivedFrames) {
         guard let header = try? Envelope.parseHeader(buffer) else { return }
         switch header {
         case let .call(call):
             var offset = call.argumentsOffset
             for _ in 0..<min(call.argumentCount, 8) {
                 decodeValues(buffer, blobs: blobs, at: offset)
-                guard let end = try? WireDecodingContext(buffer: buffer, blobs: blobs).end(ofValueAt: offset) else { return }
+                guard let end = try? BinaryDecodingContext(buffer: buffer, outOfBand: blobs).end(ofValueAt: offset) else { return }
                 offset = end
             }
         case let .reply(_, status, bodyOffset):
@@ -87,7 +89,7 @@ enum WireFuzzing {
             case .void: break
             case .thrown:
                 if let thrown = try? Envelope.readThrown(buffer, at: bodyOffset), let payload = thrown.payload {
-                    _ = try? WireDecoder().decode(Record.self, from: payload)
+                    _ = try? BinaryDecoder().decode(Record.self, from: payload)
                 }
             case .failure: _ = try? Envelope.readFailure(buffer, at: bodyOffset)
             }
@@ -96,10 +98,10 @@ enum WireFuzzing {
     }
 
     /// Decodes the value at `offset` as each of several types.
-    static func decodeValues(_ buffer: UnsafeRawBufferPointer, blobs: [Message], at offset: Int) {
+    static func decodeValues(_ buffer: UnsafeRawBufferPointer, blobs: ReceivedFrames, at offset: Int) {
         func attempt<T: Decodable>(_ type: T.Type) {
             var at = offset
-            _ = try? WireDecodingContext(buffer: buffer, blobs: blobs).decodeValue(T.self, at: &at)
+            _ = try? BinaryDecodingContext(buffer: buffer, outOfBand: blobs).decodeValue(T.self, at: &at)
         }
         attempt(Record.self)
         attempt([Record].self)
@@ -155,17 +157,17 @@ enum WireFuzzing {
     /// Well-formed messages of every kind, as a node sends them: where mutation starts.
     static func seeds() throws -> [[[UInt8]]] {
         func call(_ arguments: [any Encodable], blobThreshold: Int? = 180) throws -> [[UInt8]] {
-            let context = WireEncodingContext(userInfo: [:], blobThreshold: blobThreshold)
+            let frames = blobThreshold.map(OutgoingFrames.init(threshold:))
+            let context = BinaryEncodingContext(outOfBand: frames)
             for argument in arguments {
-                try context.encodeValue(argument)
-                context.finish()
+                try context.encode(argument)
             }
             var writer = ByteWriter()
             Envelope.beginCall(
                 &writer, callID: 9, targetIncarnation: 77, timeoutMilliseconds: 10_000, actorName: "store",
                 target: "$s10FulmenCore5StoreP7enqueueyS2aF", substitutions: ["Si"], argumentCount: arguments.count)
             writer.write(bytes: UnsafeRawBufferPointer(start: context.writer.base, count: context.writer.count))
-            return [bytes(writer.take())] + context.takeBlobs().map(bytes)
+            return [bytes(writer.take())] + (frames?.take() ?? []).map(bytes)
         }
         func reply(_ status: Envelope.ReplyStatus, _ body: (inout ByteWriter) throws -> Void) rethrows -> [[UInt8]] {
             var writer = ByteWriter()
@@ -173,7 +175,7 @@ enum WireFuzzing {
             try body(&writer)
             return [bytes(writer.take())]
         }
-        let record = try WireEncoder().encode(sample)
+        let record = try BinaryEncoder().encode(sample)
         let value = reply(.value) { writer in record.withUnsafeBytes { writer.write(bytes: $0) } }
         let small = try call(["x", 3])
         var batch = ByteWriter()
@@ -188,13 +190,13 @@ enum WireFuzzing {
             small,
             value,
             reply(.void) { _ in },
-            try reply(.thrown) { Envelope.writeThrown(&$0, typeName: "Test.Failure", message: "no", payload: try WireEncoder().encode(sample)) },
+            try reply(.thrown) { Envelope.writeThrown(&$0, typeName: "Test.Failure", message: "no", payload: try BinaryEncoder().encode(sample)) },
             reply(.failure) { Envelope.writeFailure(&$0, code: .unknownActor, message: "no actor named 'x'") },
             [Envelope.ping(sequence: 1, maximumMessageSize: 1 << 20)],
             [Envelope.pong(sequence: 1, incarnation: 5, maximumMessageSize: 1 << 20, session: 2)],
             [bytes(batch.take())],
             [record],
-            [try WireEncoder().encode(["k": [1, 2, 3]])],
+            [try BinaryEncoder().encode(["k": [1, 2, 3]])],
             [Envelope.routingID(for: NodeID(endpoint: "tcp://10.0.0.5:7300", incarnation: 3))],
         ]
     }

@@ -6,7 +6,7 @@ import ZeroMQ
 /// frame 0:  version u8 · kind u8 · body
 ///   call    callID u64 · session u32 · target incarnation u64 (0: any) · timeout ms u32 ·
 ///           actor name · target identifier · generic substitutions (varint count, strings) ·
-///           argument count varint · arguments (tagged values, see WireTag)
+///           argument count varint · arguments (tagged values, see BinaryTag in BinaryCoding)
 ///   reply   callID u64 · status u8 · status body (value | nothing | thrown error | failure)
 ///   ping    sequence u64 · sender's message size limit u64
 ///   pong    sequence u64 · sender's incarnation u64 · sender's message size limit u64 ·

@@ -1,57 +1,55 @@
 import FoundationEssentials
-import ZeroMQ
 
-/// Encodes `Codable` values in Fulmen's compact binary wire format (see `WireTag`).
+/// Encodes `Codable` values in Fulmen's compact tagged binary format (see `BinaryTag`): the
+/// actor system's call arguments and results, and the store's structured columns.
 ///
 /// Keys are kept (so optional fields can be added later and enums with associated values work),
 /// integers are varints, and `[Float]`, `[Double]`, `[Int]`, `[Int32]`, `[UInt8]` and `Data` are
 /// written as raw memory instead of element by element.
-public struct WireEncoder {
+public struct BinaryEncoder {
     /// Contextual information for `encode(to:)` implementations.
     public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
 
     public init() {}
 
-    /// Encodes `value` into one self-contained buffer.
+    /// Encodes `value` into one self-contained buffer (every array inline).
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let context = WireEncodingContext(userInfo: userInfo, blobThreshold: nil)
-        try context.encodeValue(value)
-        context.finish()
+        let context = BinaryEncodingContext(userInfo: userInfo)
+        try context.encode(value)
         return context.writer.bytes
     }
 }
 
-/// The state shared by every container of one encoding pass.
+/// Encodes values one after another into one buffer, for callers that frame them themselves (the
+/// actor system writes a call's arguments after its envelope), optionally with large arrays out of
+/// band.
 ///
-/// Containers are written straight into one buffer in the order the values are encoded. A
+/// Containers are written straight into the buffer in the order the values are encoded. A
 /// container's byte length is patched in when a value is next written at an outer level, or
-/// when encoding finishes.
-final class WireEncodingContext {
-    var writer = ByteWriter()
-    /// Arrays at least this large go into their own frames (`blob`); nil keeps them inline.
-    let blobThreshold: Int?
-    private(set) var blobs: [OwnedBytes] = []
+/// when the value is finished.
+public final class BinaryEncodingContext {
+    /// The buffer the values are written to, after whatever it held when it was handed in.
+    public var writer: ByteWriter
+    /// Where raw arrays of its threshold or more go instead of the buffer; nil keeps them inline.
+    let outOfBand: (any OutOfBandSink)?
     let userInfo: [CodingUserInfoKey: Any]
     /// Offsets of the length fields of containers still open, outermost first.
     private var open: [Int] = []
     /// The container opened by each nesting level's `encode(to:)`, if any (for reuse).
     private var containerOfLevel: [Int?] = []
 
-    init(userInfo: [CodingUserInfoKey: any Sendable], blobThreshold: Int?, writer: consuming ByteWriter = ByteWriter()) {
+    public init(
+        userInfo: [CodingUserInfoKey: any Sendable] = [:], outOfBand: (any OutOfBandSink)? = nil,
+        writer: consuming ByteWriter = ByteWriter()
+    ) {
         self.userInfo = userInfo
-        self.blobThreshold = blobThreshold
+        self.outOfBand = outOfBand
         self.writer = writer
     }
 
-    /// Takes the frames written so far out of the context.
-    func takeBlobs() -> [OwnedBytes] {
-        var taken: [OwnedBytes] = []
-        swap(&taken, &blobs)
-        return taken
-    }
-
-    /// Closes every open container (patching its length).
-    func finish() {
+    /// Appends `value` to the buffer, complete (every container it opened closed).
+    public func encode<T: Encodable>(_ value: T) throws {
+        try encodeValue(value)
         close(downTo: 0)
     }
 
@@ -70,7 +68,7 @@ final class WireEncodingContext {
     /// that level already opened. Returns its depth in the open stack.
     func openKeyed(level: Int) -> Int {
         if let existing = containerOfLevel[level], existing < open.count { return existing }
-        writer.write(WireTag.keyed.rawValue)
+        writer.write(BinaryTag.keyed.rawValue)
         open.append(writer.count)
         writer.write(fixed: UInt32(0))
         containerOfLevel[level] = open.count - 1
@@ -79,7 +77,7 @@ final class WireEncodingContext {
 
     /// Opens an unkeyed container; its element count is patched as elements are added.
     func openUnkeyed(level: Int) -> (depth: Int, countOffset: Int) {
-        writer.write(WireTag.unkeyed.rawValue)
+        writer.write(BinaryTag.unkeyed.rawValue)
         let lengthOffset = writer.count
         writer.write(fixed: UInt32(0))
         let countOffset = writer.count
@@ -91,7 +89,7 @@ final class WireEncodingContext {
 
     /// Opens a keyed container as a value nested directly inside another container.
     func openNestedKeyed() -> Int {
-        writer.write(WireTag.keyed.rawValue)
+        writer.write(BinaryTag.keyed.rawValue)
         open.append(writer.count)
         writer.write(fixed: UInt32(0))
         return open.count - 1
@@ -114,46 +112,45 @@ final class WireEncodingContext {
 
     // MARK: Values
 
-    func encodeNil() { writer.write(WireTag.null.rawValue) }
+    func encodeNil() { writer.write(BinaryTag.null.rawValue) }
 
-    func encode(_ value: Bool) { writer.write(value ? WireTag.true.rawValue : WireTag.false.rawValue) }
+    func encode(_ value: Bool) { writer.write(value ? BinaryTag.true.rawValue : BinaryTag.false.rawValue) }
 
     func encode(signed value: Int64) {
-        writer.write(WireTag.int.rawValue)
-        writer.write(varint: UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+        writer.write(BinaryTag.int.rawValue)
+        writer.write(zigzag: value)
     }
 
     func encode(unsigned value: UInt64) {
-        writer.write(WireTag.uint.rawValue)
+        writer.write(BinaryTag.uint.rawValue)
         writer.write(varint: value)
     }
 
     func encode(_ value: Float) {
-        writer.write(WireTag.float32.rawValue)
+        writer.write(BinaryTag.float32.rawValue)
         writer.write(fixed: value.bitPattern)
     }
 
     func encode(_ value: Double) {
-        writer.write(WireTag.float64.rawValue)
+        writer.write(BinaryTag.float64.rawValue)
         writer.write(fixed: value.bitPattern)
     }
 
     func encode(_ value: String) {
-        writer.write(WireTag.string.rawValue)
+        writer.write(BinaryTag.string.rawValue)
         writer.write(string: value)
     }
 
-    /// Writes raw elements inline, or as a separate frame when they are large.
-    func encodeRaw(_ bytes: UnsafeRawBufferPointer, kind: WireElementKind) {
+    /// Writes raw elements inline, or out of band when they are large.
+    func encodeRaw(_ bytes: UnsafeRawBufferPointer, kind: BinaryElementKind) {
         let count = bytes.count / kind.size
-        if let threshold = blobThreshold, bytes.count >= threshold {
-            writer.write(WireTag.blob.rawValue)
+        if let outOfBand, bytes.count >= outOfBand.threshold {
+            writer.write(BinaryTag.blob.rawValue)
             writer.write(kind.rawValue)
             writer.write(varint: UInt64(count))
-            writer.write(varint: UInt64(blobs.count))
-            blobs.append(OwnedBytes(copying: bytes))
+            writer.write(varint: UInt64(outOfBand.append(bytes)))
         } else {
-            writer.write(WireTag.array.rawValue)
+            writer.write(BinaryTag.array.rawValue)
             writer.write(kind.rawValue)
             writer.write(varint: UInt64(count))
             writer.write(bytes: bytes)
@@ -193,7 +190,7 @@ final class WireEncodingContext {
         let start = writer.count
         containerOfLevel.append(nil)
         defer { containerOfLevel.removeLast() }
-        try value.encode(to: WireValueEncoder(context: self, level: containerOfLevel.count - 1))
+        try value.encode(to: BinaryValueEncoder(context: self, level: containerOfLevel.count - 1))
         close(downTo: depth)
         if writer.count == start {
             // `encode(to:)` wrote nothing: record an empty keyed container so that decoding
@@ -205,29 +202,29 @@ final class WireEncodingContext {
 }
 
 /// The `Encoder` handed to `encode(to:)`: the shared context plus the nesting level.
-struct WireValueEncoder: Encoder {
-    let context: WireEncodingContext
+struct BinaryValueEncoder: Encoder {
+    let context: BinaryEncodingContext
     let level: Int
 
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { context.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(WireKeyedEncodingContainer<Key>(context: context, depth: context.openKeyed(level: level)))
+        KeyedEncodingContainer(BinaryKeyedEncodingContainer<Key>(context: context, depth: context.openKeyed(level: level)))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         let (depth, countOffset) = context.openUnkeyed(level: level)
-        return WireUnkeyedEncodingContainer(context: context, depth: depth, countOffset: countOffset)
+        return BinaryUnkeyedEncodingContainer(context: context, depth: depth, countOffset: countOffset)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        WireSingleValueEncodingContainer(context: context)
+        BinarySingleValueEncodingContainer(context: context)
     }
 }
 
-struct WireKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
-    let context: WireEncodingContext
+struct BinaryKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let context: BinaryEncodingContext
     let depth: Int
 
     var codingPath: [any CodingKey] { [] }
@@ -255,13 +252,13 @@ struct WireKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
         keyedBy keyType: NestedKey.Type, forKey key: Key
     ) -> KeyedEncodingContainer<NestedKey> {
         self.key(key)
-        return KeyedEncodingContainer(WireKeyedEncodingContainer<NestedKey>(context: context, depth: context.openNestedKeyed()))
+        return KeyedEncodingContainer(BinaryKeyedEncodingContainer<NestedKey>(context: context, depth: context.openNestedKeyed()))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         self.key(key)
         let (depth, countOffset) = context.openUnkeyed(level: -1)
-        return WireUnkeyedEncodingContainer(context: context, depth: depth, countOffset: countOffset)
+        return BinaryUnkeyedEncodingContainer(context: context, depth: depth, countOffset: countOffset)
     }
 
     mutating func superEncoder() -> any Encoder {
@@ -270,17 +267,17 @@ struct WireKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         self.key(key)
-        return WireSuperEncoder(context: context)
+        return BinarySuperEncoder(context: context)
     }
 }
 
-struct WireUnkeyedEncodingContainer: UnkeyedEncodingContainer {
-    let context: WireEncodingContext
+struct BinaryUnkeyedEncodingContainer: UnkeyedEncodingContainer {
+    let context: BinaryEncodingContext
     let depth: Int
     let countOffset: Int
     private(set) var count = 0
 
-    init(context: WireEncodingContext, depth: Int, countOffset: Int) {
+    init(context: BinaryEncodingContext, depth: Int, countOffset: Int) {
         self.context = context
         self.depth = depth
         self.countOffset = countOffset
@@ -308,23 +305,23 @@ struct WireUnkeyedEncodingContainer: UnkeyedEncodingContainer {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         element()
-        return KeyedEncodingContainer(WireKeyedEncodingContainer<NestedKey>(context: context, depth: context.openNestedKeyed()))
+        return KeyedEncodingContainer(BinaryKeyedEncodingContainer<NestedKey>(context: context, depth: context.openNestedKeyed()))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         element()
         let (depth, countOffset) = context.openUnkeyed(level: -1)
-        return WireUnkeyedEncodingContainer(context: context, depth: depth, countOffset: countOffset)
+        return BinaryUnkeyedEncodingContainer(context: context, depth: depth, countOffset: countOffset)
     }
 
     mutating func superEncoder() -> any Encoder {
         element()
-        return WireSuperEncoder(context: context)
+        return BinarySuperEncoder(context: context)
     }
 }
 
-struct WireSingleValueEncodingContainer: SingleValueEncodingContainer {
-    let context: WireEncodingContext
+struct BinarySingleValueEncodingContainer: SingleValueEncodingContainer {
+    let context: BinaryEncodingContext
 
     var codingPath: [any CodingKey] { [] }
 
@@ -347,22 +344,22 @@ struct WireSingleValueEncodingContainer: SingleValueEncodingContainer {
 }
 
 /// The encoder `superEncoder()` returns: it writes one value in place, at the key just written.
-struct WireSuperEncoder: Encoder {
-    let context: WireEncodingContext
+struct BinarySuperEncoder: Encoder {
+    let context: BinaryEncodingContext
 
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { context.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(WireKeyedEncodingContainer<Key>(context: context, depth: context.openNestedKeyed()))
+        KeyedEncodingContainer(BinaryKeyedEncodingContainer<Key>(context: context, depth: context.openNestedKeyed()))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         let (depth, countOffset) = context.openUnkeyed(level: -1)
-        return WireUnkeyedEncodingContainer(context: context, depth: depth, countOffset: countOffset)
+        return BinaryUnkeyedEncodingContainer(context: context, depth: depth, countOffset: countOffset)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        WireSingleValueEncodingContainer(context: context)
+        BinarySingleValueEncodingContainer(context: context)
     }
 }

@@ -1,4 +1,4 @@
-/// The first byte of every encoded value: what follows and how long it is.
+/// The first byte of every value `BinaryEncoder` writes: what follows and how long it is.
 ///
 /// ```
 /// nil, false, true                       tag only
@@ -9,11 +9,15 @@
 /// keyed                                  u32 body length, then (varint key length, key, value)*
 /// unkeyed                                u32 body length, u32 element count, then the values
 /// array                                  element kind byte, varint count, raw little-endian elements
-/// blob                                   element kind byte, varint count, varint frame index
+/// blob                                   element kind byte, varint count, varint out-of-band index
 /// ```
 /// `array` and `blob` carry `[Float]`, `[Double]`, `[Int]`, `[Int32]`, `[UInt8]` and `Data` as
-/// raw memory; `blob` puts the bytes in a separate ZeroMQ frame that is sent without copying.
-enum WireTag: UInt8 {
+/// raw memory; `blob` leaves the bytes out of the buffer, in the encoder's `OutOfBandSink` (the
+/// actor system sends each as a frame of its own, without copying it).
+///
+/// The format is shared by the actor system's messages and the store's database: changing it breaks
+/// both compatibility between versions and databases written before.
+public enum BinaryTag: UInt8 {
     case null = 0
     case `false` = 1
     case `true` = 2
@@ -45,7 +49,7 @@ enum WireTag: UInt8 {
 }
 
 /// The element type of a raw `array` or `blob` value.
-enum WireElementKind: UInt8 {
+public enum BinaryElementKind: UInt8 {
     case uint8 = 1
     case float32 = 2
     case float64 = 3

@@ -1,16 +1,18 @@
 import Glibc
-import ZeroMQ
 
-/// A growable malloc'd byte buffer that encoders append to.
+/// A growable malloc'd byte buffer that encoders append to: bytes, fixed-width little-endian
+/// integers, LEB128 varints, zigzag varints and length-prefixed UTF-8 strings.
 ///
-/// The finished buffer is handed to libzmq without a copy (`take()`), which is why this is not
-/// an `[UInt8]`.
-struct ByteWriter: ~Copyable {
-    private(set) var base: UnsafeMutableRawPointer
-    private(set) var count = 0
+/// The buffer is malloc'd, not an `[UInt8]`, so that a finished buffer can change owners without a
+/// copy (`takeBuffer()`): the actor system hands it to libzmq as a frame.
+public struct ByteWriter: ~Copyable {
+    /// The start of the buffer; valid until the next write.
+    public private(set) var base: UnsafeMutableRawPointer
+    /// The number of bytes written.
+    public private(set) var count = 0
     private var capacity: Int
 
-    init(capacity: Int = 256) {
+    public init(capacity: Int = 256) {
         self.capacity = max(capacity, 16)
         base = malloc(self.capacity)!
     }
@@ -19,29 +21,32 @@ struct ByteWriter: ~Copyable {
         free(base)
     }
 
-    /// Hands the bytes over as a zero-copy frame; the writer is consumed.
-    consuming func take() -> OwnedBytes {
-        let owned = OwnedBytes(mallocated: base, count: count)
+    /// Hands over the bytes written, consuming the writer: the caller owns the malloc'd buffer at
+    /// `base` and must `free` it.
+    public consuming func takeBuffer() -> (base: UnsafeMutableRawPointer, count: Int) {
+        let buffer = (base, count)
         discard self
-        return owned
+        return buffer
     }
 
-    /// Hands over the bytes written so far and starts again with an empty buffer.
-    mutating func takeAndReset() -> OwnedBytes {
-        let owned = OwnedBytes(mallocated: base, count: count)
+    /// Hands over the bytes written so far, as `takeBuffer()` does, and starts again with an empty
+    /// buffer.
+    public mutating func takeBufferAndReset() -> (base: UnsafeMutableRawPointer, count: Int) {
+        let buffer = (base, count)
         capacity = 16
         base = malloc(capacity)!
         count = 0
-        return owned
+        return buffer
     }
 
     /// A copy of the bytes written so far.
-    var bytes: [UInt8] {
+    public var bytes: [UInt8] {
         Array(UnsafeRawBufferPointer(start: base, count: count))
     }
 
+    /// Makes room for `extra` more bytes.
     @inline(__always)
-    mutating func reserve(_ extra: Int) {
+    public mutating func reserve(_ extra: Int) {
         if count + extra > capacity { grow(to: count + extra) }
     }
 
@@ -53,7 +58,7 @@ struct ByteWriter: ~Copyable {
     }
 
     @inline(__always)
-    mutating func write(_ byte: UInt8) {
+    public mutating func write(_ byte: UInt8) {
         reserve(1)
         base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
         count += 1
@@ -61,7 +66,7 @@ struct ByteWriter: ~Copyable {
 
     /// Writes a fixed-width little-endian integer.
     @inline(__always)
-    mutating func write<T: FixedWidthInteger>(fixed value: T) {
+    public mutating func write<T: FixedWidthInteger>(fixed value: T) {
         let size = MemoryLayout<T>.size
         reserve(size)
         (base + count).storeBytes(of: value.littleEndian, as: T.self)
@@ -70,7 +75,7 @@ struct ByteWriter: ~Copyable {
 
     /// Writes an unsigned LEB128 varint.
     @inline(__always)
-    mutating func write(varint value: UInt64) {
+    public mutating func write(varint value: UInt64) {
         reserve(10)
         var value = value
         while value >= 0x80 {
@@ -82,7 +87,14 @@ struct ByteWriter: ~Copyable {
         count += 1
     }
 
-    mutating func write(bytes: UnsafeRawBufferPointer) {
+    /// Writes a signed integer as a zigzag varint (0, -1, 1, -2, … as 0, 1, 2, 3, …), so that small
+    /// negative numbers stay short.
+    @inline(__always)
+    public mutating func write(zigzag value: Int64) {
+        write(varint: UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    public mutating func write(bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
         memcpy(base + count, source, bytes.count)
@@ -90,7 +102,7 @@ struct ByteWriter: ~Copyable {
     }
 
     /// Writes a varint length followed by the UTF-8 bytes.
-    mutating func write(string: String) {
+    public mutating func write(string: String) {
         var string = string
         string.withUTF8 { utf8 in
             write(varint: UInt64(utf8.count))
@@ -99,7 +111,7 @@ struct ByteWriter: ~Copyable {
     }
 
     /// Overwrites a fixed-width integer written earlier (for lengths known only later).
-    mutating func patch(fixed value: UInt32, at offset: Int) {
+    public mutating func patch(fixed value: UInt32, at offset: Int) {
         (base + offset).storeBytes(of: value.littleEndian, as: UInt32.self)
     }
 }

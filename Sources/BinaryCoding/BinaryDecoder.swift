@@ -1,86 +1,75 @@
 import FoundationEssentials
 import Glibc
-import ZeroMQ
 
-/// Decodes values written by `WireEncoder` (or by the actor system's invocation encoder).
+/// Decodes values written by `BinaryEncoder` (or by a `BinaryEncodingContext`).
 ///
-/// Input from the network is untrusted: every length and count is checked against the bytes
-/// actually present before anything is allocated, and nesting depth is limited, so malformed
-/// input produces a `WireFormatError`, never a crash.
-public struct WireDecoder {
-    /// Contextual information for `init(from:)` implementations; the actor system puts itself
-    /// here so that actor references inside arguments resolve.
+/// Input is untrusted (it comes off the network, or from a database file): every length and count
+/// is checked against the bytes actually present before anything is allocated, and nesting depth is
+/// limited, so malformed input produces a `BinaryFormatError`, never a crash.
+public struct BinaryDecoder {
+    /// Contextual information for `init(from:)` implementations.
     public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
 
     public init() {}
 
-    /// Decodes a value of `type` from a buffer made by `WireEncoder.encode(_:)`.
+    /// Decodes a value of `type` from a buffer made by `BinaryEncoder.encode(_:)`.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         try bytes.withUnsafeBytes { buffer in
-            let context = WireDecodingContext(buffer: buffer, blobs: [], userInfo: userInfo)
+            let context = BinaryDecodingContext(buffer: buffer, userInfo: userInfo)
             var offset = 0
             let value = try context.decodeValue(T.self, at: &offset)
             guard offset == buffer.count else {
-                throw WireFormatError.malformed("\(buffer.count - offset) bytes left after the value")
+                throw BinaryFormatError.malformed("\(buffer.count - offset) bytes left after the value")
             }
             return value
         }
     }
 }
 
-/// The buffer and out-of-band frames shared by every container of one decoding pass.
+/// Decodes values that lie one after another in a buffer, for callers that frame them themselves
+/// (the actor system reads a call's arguments after its envelope), with their out-of-band arrays.
 ///
 /// Valid only while the buffer it points into is alive: decoding never outlives the call that
 /// created the context.
-final class WireDecodingContext {
+public final class BinaryDecodingContext {
     static let maximumDepth = 96
 
     let buffer: UnsafeRawBufferPointer
-    let blobs: [Message]
-    private let baseUserInfo: [CodingUserInfoKey: any Sendable]
-    /// The actor system that actor references inside the value resolve through, if any.
-    private let actorSystem: ZMQActorSystem?
+    /// What `blob` values refer to; nil when the buffer stands alone.
+    let outOfBand: (any OutOfBandSource)?
+    let userInfo: [CodingUserInfoKey: Any]
     /// The keys and indexes leading to the value being decoded, for error messages.
     var path: [String] = []
 
-    init(
-        buffer: UnsafeRawBufferPointer, blobs: [Message], userInfo: [CodingUserInfoKey: any Sendable] = [:],
-        actorSystem: ZMQActorSystem? = nil
+    public init(
+        buffer: UnsafeRawBufferPointer, outOfBand: (any OutOfBandSource)? = nil, userInfo: [CodingUserInfoKey: any Sendable] = [:]
     ) {
         self.buffer = buffer
-        self.blobs = blobs
-        baseUserInfo = userInfo
-        self.actorSystem = actorSystem
-    }
-
-    /// Built only when an `init(from:)` asks for it, which most values never do.
-    var userInfo: [CodingUserInfoKey: Any] {
-        var userInfo: [CodingUserInfoKey: Any] = baseUserInfo
-        if let actorSystem { userInfo[.actorSystemKey] = actorSystem }
-        return userInfo
+        self.outOfBand = outOfBand
+        self.userInfo = userInfo
     }
 
     var pathDescription: String { path.joined(separator: ".") }
 
     func reader(at offset: Int) -> ByteReader { ByteReader(buffer, offset: offset) }
 
-    func tag(at offset: Int) throws(WireFormatError) -> WireTag {
+    func tag(at offset: Int) throws(BinaryFormatError) -> BinaryTag {
         guard offset < buffer.count else {
-            throw WireFormatError.truncated("value at \(pathDescription.isEmpty ? "top level" : pathDescription)", needed: 1, remaining: 0)
+            throw BinaryFormatError.truncated("value at \(pathDescription.isEmpty ? "top level" : pathDescription)", needed: 1, remaining: 0)
         }
         let raw = buffer[offset]
-        guard let tag = WireTag(rawValue: raw) else {
-            throw WireFormatError.malformed("unknown value tag \(raw) at \(pathDescription.isEmpty ? "top level" : pathDescription)")
+        guard let tag = BinaryTag(rawValue: raw) else {
+            throw BinaryFormatError.malformed("unknown value tag \(raw) at \(pathDescription.isEmpty ? "top level" : pathDescription)")
         }
         return tag
     }
 
-    func mismatch(_ expected: String, _ found: WireTag) -> WireFormatError {
+    func mismatch(_ expected: String, _ found: BinaryTag) -> BinaryFormatError {
         .typeMismatch(expected: expected, found: found.name, at: pathDescription)
     }
 
-    /// The offset just past the value starting at `offset`.
-    func end(ofValueAt offset: Int) throws(WireFormatError) -> Int {
+    /// The offset just past the value starting at `offset`, without decoding it.
+    public func end(ofValueAt offset: Int) throws(BinaryFormatError) -> Int {
         var reader = reader(at: offset)
         let tag = try self.tag(at: offset)
         reader.offset += 1
@@ -100,15 +89,15 @@ final class WireDecodingContext {
         case .blob:
             _ = try elementKind(&reader)
             _ = try reader.readVarint("blob count")
-            _ = try reader.readVarint("blob frame")
+            _ = try reader.readVarint("blob index")
         }
         return reader.offset
     }
 
-    private func elementKind(_ reader: inout ByteReader) throws(WireFormatError) -> WireElementKind {
+    private func elementKind(_ reader: inout ByteReader) throws(BinaryFormatError) -> BinaryElementKind {
         let raw = try reader.readByte("array element kind")
-        guard let kind = WireElementKind(rawValue: raw) else {
-            throw WireFormatError.malformed("unknown array element kind \(raw) at \(pathDescription)")
+        guard let kind = BinaryElementKind(rawValue: raw) else {
+            throw BinaryFormatError.malformed("unknown array element kind \(raw) at \(pathDescription)")
         }
         return kind
     }
@@ -129,11 +118,10 @@ final class WireDecodingContext {
         let value: Int64
         switch tag {
         case .int:
-            let raw = try reader.readVarint("integer")
-            value = Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+            value = try reader.readZigzag("integer")
         case .uint:
             let raw = try reader.readVarint("integer")
-            guard raw <= UInt64(Int64.max) else { throw WireFormatError.malformed("integer \(raw) too large at \(pathDescription)") }
+            guard raw <= UInt64(Int64.max) else { throw BinaryFormatError.malformed("integer \(raw) too large at \(pathDescription)") }
             value = Int64(raw)
         default: throw mismatch("integer", tag)
         }
@@ -149,8 +137,8 @@ final class WireDecodingContext {
         case .uint: value = try reader.readVarint("integer")
         case .int:
             let raw = try reader.readVarint("integer")
-            let signed = Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
-            guard signed >= 0 else { throw WireFormatError.malformed("negative value \(signed) for an unsigned integer at \(pathDescription)") }
+            let signed = ByteReader.unzigzag(raw)
+            guard signed >= 0 else { throw BinaryFormatError.malformed("negative value \(signed) for an unsigned integer at \(pathDescription)") }
             value = UInt64(signed)
         default: throw mismatch("unsigned integer", tag)
         }
@@ -161,11 +149,11 @@ final class WireDecodingContext {
     func decodeInteger<T: FixedWidthInteger>(_ type: T.Type, at offset: inout Int) throws -> T {
         if T.isSigned {
             let value = try decodeSigned(at: &offset)
-            guard let exact = T(exactly: value) else { throw WireFormatError.malformed("\(value) does not fit \(T.self) at \(pathDescription)") }
+            guard let exact = T(exactly: value) else { throw BinaryFormatError.malformed("\(value) does not fit \(T.self) at \(pathDescription)") }
             return exact
         }
         let value = try decodeUnsigned(at: &offset)
-        guard let exact = T(exactly: value) else { throw WireFormatError.malformed("\(value) does not fit \(T.self) at \(pathDescription)") }
+        guard let exact = T(exactly: value) else { throw BinaryFormatError.malformed("\(value) does not fit \(T.self) at \(pathDescription)") }
         return exact
     }
 
@@ -206,7 +194,7 @@ final class WireDecodingContext {
 
     /// Reads a raw array (inline or out of band) of `kind` and hands its bytes to `body`.
     func withRawArray<R>(
-        _ kind: WireElementKind, expected: String, at offset: inout Int,
+        _ kind: BinaryElementKind, expected: String, at offset: inout Int,
         _ body: (UnsafeRawBufferPointer, Int) throws -> R
     ) throws -> R {
         let tag = try self.tag(at: offset)
@@ -214,31 +202,34 @@ final class WireDecodingContext {
         switch tag {
         case .array:
             let found = try elementKind(&reader)
-            guard found == kind else { throw WireFormatError.typeMismatch(expected: expected, found: "array of \(found)", at: pathDescription) }
+            guard found == kind else { throw BinaryFormatError.typeMismatch(expected: expected, found: "array of \(found)", at: pathDescription) }
             let count = try reader.readCount("array count", unit: kind.size)
             let bytes = try reader.readBytes(count * kind.size, "array elements")
             offset = reader.offset
             return try body(bytes, count)
         case .blob:
             let found = try elementKind(&reader)
-            guard found == kind else { throw WireFormatError.typeMismatch(expected: expected, found: "array of \(found)", at: pathDescription) }
+            guard found == kind else { throw BinaryFormatError.typeMismatch(expected: expected, found: "array of \(found)", at: pathDescription) }
             let count = try reader.readVarint("blob count")
-            let index = try reader.readVarint("blob frame")
-            guard index < UInt64(blobs.count) else {
-                throw WireFormatError.malformed("array refers to frame \(index + 1) but the message has \(blobs.count + 1)")
+            let index = try reader.readVarint("blob index")
+            let available = outOfBand?.count ?? 0
+            guard let outOfBand, index < UInt64(available) else {
+                throw BinaryFormatError.malformed("array refers to out-of-band array \(index) but there are \(available)")
             }
-            let frame = blobs[Int(index)]
-            guard count <= UInt64(frame.count / kind.size), Int(count) * kind.size == frame.count else {
-                throw WireFormatError.malformed("out-of-band array of \(count) elements in a frame of \(frame.count) bytes")
+            let value = try outOfBand.withBytes(at: Int(index)) { bytes in
+                guard count <= UInt64(bytes.count / kind.size), Int(count) * kind.size == bytes.count else {
+                    throw BinaryFormatError.malformed("out-of-band array of \(count) elements in \(bytes.count) bytes")
+                }
+                return try body(bytes, Int(count))
             }
             offset = reader.offset
-            return try frame.withUnsafeBytes { try body($0, Int(count)) }
+            return value
         default:
             throw mismatch(expected, tag)
         }
     }
 
-    func decodeArray<E>(_ kind: WireElementKind, expected: String, at offset: inout Int) throws -> [E] {
+    func decodeArray<E>(_ kind: BinaryElementKind, expected: String, at offset: inout Int) throws -> [E] {
         try withRawArray(kind, expected: expected, at: &offset) { bytes, count in
             [E](unsafeUninitializedCapacity: count) { storage, initialized in
                 if count > 0 { storage.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: bytes.count) { _ = memcpy($0, bytes.baseAddress!, bytes.count) } }
@@ -250,7 +241,7 @@ final class WireDecodingContext {
     // MARK: Any value
 
     /// Decodes the value at `offset` and moves `offset` past it.
-    func decodeValue<T: Decodable>(_ type: T.Type, at offset: inout Int) throws -> T {
+    public func decodeValue<T: Decodable>(_ type: T.Type, at offset: inout Int) throws -> T {
         if T.self == String.self { return unsafeBitCast(try decodeString(at: &offset), to: T.self) }
         if T.self == Int.self { return unsafeBitCast(try decodeInteger(Int.self, at: &offset), to: T.self) }
         if T.self == Bool.self { return unsafeBitCast(try decodeBool(at: &offset), to: T.self) }
@@ -277,20 +268,20 @@ final class WireDecodingContext {
         if T.self == [Double].self {
             return unsafeBitCast(try decodeArray(.float64, expected: "[Double]", at: &offset) as [Double], to: T.self)
         }
-        guard path.count < Self.maximumDepth else { throw WireFormatError.tooDeep(limit: Self.maximumDepth) }
+        guard path.count < Self.maximumDepth else { throw BinaryFormatError.tooDeep(limit: Self.maximumDepth) }
         let end = try end(ofValueAt: offset)
-        let value = try T(from: WireValueDecoder(context: self, offset: offset))
+        let value = try T(from: BinaryValueDecoder(context: self, offset: offset))
         offset = end
         return value
     }
 }
 
 /// The `Decoder` handed to `init(from:)`: the shared context and where the value starts.
-struct WireValueDecoder: Decoder {
-    let context: WireDecodingContext
+struct BinaryValueDecoder: Decoder {
+    let context: BinaryDecodingContext
     let offset: Int
 
-    var codingPath: [any CodingKey] { context.path.map { WirePathKey(stringValue: $0) } }
+    var codingPath: [any CodingKey] { context.path.map { BinaryPathKey(stringValue: $0) } }
     var userInfo: [CodingUserInfoKey: Any] { context.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -299,20 +290,20 @@ struct WireValueDecoder: Decoder {
         var reader = context.reader(at: offset + 1)
         let length = Int(try reader.readFixed(UInt32.self, "container length"))
         try reader.need(length, "container body")
-        return KeyedDecodingContainer(WireKeyedDecodingContainer<Key>(context: context, start: reader.offset, end: reader.offset + length))
+        return KeyedDecodingContainer(BinaryKeyedDecodingContainer<Key>(context: context, start: reader.offset, end: reader.offset + length))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        try WireUnkeyedDecodingContainer(context: context, offset: offset)
+        try BinaryUnkeyedDecodingContainer(context: context, offset: offset)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        WireSingleValueDecodingContainer(context: context, offset: offset)
+        BinarySingleValueDecodingContainer(context: context, offset: offset)
     }
 }
 
 /// A coding key made from a path component, for `codingPath`.
-struct WirePathKey: CodingKey {
+struct BinaryPathKey: CodingKey {
     let stringValue: String
     var intValue: Int? { Int(stringValue) }
     init(stringValue: String) { self.stringValue = stringValue }
@@ -321,8 +312,8 @@ struct WirePathKey: CodingKey {
 
 /// A class rather than a struct: the protocol's methods are not `mutating`, yet reading fields
 /// in order moves a cursor.
-final class WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let context: WireDecodingContext
+final class BinaryKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let context: BinaryDecodingContext
     let start: Int
     let end: Int
     /// Where the next entry is expected when fields are read in the order they were written.
@@ -330,14 +321,14 @@ final class WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerPr
     /// Every entry, built only when a key is read out of order.
     private var index: [(key: String, value: Int)]?
 
-    init(context: WireDecodingContext, start: Int, end: Int) {
+    init(context: BinaryDecodingContext, start: Int, end: Int) {
         self.context = context
         self.start = start
         self.end = end
         cursor = start
     }
 
-    var codingPath: [any CodingKey] { context.path.map { WirePathKey(stringValue: $0) } }
+    var codingPath: [any CodingKey] { context.path.map { BinaryPathKey(stringValue: $0) } }
 
     var allKeys: [Key] {
         guard let entries = try? entries() else { return [] }
@@ -356,7 +347,7 @@ final class WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerPr
             let key = try reader.readString("key")
             let valueStart = reader.offset
             let valueEnd = try context.end(ofValueAt: valueStart)
-            guard valueEnd <= end else { throw WireFormatError.malformed("value of '\(key)' runs past its container") }
+            guard valueEnd <= end else { throw BinaryFormatError.malformed("value of '\(key)' runs past its container") }
             entries.append((key, valueStart))
             reader.offset = valueEnd
         }
@@ -380,7 +371,7 @@ final class WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerPr
     }
 
     private func value(_ key: Key) throws -> Int {
-        guard let offset = try find(key) else { throw WireFormatError.missingKey(key.stringValue, at: context.pathDescription) }
+        guard let offset = try find(key) else { throw BinaryFormatError.missingKey(key.stringValue, at: context.pathDescription) }
         return offset
     }
 
@@ -426,55 +417,55 @@ final class WireKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerPr
     func nestedContainer<NestedKey: CodingKey>(
         keyedBy type: NestedKey.Type, forKey key: Key
     ) throws -> KeyedDecodingContainer<NestedKey> {
-        try WireValueDecoder(context: context, offset: try value(key)).container(keyedBy: NestedKey.self)
+        try BinaryValueDecoder(context: context, offset: try value(key)).container(keyedBy: NestedKey.self)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try WireUnkeyedDecodingContainer(context: context, offset: try value(key))
+        try BinaryUnkeyedDecodingContainer(context: context, offset: try value(key))
     }
 
     func superDecoder() throws -> any Decoder {
-        WireValueDecoder(context: context, offset: try value(Key(stringValue: "super")!))
+        BinaryValueDecoder(context: context, offset: try value(Key(stringValue: "super")!))
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        WireValueDecoder(context: context, offset: try value(key))
+        BinaryValueDecoder(context: context, offset: try value(key))
     }
 }
 
-struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
-    let context: WireDecodingContext
+struct BinaryUnkeyedDecodingContainer: UnkeyedDecodingContainer {
+    let context: BinaryDecodingContext
     let end: Int
     let count: Int?
     private(set) var currentIndex = 0
     private var cursor: Int
 
-    init(context: WireDecodingContext, offset: Int) throws {
+    init(context: BinaryDecodingContext, offset: Int) throws {
         let tag = try context.tag(at: offset)
         guard tag == .unkeyed else { throw context.mismatch("unkeyed container", tag) }
         var reader = context.reader(at: offset + 1)
         let length = Int(try reader.readFixed(UInt32.self, "container length"))
         let elements = Int(try reader.readFixed(UInt32.self, "element count"))
         try reader.need(length - 4, "container body")
-        guard elements <= length else { throw WireFormatError.malformed("\(elements) elements in \(length) bytes") }
+        guard elements <= length else { throw BinaryFormatError.malformed("\(elements) elements in \(length) bytes") }
         self.context = context
         cursor = reader.offset
         end = reader.offset + length - 4
         count = elements
     }
 
-    var codingPath: [any CodingKey] { context.path.map { WirePathKey(stringValue: $0) } }
+    var codingPath: [any CodingKey] { context.path.map { BinaryPathKey(stringValue: $0) } }
     var isAtEnd: Bool { currentIndex >= count! }
 
-    private mutating func next<T>(_ body: (WireDecodingContext, inout Int) throws -> T) throws -> T {
+    private mutating func next<T>(_ body: (BinaryDecodingContext, inout Int) throws -> T) throws -> T {
         guard !isAtEnd else {
-            throw WireFormatError.malformed("read past the \(count!) elements of the array at \(context.pathDescription)")
+            throw BinaryFormatError.malformed("read past the \(count!) elements of the array at \(context.pathDescription)")
         }
         context.path.append(String(currentIndex))
         defer { context.path.removeLast() }
         var offset = cursor
         let value = try body(context, &offset)
-        guard offset <= end else { throw WireFormatError.malformed("element runs past its array") }
+        guard offset <= end else { throw BinaryFormatError.malformed("element runs past its array") }
         cursor = offset
         currentIndex += 1
         return value
@@ -496,7 +487,7 @@ struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         try next { context, offset in
-            let container = try WireValueDecoder(context: context, offset: offset).container(keyedBy: NestedKey.self)
+            let container = try BinaryValueDecoder(context: context, offset: offset).container(keyedBy: NestedKey.self)
             offset = try context.end(ofValueAt: offset)
             return container
         }
@@ -504,7 +495,7 @@ struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         try next { context, offset in
-            let container = try WireUnkeyedDecodingContainer(context: context, offset: offset)
+            let container = try BinaryUnkeyedDecodingContainer(context: context, offset: offset)
             offset = try context.end(ofValueAt: offset)
             return container
         }
@@ -512,18 +503,18 @@ struct WireUnkeyedDecodingContainer: UnkeyedDecodingContainer {
 
     mutating func superDecoder() throws -> any Decoder {
         try next { context, offset in
-            let decoder = WireValueDecoder(context: context, offset: offset)
+            let decoder = BinaryValueDecoder(context: context, offset: offset)
             offset = try context.end(ofValueAt: offset)
             return decoder
         }
     }
 }
 
-struct WireSingleValueDecodingContainer: SingleValueDecodingContainer {
-    let context: WireDecodingContext
+struct BinarySingleValueDecodingContainer: SingleValueDecodingContainer {
+    let context: BinaryDecodingContext
     let offset: Int
 
-    var codingPath: [any CodingKey] { context.path.map { WirePathKey(stringValue: $0) } }
+    var codingPath: [any CodingKey] { context.path.map { BinaryPathKey(stringValue: $0) } }
 
     func decodeNil() -> Bool { (try? context.tag(at: offset)) == .null }
 
