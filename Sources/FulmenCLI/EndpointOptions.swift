@@ -1,4 +1,5 @@
 import ArgumentParser
+import FulmenCore
 import FulmenEndpoint
 import FulmenRunner
 import Logging
@@ -31,14 +32,10 @@ struct EndpointOptions: ParsableArguments {
     /// The host and port to listen on; `nil` for 'off'.
     private func address() throws -> (host: String, port: Int)? {
         if endpoint == "off" { return nil }
-        guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]),
-            (0...65535).contains(port), colon != endpoint.startIndex
-        else {
+        guard let address = ListenAddress(endpoint) else {
             throw ValidationError("--endpoint: '\(endpoint)' is not HOST:PORT (e.g. 0.0.0.0:7400) or 'off'")
         }
-        var host = String(endpoint[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, port)
+        return (address.host, address.port)
     }
 
     /// `command` as the agent that plays `task`, calling the policy through this endpoint (which must be on);

@@ -1,4 +1,5 @@
 public import FulmenTrainer
+import FulmenCore
 import Foundation
 import Logging
 
@@ -40,22 +41,13 @@ public struct External: Algorithm {
 
     public func validate(in spec: ExperimentSpec) throws(SpecError) {
         try SpecError.require(steps >= 1, "steps", "must be at least 1, got \(steps)")
-        try SpecError.require(address != nil, "listen", "must be HOST:PORT with a port from 0 to 65535, got '\(listen)'")
+        try SpecError.require(ListenAddress(listen) != nil, "listen", "must be HOST:PORT with a port from 0 to 65535, got '\(listen)'")
         try SpecError.require(tokenFile?.isEmpty != true, "tokenFile", "must name a file")
         try SpecError.require(idleTimeout > 0, "idleTimeout", "must be above 0 seconds, got \(idleTimeout)")
     }
 
-    /// `listen` as host and port.
-    var address: (host: String, port: Int)? {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-            (0...65535).contains(port)
-        else { return nil }
-        let host = listen[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return host.isEmpty ? nil : (host, port)
-    }
-
     public func run(in context: ExperimentContext) async throws -> String? {
-        guard let address else { throw SpecError(field: "external.listen", problem: "not HOST:PORT: '\(listen)'") }
+        guard let address = ListenAddress(listen) else { throw SpecError(field: "external.listen", problem: "not HOST:PORT: '\(listen)'") }
         let tokenPath = tokenFile ?? context.directory.appendingPathComponent("api.token").path
         let token = try BearerToken.readOrCreate(at: tokenPath)
         let session = TrainingSession(context: context, steps: await context.phase)

@@ -125,11 +125,8 @@ actor TrainingSession {
             return ForwardBackwardResponse(
                 loss: pass.loss, samples: pass.samples, clippedFraction: pass.objective?.clippedFraction, kl: pass.objective?.kl)
         case "supervised":
-            let samples = request.samples.map { sample in
-                SupervisedSample(
-                    tokens: sample.prompt + sample.response,
-                    trainable: Array(repeating: false, count: sample.prompt.count)
-                        + (sample.trainable ?? Array(repeating: true, count: sample.response.count)))
+            let samples = request.samples.map {
+                SupervisedSample(prompt: $0.prompt, response: $0.response, trainable: $0.trainable)
             }
             let pass = try await trainer.forwardBackward(samples)
             pending[.sftLoss] = Double(pass.loss)

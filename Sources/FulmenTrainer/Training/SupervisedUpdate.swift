@@ -11,6 +11,15 @@ public struct SupervisedSample: Sendable, Hashable {
         self.tokens = tokens
         self.trainable = trainable
     }
+
+    /// A model call to imitate: the prompt as context, the response's tokens learned where `trainable` says
+    /// (every one when it is nil).
+    public init(prompt: [Int32], response: [Int32], trainable: [Bool]? = nil) {
+        self.init(
+            tokens: prompt + response,
+            trainable: Array(repeating: false, count: prompt.count)
+                + (trainable ?? Array(repeating: true, count: response.count)))
+    }
 }
 
 /// An SFT update: the mean cross-entropy over the marked tokens of a batch of samples, and one

@@ -26,10 +26,8 @@ struct TraceSamples {
                     let reward = adapted.finalReward, context.task.isSuccess(reward: reward)
                 else { continue }
                 traces.successful += 1
-                traces.samples += adapted.triplets.map { triplet in
-                    SupervisedSample(
-                        tokens: triplet.prompt + triplet.response,
-                        trainable: Array(repeating: false, count: triplet.prompt.count) + triplet.trainable)
+                traces.samples += adapted.triplets.map {
+                    SupervisedSample(prompt: $0.prompt, response: $0.response, trainable: $0.trainable)
                 }
             }
             traces.read += page.items.count
