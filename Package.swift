@@ -143,11 +143,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The training API over HTTP: a phase whose algorithm is a program in any language (`external`).
+        // The training API, over HTTP and as a distributed actor: a phase whose algorithm is a program of the
+        // user's, in any language (`external`).
         .target(
             name: "FulmenTrainingAPI",
             dependencies: [
-                "FulmenTrainer", "FulmenCore", "FulmenModel", .product(name: "Hummingbird", package: "hummingbird"),
+                "FulmenTrainer", "FulmenCore", "FulmenModel", "ZMQActorSystem", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -229,7 +230,8 @@ let package = Package(
         .testTarget(
             name: "FulmenSystemTests",
             dependencies: [
-                "FulmenCore", "FulmenModel", "FulmenTrainer", "ZMQActorSystem", "ZMQTestSupport", "fulmen", "fulmen-reinforce",
+                "FulmenCore", "FulmenModel", "FulmenTrainer", "FulmenTrainingAPI", "ZMQActorSystem", "ZMQTestSupport", "fulmen",
+                "fulmen-reinforce",
             ],
             swiftSettings: strictSettings
         ),

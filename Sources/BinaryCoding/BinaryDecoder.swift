@@ -37,16 +37,29 @@ public final class BinaryDecodingContext {
     let buffer: UnsafeRawBufferPointer
     /// What `blob` values refer to; nil when the buffer stands alone.
     let outOfBand: (any OutOfBandSource)?
-    let userInfo: [CodingUserInfoKey: Any]
+    private let baseUserInfo: [CodingUserInfoKey: any Sendable]
+    private let extraUserInfo: (key: CodingUserInfoKey, value: any Sendable)?
     /// The keys and indexes leading to the value being decoded, for error messages.
     var path: [String] = []
 
+    /// A context for `buffer`. `userInfo` is what `init(from:)` implementations see, plus `extra`:
+    /// one entry that costs nothing unless a decoder asks for its user info, which most never do
+    /// (the actor system passes itself so that actor references resolve, once per call).
     public init(
-        buffer: UnsafeRawBufferPointer, outOfBand: (any OutOfBandSource)? = nil, userInfo: [CodingUserInfoKey: any Sendable] = [:]
+        buffer: UnsafeRawBufferPointer, outOfBand: (any OutOfBandSource)? = nil,
+        userInfo: [CodingUserInfoKey: any Sendable] = [:], extra: (key: CodingUserInfoKey, value: any Sendable)? = nil
     ) {
         self.buffer = buffer
         self.outOfBand = outOfBand
-        self.userInfo = userInfo
+        baseUserInfo = userInfo
+        extraUserInfo = extra
+    }
+
+    /// Built only when an `init(from:)` asks for it.
+    var userInfo: [CodingUserInfoKey: Any] {
+        var userInfo: [CodingUserInfoKey: Any] = baseUserInfo
+        if let extraUserInfo { userInfo[extraUserInfo.key] = extraUserInfo.value }
+        return userInfo
     }
 
     var pathDescription: String { path.joined(separator: ".") }

@@ -32,7 +32,10 @@ public final class BinaryEncodingContext {
     public var writer: ByteWriter
     /// Where raw arrays of its threshold or more go instead of the buffer; nil keeps them inline.
     let outOfBand: (any OutOfBandSink)?
-    let userInfo: [CodingUserInfoKey: Any]
+    private let baseUserInfo: [CodingUserInfoKey: any Sendable]
+    /// Built only when an `encode(to:)` asks for it, which most never do.
+    var userInfo: [CodingUserInfoKey: Any] { baseUserInfo }
+
     /// Offsets of the length fields of containers still open, outermost first.
     private var open: [Int] = []
     /// The container opened by each nesting level's `encode(to:)`, if any (for reuse).
@@ -42,7 +45,7 @@ public final class BinaryEncodingContext {
         userInfo: [CodingUserInfoKey: any Sendable] = [:], outOfBand: (any OutOfBandSink)? = nil,
         writer: consuming ByteWriter = ByteWriter()
     ) {
-        self.userInfo = userInfo
+        baseUserInfo = userInfo
         self.outOfBand = outOfBand
         self.writer = writer
     }

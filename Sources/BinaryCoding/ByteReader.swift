@@ -9,6 +9,7 @@ public struct ByteReader {
     public var offset: Int
 
     /// A reader of `buffer`, which must outlive it, starting at `offset`.
+    @inlinable
     public init(_ buffer: UnsafeRawBufferPointer, offset: Int = 0) {
         base = buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
         end = buffer.count
@@ -19,14 +20,14 @@ public struct ByteReader {
     public var isAtEnd: Bool { offset >= end }
 
     /// Throws unless `count` more bytes are left.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func need(_ count: Int, _ what: @autoclosure () -> String) throws(BinaryFormatError) {
         if count < 0 || count > end - offset {
             throw BinaryFormatError.truncated(what(), needed: count, remaining: end - offset)
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readByte(_ what: @autoclosure () -> String = "byte") throws(BinaryFormatError) -> UInt8 {
         try need(1, what())
         let byte = base.load(fromByteOffset: offset, as: UInt8.self)
@@ -34,7 +35,7 @@ public struct ByteReader {
         return byte
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readFixed<T: FixedWidthInteger>(_: T.Type, _ what: @autoclosure () -> String) throws(BinaryFormatError) -> T {
         try need(MemoryLayout<T>.size, what())
         let value = T(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: T.self))
@@ -43,7 +44,7 @@ public struct ByteReader {
     }
 
     /// Reads an unsigned LEB128 varint of at most 64 bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readVarint(_ what: @autoclosure () -> String) throws(BinaryFormatError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -60,19 +61,20 @@ public struct ByteReader {
     }
 
     /// Reads a signed integer written by `ByteWriter.write(zigzag:)`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readZigzag(_ what: @autoclosure () -> String) throws(BinaryFormatError) -> Int64 {
         Self.unzigzag(try readVarint(what()))
     }
 
     /// The signed integer a zigzag varint's value stands for.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func unzigzag(_ raw: UInt64) -> Int64 {
         Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
 
     /// Reads a varint that counts something held in the remaining bytes, at `unit` bytes each,
     /// and rejects counts the buffer cannot possibly hold (before anything is allocated).
+    @inlinable
     public mutating func readCount(_ what: @autoclosure () -> String, unit: Int = 1) throws(BinaryFormatError) -> Int {
         let raw = try readVarint(what())
         guard raw <= UInt64(Int.max / max(unit, 1)), Int(raw) * unit <= remaining else {
@@ -82,6 +84,7 @@ public struct ByteReader {
     }
 
     /// The next `count` bytes, in place (valid as long as the buffer is).
+    @inlinable
     public mutating func readBytes(_ count: Int, _ what: @autoclosure () -> String) throws(BinaryFormatError) -> UnsafeRawBufferPointer {
         try need(count, what())
         let slice = UnsafeRawBufferPointer(start: base + offset, count: count)
@@ -99,6 +102,7 @@ public struct ByteReader {
         return string
     }
 
+    @inlinable
     public mutating func skip(_ count: Int, _ what: @autoclosure () -> String) throws(BinaryFormatError) {
         try need(count, what())
         offset += count

@@ -7,24 +7,28 @@ import Glibc
 /// copy (`takeBuffer()`): the actor system hands it to libzmq as a frame.
 public struct ByteWriter: ~Copyable {
     /// The start of the buffer; valid until the next write.
-    public private(set) var base: UnsafeMutableRawPointer
+    @inlinable public var base: UnsafeMutableRawPointer { storage }
     /// The number of bytes written.
-    public private(set) var count = 0
-    private var capacity: Int
+    @inlinable public var count: Int { written }
+    // Stored under other names so that the inlinable writes below (the hot path of every encoder,
+    // called across modules) can set them while callers only read.
+    @usableFromInline var storage: UnsafeMutableRawPointer
+    @usableFromInline var written = 0
+    @usableFromInline var capacity: Int
 
     public init(capacity: Int = 256) {
         self.capacity = max(capacity, 16)
-        base = malloc(self.capacity)!
+        storage = malloc(self.capacity)!
     }
 
     deinit {
-        free(base)
+        free(storage)
     }
 
     /// Hands over the bytes written, consuming the writer: the caller owns the malloc'd buffer at
     /// `base` and must `free` it.
     public consuming func takeBuffer() -> (base: UnsafeMutableRawPointer, count: Int) {
-        let buffer = (base, count)
+        let buffer = (storage, written)
         discard self
         return buffer
     }
@@ -32,73 +36,74 @@ public struct ByteWriter: ~Copyable {
     /// Hands over the bytes written so far, as `takeBuffer()` does, and starts again with an empty
     /// buffer.
     public mutating func takeBufferAndReset() -> (base: UnsafeMutableRawPointer, count: Int) {
-        let buffer = (base, count)
+        let buffer = (storage, written)
         capacity = 16
-        base = malloc(capacity)!
-        count = 0
+        storage = malloc(capacity)!
+        written = 0
         return buffer
     }
 
     /// A copy of the bytes written so far.
     public var bytes: [UInt8] {
-        Array(UnsafeRawBufferPointer(start: base, count: count))
+        Array(UnsafeRawBufferPointer(start: storage, count: written))
     }
 
     /// Makes room for `extra` more bytes.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(to: count + extra) }
+        if written + extra > capacity { grow(to: written + extra) }
     }
 
-    private mutating func grow(to needed: Int) {
+    @usableFromInline mutating func grow(to needed: Int) {
         var newCapacity = capacity * 2
         while newCapacity < needed { newCapacity *= 2 }
-        base = realloc(base, newCapacity)!
+        storage = realloc(storage, newCapacity)!
         capacity = newCapacity
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func write(_ byte: UInt8) {
         reserve(1)
-        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
-        count += 1
+        storage.storeBytes(of: byte, toByteOffset: written, as: UInt8.self)
+        written += 1
     }
 
     /// Writes a fixed-width little-endian integer.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func write<T: FixedWidthInteger>(fixed value: T) {
         let size = MemoryLayout<T>.size
         reserve(size)
-        (base + count).storeBytes(of: value.littleEndian, as: T.self)
-        count += size
+        (storage + written).storeBytes(of: value.littleEndian, as: T.self)
+        written += size
     }
 
     /// Writes an unsigned LEB128 varint.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func write(varint value: UInt64) {
         reserve(10)
         var value = value
         while value >= 0x80 {
-            base.storeBytes(of: UInt8(truncatingIfNeeded: value) | 0x80, toByteOffset: count, as: UInt8.self)
-            count += 1
+            storage.storeBytes(of: UInt8(truncatingIfNeeded: value) | 0x80, toByteOffset: written, as: UInt8.self)
+            written += 1
             value >>= 7
         }
-        base.storeBytes(of: UInt8(value), toByteOffset: count, as: UInt8.self)
-        count += 1
+        storage.storeBytes(of: UInt8(value), toByteOffset: written, as: UInt8.self)
+        written += 1
     }
 
     /// Writes a signed integer as a zigzag varint (0, -1, 1, -2, … as 0, 1, 2, 3, …), so that small
     /// negative numbers stay short.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func write(zigzag value: Int64) {
         write(varint: UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
+    @inlinable
     public mutating func write(bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
-        memcpy(base + count, source, bytes.count)
-        count += bytes.count
+        (storage + written).copyMemory(from: source, byteCount: bytes.count)
+        written += bytes.count
     }
 
     /// Writes a varint length followed by the UTF-8 bytes.
@@ -111,7 +116,8 @@ public struct ByteWriter: ~Copyable {
     }
 
     /// Overwrites a fixed-width integer written earlier (for lengths known only later).
+    @inlinable
     public mutating func patch(fixed value: UInt32, at offset: Int) {
-        (base + offset).storeBytes(of: value.littleEndian, as: UInt32.self)
+        (storage + offset).storeBytes(of: value.littleEndian, as: UInt32.self)
     }
 }

@@ -1,8 +1,17 @@
 import Foundation
 import Glibc
 
-/// The secret a training API's callers present (`Authorization: Bearer TOKEN`).
+/// The secret a training API's callers present (HTTP: `Authorization: Bearer TOKEN`; the distributed face: an
+/// argument of every call).
 enum BearerToken {
+    /// Whether `given` is `expected`, compared in constant time.
+    static func matches(_ given: some StringProtocol, _ expected: String) -> Bool {
+        let given = Array(given.utf8)
+        let expected = Array(expected.utf8)
+        guard given.count == expected.count else { return false }
+        return zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     /// The token in the file at `path`, or a new random one (256 bits, as hex) written there with mode 0600 when
     /// the file does not exist yet.
     /// - Throws: ``TrainingAPIError`` when the file cannot be read or written, is open to other users, or holds

@@ -13,13 +13,26 @@ import Logging
 /// external: { steps: 100, listen: "127.0.0.1:8600", tokenFile: /run/fulmen/api.token }
 /// ```
 ///
-/// Every request needs `Authorization: Bearer TOKEN`, the token held in `tokenFile`: read from it when it
-/// exists, else drawn at random (256 bits, like a key) and written there, readable by its owner only.
+/// With `face: actors` the same calls are served by a distributed actor instead (``TrainingService``), for a
+/// Swift program on another host.
+///
+/// Every request needs the token held in `tokenFile` (HTTP: `Authorization: Bearer TOKEN`): read from it when
+/// it exists, else drawn at random (256 bits, like a key) and written there, readable by its owner only.
 public struct External: Algorithm {
     public static let name = "external"
 
+    /// How the API is served.
+    public enum Face: String, Codable, Sendable, CaseIterable {
+        /// JSON over HTTP, for a program in any language (``TrainingAPI``).
+        case http
+        /// A distributed actor on a node of its own (``TrainingService``), for a Swift program.
+        case actors
+    }
+
     /// The most optimiser steps the program may take; the phase ends earlier when it says it is done.
     public var steps = 100
+    /// How the API is served: `http` or `actors`.
+    public var face = Face.http
     /// Where the API listens, `HOST:PORT`; loopback unless told otherwise (port 0: a free one, logged and
     /// written beside the token as `api.url`).
     public var listen = "127.0.0.1:0"
@@ -34,6 +47,7 @@ public struct External: Algorithm {
         self.init()
         let section = try decoder.section(of: self, keyedBy: CodingKeys.self)
         try section.update(&steps, .steps)
+        try section.update(&face, .face)
         try section.update(&listen, .listen)
         try section.update(&tokenFile, .tokenFile)
         try section.update(&idleTimeout, .idleTimeout)
@@ -51,12 +65,20 @@ public struct External: Algorithm {
         let tokenPath = tokenFile ?? context.directory.appendingPathComponent("api.token").path
         let token = try BearerToken.readOrCreate(at: tokenPath)
         let session = TrainingSession(context: context, steps: await context.phase)
-        let api = TrainingAPI(session: session, token: token, host: address.host, port: address.port, logger: context.logger)
-        let taken = try await api.serve(idleTimeout: .seconds(idleTimeout)) { url in
+        let onListening: @Sendable (String) async -> Void = { url in
             try? Data("\(url)\n".utf8).write(to: context.directory.appendingPathComponent("api.url"))
             context.logger.notice(
                 "training API listening",
                 metadata: ["experiment": "\(context.experiment.id)", "url": "\(url)", "token file": "\(tokenPath)"])
+        }
+        let taken = switch face {
+        case .http:
+            try await TrainingAPI(session: session, token: token, host: address.host, port: address.port, logger: context.logger)
+                .serve(idleTimeout: .seconds(idleTimeout), onListening: onListening)
+        case .actors:
+            try await TrainingService.serve(
+                session: session, token: token, host: address.host, port: address.port, idleTimeout: .seconds(idleTimeout),
+                logger: context.logger, onListening: onListening)
         }
         return "external algorithm took \(taken) of \(steps) steps"
     }

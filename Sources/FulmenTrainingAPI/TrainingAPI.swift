@@ -46,28 +46,7 @@ struct TrainingAPI: Sendable {
             }
             stop.finish()
         }
-        let ended: Result<Void, any Error> = await withTaskGroup(of: Result<Void, any Error>.self) { waits in
-            waits.addTask {
-                for await _ in done {}
-                // The stream also ends when the phase is cancelled (the trainer stopping, say).
-                return Task.isCancelled ? .failure(CancellationError()) : .success(())
-            }
-            waits.addTask {
-                do {
-                    try await activity.waitUntilIdle(for: idleTimeout)
-                    return .failure(TrainingAPIError.idle(idleTimeout))
-                } catch {
-                    return .failure(error)
-                }
-            }
-            waits.addTask {
-                for await end in stopped { return end }
-                return .failure(CancellationError())
-            }
-            let first = await waits.next()!
-            waits.cancelAll()
-            return first
-        }
+        let ended = await ExternalPhaseEnd.wait(done: done, activity: activity, idleTimeout: idleTimeout, serverStopped: stopped)
         // Requests being answered (the `done` that ended the wait, say) are answered before the server stops.
         await group.triggerGracefulShutdown()
         await serving.value
@@ -130,32 +109,26 @@ struct TrainingAPI: Sendable {
     ) async throws -> Response {
         activity.touch()
         do {
-            guard authorized(request) else {
-                return try Self.refusal(.unauthorized, "send the training API's token as 'Authorization: Bearer TOKEN'", field: nil)
+            guard authorized(request) else { throw TrainingAPIRefusal.unauthorized }
+            return try Self.json(.ok, try await TrainingAPIRefusal.refusingTrainingErrors(body))
+        } catch let refusal as TrainingAPIRefusal {
+            let status: HTTPResponse.Status = switch refusal.kind {
+            case .invalid: .badRequest
+            case .unauthorized: .unauthorized
+            case .conflict: .conflict
             }
-            return try Self.json(.ok, try await body())
-        } catch let refusal as APIRefusal {
-            switch refusal {
-            case .invalid(let field, let problem): return try Self.refusal(.badRequest, "\(field): \(problem)", field: field)
-            case .conflict(let problem): return try Self.refusal(.conflict, problem, field: nil)
-            }
-        } catch let error as TrainingError {
-            return try Self.refusal(.badRequest, "\(error)", field: "samples")
+            return try Self.refusal(status, refusal.message, field: refusal.field)
         } catch {
             logger.error("training API request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return try Self.refusal(.internalServerError, "\(error)", field: nil)
         }
     }
 
-    /// Whether the request carries the token (compared in constant time).
+    /// Whether the request carries the token.
     private func authorized(_ request: Request) -> Bool {
         guard let header = request.headers[.authorization] else { return false }
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
-        let given = Array(parts[1].utf8)
-        let expected = Array(token.utf8)
-        guard given.count == expected.count else { return false }
-        return zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return parts.count == 2 && parts[0].lowercased() == "bearer" && BearerToken.matches(parts[1], token)
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async throws -> T {
@@ -166,7 +139,7 @@ struct TrainingAPI: Sendable {
             return try decoder.decode(T.self, from: Data(buffer: body))
         } catch let error as DecodingError {
             let problem = DecodingProblem(error)
-            throw APIRefusal.invalid(Self.snakeCase(problem.field ?? "body"), problem.problem)
+            throw TrainingAPIRefusal.invalid(Self.snakeCase(problem.field ?? "body"), problem.problem)
         }
     }
 
@@ -188,21 +161,5 @@ struct TrainingAPI: Sendable {
 
     private static func refusal(_ status: HTTPResponse.Status, _ message: String, field: String?) throws -> Response {
         try json(status, APIErrorBody(error: .init(message: message, field: field)))
-    }
-}
-
-/// When the API last heard a request, and a wait for a quiet spell.
-final class Activity: Sendable {
-    private let last = Mutex(ContinuousClock.now)
-
-    func touch() { last.withLock { $0 = .now } }
-
-    /// Returns once no request came for `limit`.
-    func waitUntilIdle(for limit: Duration) async throws {
-        while true {
-            let deadline = last.withLock { $0 } + limit
-            if ContinuousClock.now >= deadline { return }
-            try await Task.sleep(until: deadline)
-        }
     }
 }

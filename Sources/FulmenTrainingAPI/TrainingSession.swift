@@ -32,16 +32,16 @@ actor TrainingSession {
     }
 
     func sample(_ request: SampleRequest) async throws -> SampleResponse {
-        guard request.problems >= 1 else { throw APIRefusal.invalid("problems", "must be at least 1, got \(request.problems)") }
-        guard request.groupSize >= 1 else { throw APIRefusal.invalid("group_size", "must be at least 1, got \(request.groupSize)") }
+        guard request.problems >= 1 else { throw TrainingAPIRefusal.invalid("problems", "must be at least 1, got \(request.problems)") }
+        guard request.groupSize >= 1 else { throw TrainingAPIRefusal.invalid("group_size", "must be at least 1, got \(request.groupSize)") }
         guard (request.temperature ?? 1) >= 0 else {
-            throw APIRefusal.invalid("temperature", "cannot be negative, got \(request.temperature ?? 0)")
+            throw TrainingAPIRefusal.invalid("temperature", "cannot be negative, got \(request.temperature ?? 0)")
         }
         let (inputs, mode): ([Data], RolloutMode)
         switch request.split ?? "train" {
         case "train": (inputs, mode) = (context.split.train, .train)
         case "validation": (inputs, mode) = (context.split.validation, .val)
-        case let other: throw APIRefusal.invalid("split", "must be train or validation, not '\(other)'")
+        case let other: throw TrainingAPIRefusal.invalid("split", "must be train or validation, not '\(other)'")
         }
         let step = await context.step
         let version = await context.weightsVersion
@@ -94,15 +94,15 @@ actor TrainingSession {
     }
 
     func forwardBackward(_ request: ForwardBackwardRequest) async throws -> ForwardBackwardResponse {
-        guard !request.samples.isEmpty else { throw APIRefusal.invalid("samples", "is empty") }
+        guard !request.samples.isEmpty else { throw TrainingAPIRefusal.invalid("samples", "is empty") }
         for (i, sample) in request.samples.enumerated() {
             let count = sample.response.count
-            guard !sample.prompt.isEmpty else { throw APIRefusal.invalid("samples[\(i)].prompt", "is empty") }
+            guard !sample.prompt.isEmpty else { throw TrainingAPIRefusal.invalid("samples[\(i)].prompt", "is empty") }
             if let trainable = sample.trainable, trainable.count != count {
-                throw APIRefusal.invalid("samples[\(i)].trainable", "has \(trainable.count) flags for \(count) response tokens")
+                throw TrainingAPIRefusal.invalid("samples[\(i)].trainable", "has \(trainable.count) flags for \(count) response tokens")
             }
             if let logprobs = sample.logprobs, logprobs.count != count {
-                throw APIRefusal.invalid("samples[\(i)].logprobs", "has \(logprobs.count) values for \(count) response tokens")
+                throw TrainingAPIRefusal.invalid("samples[\(i)].logprobs", "has \(logprobs.count) values for \(count) response tokens")
             }
         }
         let trainer = context.trainer
@@ -111,8 +111,8 @@ actor TrainingSession {
             var triplets: [Triplet] = []
             var advantages: [Double] = []
             for (i, sample) in request.samples.enumerated() {
-                guard let logprobs = sample.logprobs else { throw APIRefusal.invalid("samples[\(i)].logprobs", "missing (the policy loss needs them)") }
-                guard let advantage = sample.advantage else { throw APIRefusal.invalid("samples[\(i)].advantage", "missing (the policy loss needs it)") }
+                guard let logprobs = sample.logprobs else { throw TrainingAPIRefusal.invalid("samples[\(i)].logprobs", "missing (the policy loss needs them)") }
+                guard let advantage = sample.advantage else { throw TrainingAPIRefusal.invalid("samples[\(i)].advantage", "missing (the policy loss needs it)") }
                 triplets.append(
                     Triplet(
                         rollout: RolloutID("api"), attempt: AttemptID("api"), agent: "", prompt: sample.prompt,
@@ -132,7 +132,7 @@ actor TrainingSession {
             pending[.sftLoss] = Double(pass.loss)
             return ForwardBackwardResponse(loss: pass.loss, samples: pass.samples)
         case let other:
-            throw APIRefusal.invalid("loss", "must be policy or supervised, not '\(other)'")
+            throw TrainingAPIRefusal.invalid("loss", "must be policy or supervised, not '\(other)'")
         }
     }
 
@@ -140,10 +140,10 @@ actor TrainingSession {
     /// a checkpoint on the experiment's schedule.
     func optimStep(_ request: OptimStepRequest) async throws -> OptimStepResponse {
         guard request.learningRate > 0 && request.learningRate < 1 else {
-            throw APIRefusal.invalid("learning_rate", "must be in (0, 1), got \(request.learningRate)")
+            throw TrainingAPIRefusal.invalid("learning_rate", "must be in (0, 1), got \(request.learningRate)")
         }
         guard await context.step < steps.last else {
-            throw APIRefusal.conflict("the phase's \(steps.count) steps are taken (external.steps); post /v1/done")
+            throw TrainingAPIRefusal.conflict("the phase's \(steps.count) steps are taken (external.steps); post /v1/done")
         }
         let step = try await context.beginStep()
         samplesThisStep = 0
@@ -166,7 +166,7 @@ actor TrainingSession {
     /// Loads weights and optimiser, and publishes the weights for the next samples.
     func loadState(_ request: StateRequest) async throws {
         guard FileManager.default.fileExists(atPath: request.path) else {
-            throw APIRefusal.invalid("path", "no file at \(request.path)")
+            throw TrainingAPIRefusal.invalid("path", "no file at \(request.path)")
         }
         try await context.trainer.loadState(from: request.path)
         try await context.publishWeights()
@@ -178,12 +178,4 @@ actor TrainingSession {
     }
 
     func finish() { finished = true }
-}
-
-/// A request the API refuses, with the status it answers.
-enum APIRefusal: Error {
-    /// 400, naming the field.
-    case invalid(String, String)
-    /// 409: the request does not fit the phase's state.
-    case conflict(String)
 }

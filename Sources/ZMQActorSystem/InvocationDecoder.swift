@@ -37,7 +37,7 @@ public struct ZMQInvocationDecoder: DistributedTargetInvocationDecoder {
         var offset = self.offset
         let index = argumentsRead
         let value = try frames[0].withUnsafeBytes { buffer in
-            let context = BinaryDecodingContext(buffer: buffer, outOfBand: frames.outOfBand, userInfo: [.actorSystemKey: system])
+            let context = BinaryDecodingContext(buffer: buffer, outOfBand: frames.outOfBand, extra: (.actorSystemKey, system))
             do {
                 return try context.decodeValue(Argument.self, at: &offset)
             } catch {

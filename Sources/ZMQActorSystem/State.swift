@@ -142,7 +142,7 @@ struct InboundReply: Sendable {
         guard status == .value else { throw RemoteCallError(.badPayload, "expected a \(R.self) result, the reply has none") }
         let outOfBand = frames.outOfBand
         return try frames[0].withUnsafeBytes { buffer in
-            let context = BinaryDecodingContext(buffer: buffer, outOfBand: outOfBand, userInfo: [.actorSystemKey: system])
+            let context = BinaryDecodingContext(buffer: buffer, outOfBand: outOfBand, extra: (.actorSystemKey, system))
             var offset = bodyOffset
             do {
                 return try context.decodeValue(R.self, at: &offset)
@@ -168,6 +168,6 @@ struct InboundReply: Sendable {
 extension [Message] {
     /// The frames after the first: the out-of-band arrays of a message (most messages have none).
     var outOfBand: ReceivedFrames {
-        ReceivedFrames(frames: dropFirst())
+        ReceivedFrames(message: self)
     }
 }

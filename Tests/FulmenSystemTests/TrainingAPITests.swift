@@ -2,6 +2,7 @@ import Foundation
 import FulmenCore
 import FulmenModel
 import FulmenTrainer
+import FulmenTrainingAPI
 import Testing
 import ZMQActorSystem
 import ZMQTestSupport
@@ -10,9 +11,9 @@ import ZMQTestSupport
     import FoundationNetworking
 #endif
 
-/// The training API: an `external` phase driven from Python over plain HTTP by examples/training-api/grpo.py,
-/// with store, runner pool and trainer as separate processes.
-@Suite("System: the training API driven from Python")
+/// The training API: an `external` phase driven from Python over plain HTTP by examples/training-api/grpo.py, and
+/// from Swift through its distributed face, with store, runner pool and trainer as separate processes.
+@Suite("System: the training API driven from Python and from Swift")
 struct TrainingAPITests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("examples/training-api/grpo.py")
@@ -84,6 +85,71 @@ struct TrainingAPITests {
         #expect(final.status == .finished, "\(final.message ?? "")")
         #expect(final.message?.contains("external algorithm took 1 of 3 steps") == true, "\(final.message ?? "")")
         await processes.stop()
+    }
+
+    @Test func theDistributedFaceSamplesStepsAndRefusesByName() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let port = freeLoopbackPort()
+        let tokenFile = work.appendingPathComponent("api.token").path
+        let spec = """
+            task: calc
+            split: { train: 100, validation: 10 }
+            external: { face: actors, steps: 2, listen: "127.0.0.1:\(port)", tokenFile: \(tokenFile) }
+            evaluation: { every: 100, problems: 4 }
+            """
+        let processes = try await SystemProcesses(runner: ["--concurrency", "8", "--tasks", "calc"])
+        let experiment = try await processes.store.submit(ExperimentSubmission(name: "api-actors", spec: Data(spec.utf8)))
+        #expect(await eventually(timeout: .seconds(120)) { FileManager.default.fileExists(atPath: tokenFile) })
+        let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        var settings = ZMQActorSystem.Settings(bindEndpoint: "tcp://127.0.0.1:0")
+        settings.logger.logLevel = .error
+        let system = try ZMQActorSystem(settings: settings)
+        let training = try TrainingService.resolve(id: .wellKnown(TrainingService.wellKnownName, at: "tcp://127.0.0.1:\(port)"), using: system)
+        #expect(await eventually(timeout: .seconds(60)) { (try? await training.state(token: token)) != nil })
+        let before = try await training.state(token: token)
+
+        // Refusals arrive as the API's own error, naming what was wrong; the service keeps serving.
+        let wrongToken = await Self.refusal { _ = try await training.state(token: String(repeating: "0", count: token.count)) }
+        #expect(wrongToken?.kind == .unauthorized)
+        let badLoss = await Self.refusal {
+            _ = try await training.forwardBackward(ForwardBackwardRequest(loss: "hinge", samples: [APISample(prompt: [1], response: [2])]), token: token)
+        }
+        #expect(badLoss?.kind == .invalid && badLoss?.field == "loss", "\(String(describing: badLoss))")
+        let badRate = await Self.refusal { _ = try await training.optimStep(OptimStepRequest(learningRate: 7), token: token) }
+        #expect(badRate?.field == "learning_rate", "\(String(describing: badRate))")
+
+        // Sample, learn from the samples, step: the step and the weights version move on.
+        let batch = try await training.sample(SampleRequest(problems: 2, groupSize: 2, temperature: 1), token: token)
+        #expect(batch.groups.count == 2 && batch.groups.allSatisfy { $0.rollouts.count == 2 })
+        let samples = batch.groups.flatMap(\.rollouts).flatMap(\.samples)
+        try #require(!samples.isEmpty, "no rollout gave a sample: \(batch)")
+        let pass = try await training.forwardBackward(ForwardBackwardRequest(loss: "supervised", samples: samples), token: token)
+        #expect(pass.loss.isFinite && pass.loss > 0 && pass.samples > 0)
+        let stepped = try await training.optimStep(OptimStepRequest(learningRate: 1e-3), token: token)
+        #expect(stepped.step == before.step + 1 && stepped.weightsVersion > before.weightsVersion)
+        #expect(stepped.gradientNorm.isFinite && stepped.gradientNorm > 0)
+
+        // `done` ends the phase, and the experiment finishes.
+        _ = try await training.done(token: token)
+        _ = try await eventually(timeout: .seconds(120)) { try await processes.store.experiment(experiment.id).status.isFinal }
+        let final = try await processes.store.experiment(experiment.id)
+        #expect(final.status == .finished, "\(final.message ?? "")")
+        #expect(final.message?.contains("external algorithm took 1 of 2 steps") == true, "\(final.message ?? "")")
+        await system.shutdown()
+        await processes.stop()
+    }
+
+    /// The training API's refusal that `call` threw, if it threw one.
+    static func refusal(_ call: () async throws -> Void) async -> TrainingAPIRefusal? {
+        do {
+            try await call()
+            return nil
+        } catch {
+            return (error as? RemoteError)?.decode(as: TrainingAPIRefusal.self)
+        }
     }
 
     struct Batch: Decodable {

@@ -142,7 +142,7 @@ struct WireFuzzTests {
             try blob.withUnsafeBytes { buffer in
                 var offset = 0
                 _ = try BinaryDecodingContext(
-                    buffer: buffer, outOfBand: ReceivedFrames(frames: [Message(copying: UnsafeRawBufferPointer(start: nil, count: 0))]))
+                    buffer: buffer, outOfBand: ReceivedFrames(message: [Message(copying: buffer), Message(copying: UnsafeRawBufferPointer(start: nil, count: 0))]))
                     .decodeValue([Float].self, at: &offset)
             }
         }

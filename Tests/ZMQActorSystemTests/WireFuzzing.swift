@@ -56,7 +56,7 @@ enum WireFuzzing {
     /// might; errors are expected, crashes and hangs are bugs.
     static func decodeEverything(_ frames: [[UInt8]]) {
         guard let first = frames.first else { return }
-        let blobs = ReceivedFrames(frames: ArraySlice(frames.dropFirst().map { frame in frame.withUnsafeBytes { Message(copying: $0) } }))
+        let blobs = ReceivedFrames(message: frames.map { frame in frame.withUnsafeBytes { Message(copying: $0) } })
         first.withUnsafeBytes { buffer in
             _ = Envelope.node(fromRoutingID: buffer)
             decodeMessage(buffer, blobs: blobs)
@@ -64,7 +64,7 @@ enum WireFuzzing {
         let frame = first.withUnsafeBytes { Message(copying: $0) }
         if let batch = try? Envelope.unbatch(frame) {
             for message in batch {
-                message.withUnsafeBytes { decodeMessage($0, blobs: ReceivedFrames(frames: [])) }
+                message.withUnsafeBytes { decodeMessage($0, blobs: ReceivedFrames(message: [message])) }
             }
         }
         let decoder = BinaryDecoder()

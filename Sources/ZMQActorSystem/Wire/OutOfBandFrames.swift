@@ -42,12 +42,15 @@ final class OutgoingFrames: OutOfBandSink {
 
 /// The out-of-band frames of a received message (frames 1…), which its `blob` values refer to,
 /// read in place.
+///
+/// Holds the whole message's array rather than a slice of it: one word fits an existential's inline
+/// storage, so handing it to the decoder as `any OutOfBandSource` allocates nothing.
 struct ReceivedFrames: OutOfBandSource {
-    let frames: ArraySlice<Message>
+    let message: [Message]
 
-    var count: Int { frames.count }
+    var count: Int { message.count - 1 }
 
     func withBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        try frames[frames.startIndex + index].withUnsafeBytes(body)
+        try message[1 + index].withUnsafeBytes(body)
     }
 }
