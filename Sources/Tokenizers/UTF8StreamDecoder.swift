@@ -55,14 +55,14 @@ public struct UTF8StreamDecoder: Sendable {
         return pending.isEmpty ? "" : "\u{FFFD}"
     }
 
-    private enum Sequence {
+    private enum Step {
         case scalar(Unicode.Scalar, length: Int)
         case invalid(length: Int)
         case incomplete
     }
 
     /// The sequence at `index`, by the Unicode Standard's table of well-formed UTF-8 byte sequences.
-    private static func sequence(in bytes: [UInt8], at index: Int) -> Sequence {
+    private static func sequence(in bytes: [UInt8], at index: Int) -> Step {
         let lead = bytes[index]
         let length: Int
         var secondRange: ClosedRange<UInt8> = 0x80...0xBF
