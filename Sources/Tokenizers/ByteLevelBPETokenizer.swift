@@ -10,10 +10,12 @@
 /// - ``encode(_:parsingSpecialTokens:)`` never adds BOS or EOS; `encode(_:parsingSpecialTokens:addingBOS:)` adds
 ///   the BOS when ``addsBOS`` is true (the metadata's `add_bos_token`; false when absent).
 /// - A chat prompt is its template's text encoded with special tokens parsed and no BOS added: a template that
-///   wants a BOS writes it (Llama 3's `{{ bos_token }}`), which is what Hugging Face's `apply_chat_template` does.
-///   llama.cpp adds the BOS when `add_bos_token` is true even in front of a template that wrote one (it warns of a
-///   double BOS); for SmolLM2, whose `add_bos_token` is false and whose ChatML template writes none, both give a
-///   prompt without BOS, and so does Fulmen.
+///   wants a BOS writes it (Llama 3's `{{ bos_token }}`, see ``ChatTemplate/rendersBOS``). This is Hugging Face's
+///   rule (`apply_chat_template` tokenizes with `add_special_tokens=False`). llama.cpp (`--jinja`) instead strips a
+///   leading BOS text from the render when `add_bos_token` is true and then adds the BOS id, so the two differ only
+///   for a model with `add_bos_token` true whose template writes no BOS (llama.cpp adds one, Hugging Face does not).
+///   SmolLM2's `add_bos_token` is false and its BOS text is `<|im_start|>`: both give a ChatML prompt that starts
+///   with the template's own `<|im_start|>` and nothing before it, and so does Fulmen.
 /// - Generation stops on any of ``stopTokenIDs``: the EOS and the end-of-turn tokens the vocabulary has
 ///   (`<|im_end|>`, `<|endoftext|>`, `<|eot_id|>`, `<|end_of_text|>`, `<|eom_id|>`), as llama.cpp's end-of-generation
 ///   set does. For ChatML the reply's stop token is `<|im_end|>`.

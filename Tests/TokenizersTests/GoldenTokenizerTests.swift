@@ -53,3 +53,23 @@ struct GoldenTokenizerTests {
                 + "\(String(format: "%.3f", seconds)) s = \(Int(Double(tokens) / seconds)) tokens/s")
     }
 }
+
+extension GoldenTokenizerTests {
+    /// The GGUF path (plain arrays, as `tokenizer.ggml.*` holds them) builds the same tokenizer as tokenizer.json.
+    @Test(.enabled(if: TokenizerFixture.isAvailable, "needs /work/models/smollm2-tokenizer.json"))
+    func ggufMetadataBuildsTheSameTokenizer() throws {
+        let (reference, _) = try TokenizerFixture.load()
+        let texts = reference.tokenTexts
+        let merges = (0..<reference.merges.count).map {
+            texts[Int(reference.merges.left[$0])] + " " + texts[Int(reference.merges.right[$0])]
+        }
+        let fromMetadata = try ByteLevelBPETokenizer(
+            tokens: texts, kinds: reference.tokenKinds.map(\.rawValue), merges: merges, preTokenizer: "smollm",
+            bosTokenID: 1, eosTokenID: 2, addsBOS: false)
+        #expect(fromMetadata.specialTokens == reference.specialTokens)
+        #expect(fromMetadata.stopTokenIDs == reference.stopTokenIDs)
+        for golden in try TokenizerFixture.goldenCases() {
+            #expect(fromMetadata.encode(golden.text, parsingSpecialTokens: true) == golden.ids)
+        }
+    }
+}
