@@ -59,7 +59,9 @@ extension ByteLevelBPETokenizer {
         for (rank, merge) in rawMerges.enumerated() {
             if let line = merge as? String {
                 let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw .malformedMerge(line, rank: rank) }
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw .malformedMerge(line, rank: rank)
+                }
                 pairs.append((parts[0], parts[1]))
             } else if let pair = merge as? [String], pair.count == 2 {
                 pairs.append((Substring(pair[0]), Substring(pair[1])))
@@ -98,8 +100,8 @@ extension ByteLevelBPETokenizer {
         {
             return .smollm
         }
-        if steps.count == 2, steps[0]["type"] as? String == "Split",
-            ((steps[0]["pattern"] as? [String: Any])?["Regex"] as? String)?.hasPrefix("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}") == true,
+        let splitRegex = (steps.first?["pattern"] as? [String: Any])?["Regex"] as? String
+        if steps.count == 2, steps[0]["type"] as? String == "Split", splitRegex == Self.llama3Regex,
             isByteLevel(steps[1], regex: false)
         {
             return .llama3
@@ -107,6 +109,10 @@ extension ByteLevelBPETokenizer {
         let names = ([type] + steps.compactMap { $0["type"] as? String }).joined(separator: ", ")
         throw .unsupportedTokenizerJSON("pre_tokenizer \(names)")
     }
+
+    /// Llama 3's split regex as its tokenizer.json writes it.
+    static let llama3Regex =
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     /// The first special token a `TemplateProcessing` post-processor puts before a single sequence.
     private static func templateBOS(_ value: Any?) -> String? {

@@ -71,7 +71,9 @@ public struct ByteLevelBPETokenizer: TextTokenizer {
         pairs.reserveCapacity(merges.count)
         for (rank, merge) in merges.enumerated() {
             let parts = merge.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw .malformedMerge(merge, rank: rank) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw .malformedMerge(merge, rank: rank)
+            }
             pairs.append((parts[0], parts[1]))
         }
         try self.init(
@@ -150,11 +152,5 @@ public struct ByteLevelBPETokenizer: TextTokenizer {
 
     public func isSpecial(_ id: Int32) -> Bool {
         id >= 0 && Int(id) < tokenKinds.count && tokenKinds[Int(id)].isSpecial
-    }
-
-    /// The id of the token whose text is `text` (in the byte-level alphabet for ordinary tokens).
-    public func id(ofTokenText text: String) -> Int32? {
-        if let special = specialTokens[text] { return special }
-        return tokenTexts.firstIndex(of: text).map { Int32($0) }
     }
 }

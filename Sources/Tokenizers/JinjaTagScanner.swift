@@ -29,7 +29,8 @@ struct JinjaTagScanner {
         let scalars = Array(template.unicodeScalars)
         var index = 0
         while index < scalars.count {
-            guard scalars[index] == "{", index + 1 < scalars.count, "{%#".unicodeScalars.contains(scalars[index + 1]) else {
+            guard scalars[index] == "{", index + 1 < scalars.count, "{%#".unicodeScalars.contains(scalars[index + 1])
+            else {
                 outsideText.unicodeScalars.append(scalars[index])
                 index += 1
                 continue
@@ -53,9 +54,16 @@ struct JinjaTagScanner {
                     index += 1
                     continue
                 }
-                if let (token, next) = Self.token(scalars, at: index) { tokens.append(token); index = next } else { index += 1 }
+                if let (token, next) = Self.token(scalars, at: index) {
+                    tokens.append(token)
+                    index = next
+                } else {
+                    index += 1
+                }
             }
-            if opener != "#" { tags.append(Tag(kind: opener == "{" ? .output : .statement, tokens: Self.normalized(tokens))) }
+            if opener != "#" {
+                tags.append(Tag(kind: opener == "{" ? .output : .statement, tokens: Self.normalized(tokens)))
+            }
         }
     }
 

@@ -79,6 +79,52 @@ struct ByteLevelBPETokenizerTests {
         }
     }
 
+    /// A tokenizer.json over the tiny vocabulary, with the given pre-tokenizer and post-processor.
+    static func tinyJSON(preTokenizer: Any, postProcessor: Any = NSNull()) throws -> Data {
+        let tokenizer = try tiny()
+        var vocab: [String: Int] = [:]
+        for (id, text) in tokenizer.tokenTexts.enumerated() where !tokenizer.isSpecial(Int32(id)) { vocab[text] = id }
+        let added: [[String: Any]] = [
+            ["id": 256, "content": "<|im_start|>", "special": true], ["id": 257, "content": "<|im_end|>", "special": true],
+            ["id": 258, "content": "<tool>", "special": false],
+        ]
+        let root: [String: Any] = [
+            "added_tokens": added, "normalizer": NSNull(), "pre_tokenizer": preTokenizer, "post_processor": postProcessor,
+            "model": ["type": "BPE", "vocab": vocab, "merges": [["h", "e"], ["l", "l"], ["he", "ll"], ["hell", "o"]]],
+        ]
+        return try JSONSerialization.data(withJSONObject: root)
+    }
+
+    @Test func tokenizerJSONPreTokenizersAreRecognisedOrRefusedByName() throws {
+        let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "use_regex": true]
+        let gpt2 = try ByteLevelBPETokenizer(huggingFaceJSON: Self.tinyJSON(preTokenizer: byteLevel))
+        #expect(gpt2.preTokenizer == .gpt2 && gpt2.bosTokenID == nil && !gpt2.addsBOS)
+        #expect(gpt2.encode("hello<tool>", parsingSpecialTokens: false) == [262, 258])
+        let digits: [String: Any] = ["type": "Sequence", "pretokenizers": [["type": "Digits", "individual_digits": true], byteLevel]]
+        let config = HuggingFaceTokenizerConfig(bosToken: "<|im_start|>", eosToken: "<|im_end|>", addsBOS: true)
+        let smollm = try ByteLevelBPETokenizer(huggingFaceJSON: Self.tinyJSON(preTokenizer: digits), config: config)
+        #expect(smollm.preTokenizer == .smollm && smollm.bosTokenID == 256 && smollm.eosTokenID == 257 && smollm.addsBOS)
+        let split: [String: Any] = [
+            "type": "Sequence",
+            "pretokenizers": [
+                ["type": "Split", "pattern": ["Regex": ByteLevelBPETokenizer.llama3Regex], "behavior": "Isolated"],
+                ["type": "ByteLevel", "add_prefix_space": false, "use_regex": false],
+            ],
+        ]
+        let template: [String: Any] = [
+            "type": "TemplateProcessing", "single": [["SpecialToken": ["id": "<|im_start|>", "type_id": 0]]],
+        ]
+        let llama3 = try ByteLevelBPETokenizer(huggingFaceJSON: Self.tinyJSON(preTokenizer: split, postProcessor: template))
+        #expect(llama3.preTokenizer == .llama3 && llama3.bosTokenID == 256 && llama3.addsBOS)
+        #expect(throws: TokenizerError.unsupportedTokenizerJSON("pre_tokenizer Metaspace")) {
+            try ByteLevelBPETokenizer(huggingFaceJSON: Self.tinyJSON(preTokenizer: ["type": "Metaspace"]))
+        }
+        #expect(throws: TokenizerError.implausibleSpecialToken(role: "EOS", id: -1, text: "</s>")) {
+            try ByteLevelBPETokenizer(
+                huggingFaceJSON: Self.tinyJSON(preTokenizer: byteLevel), config: HuggingFaceTokenizerConfig(eosToken: "</s>"))
+        }
+    }
+
     @Test func aLongRunMergesInLinearithmicTime() throws {
         let tokenizer = try Self.tiny(merges: ["l l"])
         let text = String(repeating: "l", count: 100_001)
