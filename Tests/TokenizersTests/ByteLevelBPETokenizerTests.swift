@@ -145,6 +145,9 @@ struct ByteLevelBPETokenizerTests {
         let ids = tokenizer.encode(prompt, parsingSpecialTokens: true, addingBOS: true)
         #expect(ids.first == 1 && ids.filter { $0 == 1 }.count == 2, "no BOS before the template's own <|im_start|>")
         #expect(ids.contains(2))
+        // A byte without a token (0x04) is dropped before merging, as `tokenizers` does: its neighbours merge into
+        // "!!" (llama.cpp keeps them apart: [17, 17]).
+        #expect(tokenizer.encode("!\u{04}!", parsingSpecialTokens: false) == [10095])
 
         // Streaming a reply token by token never shows half a character, and ends equal to the whole.
         let reply = "Ça coûte 12€ 🚀👨‍👩‍👧 東京"

@@ -8,9 +8,10 @@ Needs: llama-cpp-python (it compiles llama.cpp, about 15 minutes; a shared build
 
 Run on 2026-12-07 with llama-cpp-python 0.3.36: 0 mismatches of 2,371 strings with special tokens parsed, 0 with
 special-token text left as text, and `add_bos=True` adds no BOS (the file's `add_bos_token` is false).
-Known places where llama.cpp and `tokenizers` could differ, which this corpus does not reach: a byte without a
-token inside a piece (`tokenizers` drops it and may merge its neighbours, llama.cpp keeps them apart), and
-overlapping special tokens (`tokenizers` takes the leftmost-longest, llama.cpp the longest first).
+Where llama.cpp and `tokenizers` do differ, outside this corpus: a byte without a token inside a piece
+(`tokenizers` drops it and merges its neighbours, "!\x04!" -> [10095] "!!"; llama.cpp keeps them apart, [17, 17];
+Fulmen follows `tokenizers`), and overlapping special tokens (`tokenizers` takes the leftmost-longest match, llama.cpp
+the longest token first; SmolLM2's special tokens never overlap).
 """
 import json
 import sys
