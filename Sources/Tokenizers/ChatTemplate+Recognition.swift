@@ -24,6 +24,9 @@ extension ChatTemplate {
 
     static func recognize(_ templateText: String) throws(ChatTemplateError) -> Family {
         let features = JinjaTemplateFeatures(templateText)
+        if let text = features.renderedOutsideText.first {
+            throw .unrecognized("the template writes text outside its tags: \(text.debugDescription)")
+        }
         if let name = unsupportedNames.first(where: features.names.contains) { throw .unsupportedFeature(name) }
         let role = JinjaTerm.variable("message [ 'role' ]")
         let content = JinjaTerm.variable("message [ 'content' ]")

@@ -58,9 +58,12 @@ struct JinjaTemplateFeatures {
     /// Each `{% … %}`'s canonical text (`if loop [ 'first' ] and …`).
     let statements: [String]
     let names: Set<String>
+    /// Text outside tags that rendering would output.
+    let renderedOutsideText: [String]
 
     init(_ template: String) {
         let scanner = JinjaTagScanner(template)
+        renderedOutsideText = scanner.renderedOutsideText
         var expressions: [[JinjaTerm]] = []
         var statements: [String] = []
         var names = Set<String>()

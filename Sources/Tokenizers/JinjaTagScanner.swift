@@ -20,32 +20,41 @@ struct JinjaTagScanner {
         let tokens: [Token]
     }
 
-    /// The tags in order. Text outside tags is returned in `outsideText` (whitespace only, in the templates
-    /// recognised).
+    /// The tags in order.
     private(set) var tags: [Tag] = []
-    private(set) var outsideText = ""
+    /// The text outside tags that rendering would output (so a template with any is not one of the known ones):
+    /// everything but whitespace removed by a `-` next to it, by `trim_blocks` (the newline after a block tag) or
+    /// by `lstrip_blocks` (spaces and tabs from the start of a line to a block tag), as transformers renders.
+    private(set) var renderedOutsideText: [String] = []
 
     init(_ template: String) {
         let scalars = Array(template.unicodeScalars)
         var index = 0
+        var segment = String.UnicodeScalarView()
+        var previous: (isBlock: Bool, trimsAfter: Bool)? = nil
         while index < scalars.count {
             guard scalars[index] == "{", index + 1 < scalars.count, "{%#".unicodeScalars.contains(scalars[index + 1])
             else {
-                outsideText.unicodeScalars.append(scalars[index])
+                segment.append(scalars[index])
                 index += 1
                 continue
             }
             let opener = scalars[index + 1]
             let closer: Unicode.Scalar = opener == "{" ? "}" : opener
             index += 2
+            let trimsBefore = index < scalars.count && scalars[index] == "-"
             if index < scalars.count, scalars[index] == "-" || scalars[index] == "+" { index += 1 }  // `{%-`
+            noteSegment(segment, after: previous, trimmedBefore: trimsBefore, beforeBlock: opener != "{")
+            segment = String.UnicodeScalarView()
             var tokens: [Token] = []
+            var trimsAfter = false
             while index < scalars.count {
                 if scalars[index] == closer || (scalars[index] == "-" || scalars[index] == "+")
                     && index + 1 < scalars.count && scalars[index + 1] == closer
                 {
                     let end = scalars[index] == closer ? index : index + 1
                     if end + 1 < scalars.count, scalars[end + 1] == "}" {
+                        trimsAfter = scalars[index] == "-"
                         index = end + 2
                         break
                     }
@@ -61,10 +70,33 @@ struct JinjaTagScanner {
                     index += 1
                 }
             }
+            previous = (opener != "{", trimsAfter)
             if opener != "#" {
                 tags.append(Tag(kind: opener == "{" ? .output : .statement, tokens: Self.normalized(tokens)))
             }
         }
+        noteSegment(segment, after: previous, trimmedBefore: false, beforeBlock: false)
+    }
+
+    /// Keeps what of the text between two tags rendering would output.
+    private mutating func noteSegment(
+        _ segment: String.UnicodeScalarView, after previous: (isBlock: Bool, trimsAfter: Bool)?, trimmedBefore: Bool,
+        beforeBlock: Bool
+    ) {
+        guard !segment.isEmpty else { return }
+        let isWhitespace = segment.allSatisfy { $0.properties.isWhitespace }
+        if isWhitespace, trimmedBefore || previous?.trimsAfter == true { return }
+        var text = Substring(String(segment))
+        var atLineStart = previous == nil
+        if previous?.isBlock == true, text.first == "\n" {  // trim_blocks
+            text = text.dropFirst()
+            atLineStart = true
+        }
+        if beforeBlock {  // lstrip_blocks
+            let lineStart = text.lastIndex(of: "\n").map { text.index(after: $0) } ?? (atLineStart ? text.startIndex : nil)
+            if let lineStart, text[lineStart...].allSatisfy({ $0 == " " || $0 == "\t" }) { text = text[..<lineStart] }
+        }
+        if !text.isEmpty { renderedOutsideText.append(String(text)) }
     }
 
     /// The token at `index` and the index after it, or nil for whitespace and whitespace-control marks.

@@ -72,11 +72,23 @@ struct ChatTemplateTests {
             try ChatTemplate(templateText: llama31, bosToken: "<|begin_of_text|>")
         }
         #expect(throws: ChatTemplateError.unrecognized("the template never reads add_generation_prompt")) {
-            try ChatTemplate(templateText: "hello", bosToken: nil)
+            try ChatTemplate(templateText: "{{ messages }}", bosToken: nil)
         }
         #expect(throws: ChatTemplateError.missingBOSToken) {
             try ChatTemplate(templateText: Self.templateText("llama3"), bosToken: nil)
         }
+        let chatML = try Self.templateText("chatml")
+        #expect(throws: ChatTemplateError.unrecognized(#"the template writes text outside its tags: "Conversation:\n""#)) {
+            try ChatTemplate(templateText: "Conversation:\n" + chatML, bosToken: nil)
+        }
+        #expect(throws: ChatTemplateError.unrecognized(#"the template writes text outside its tags: "\n""#)) {
+            try ChatTemplate(templateText: chatML.replacingOccurrences(of: "{% endfor %}", with: "{{ '' }}\n{% endfor %}"), bosToken: nil)
+        }
+        // Whitespace that trim markers, trim_blocks or lstrip_blocks remove is no text.
+        #expect(
+            try ChatTemplate.recognize(
+                chatML.replacingOccurrences(of: "{% endfor %}", with: "{{ '' -}}\n  {% endfor %}\n    {% if false %}{% endif %}"))
+                == .chatML)
         let qwen = try ChatTemplate(templateText: Self.templateText("qwen2.5"), bosToken: nil)
         #expect(throws: ChatTemplateError.emptyConversation) { try qwen.render([], addGenerationPrompt: true) }
     }
