@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "FulmenTrainer", targets: ["FulmenTrainer"]),
         .library(name: "FulmenTrainingAPI", targets: ["FulmenTrainingAPI"]),
         .library(name: "FulmenCLI", targets: ["FulmenCLI"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -80,6 +81,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+
+        // Pretrained models' text side: byte-level BPE tokenizers (from GGUF metadata or tokenizer.json) and
+        // their chat templates, recognised from the template text. Foundation only.
+        .target(name: "Tokenizers", swiftSettings: strictSettings),
 
         // The policy language model on OpenBLAS.
         // Optimised in debug builds too: the tests and `swift run` train and sample real models.
@@ -227,6 +232,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "TokenizersTests", dependencies: ["Tokenizers"],
+            // Golden ids and renders made by scripts/golden/*.py, found by #filePath.
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "FulmenSystemTests",
             dependencies: [
