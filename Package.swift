@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "FulmenTrainer", targets: ["FulmenTrainer"]),
         .library(name: "FulmenTrainingAPI", targets: ["FulmenTrainingAPI"]),
         .library(name: "FulmenCLI", targets: ["FulmenCLI"]),
+        .library(name: "ModelFiles", targets: ["ModelFiles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -56,6 +57,14 @@ let package = Package(
         // Fulmen's binary coding: byte writer and bounds-checked reader, and the tagged Codable format that
         // the actor system's messages carry and the store keeps in its database. Depends on nothing.
         .target(name: "BinaryCoding", swiftSettings: strictSettings),
+
+        // Pretrained models' files: GGUF (read memory-mapped, dequantised to Float32; and written), Hugging Face
+        // directories (config.json, safetensors), and where the bundled models live. Depends on Foundation only.
+        // Optimised in debug builds too: tests load and dequantise real models.
+        .target(
+            name: "ModelFiles",
+            swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
+        ),
 
         // The distributed actor system every Fulmen process runs on.
         .target(
@@ -226,6 +235,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ModelFilesTests", dependencies: ["ModelFiles"],
+            // Golden values made by scripts/golden/dequant-fixtures.py, found by #filePath (Fixtures/README.md).
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "FulmenSystemTests",
             dependencies: [
