@@ -106,7 +106,9 @@ enum GGUFParser {
                     tensor: tensor.name, offset: tensor.offset, byteCount: tensor.byteCount, dataSize: dataSize)
             }
         }
-        let sorted = tensors.filter { $0.byteCount > 0 }.sorted { $0.offset < $1.offset }
+        // By offset, then by place in the file, so the error names the same pair every time.
+        let sorted = tensors.enumerated().filter { $0.element.byteCount > 0 }
+            .sorted { ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset) }.map(\.element)
         for (previous, next) in zip(sorted, sorted.dropFirst())
         where Int(previous.offset) + previous.byteCount > Int(next.offset) {
             throw .overlappingTensors(previous.name, next.name)
