@@ -93,7 +93,7 @@ let package = Package(
         // The policy language model on OpenBLAS.
         // Optimised in debug builds too: the tests and `swift run` train and sample real models.
         .target(
-            name: "FulmenModel", dependencies: ["CBLAS"],
+            name: "FulmenModel", dependencies: ["CBLAS", "ModelFiles"],
             swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
         ),
 

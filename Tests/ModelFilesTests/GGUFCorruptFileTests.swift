@@ -65,7 +65,8 @@ import Testing
             if length < end {
                 #expect(error != nil, "a file cut to \(length) of \(image.count) bytes was accepted")
                 switch error {
-                case .truncated, .tensorOutOfRange: break
+                // A count read from a cut file is more than what is left of it.
+                case .truncated, .tensorOutOfRange, .absurdCount: break
                 default: Issue.record("\(length) bytes: \(String(describing: error))")
                 }
             } else {

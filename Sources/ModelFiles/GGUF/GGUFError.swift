@@ -63,7 +63,8 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
         case .truncated(let what, let offset, let needed, let fileSize):
             "GGUF: file is truncated: \(what) at byte \(offset) needs \(needed) bytes, but the file has \(fileSize)"
         case .absurdCount(let what, let count, let offset):
-            "GGUF: file is corrupt: \(what) at byte \(offset) is \(count), more than the file can hold"
+            "GGUF: file is truncated or corrupt: \(what) at byte \(offset) is \(count), more than the rest of the "
+                + "file can hold"
         case .unknownValueType(let key, let code, let offset):
             "GGUF: file is corrupt: metadata '\(key)' has unknown value type \(code) at byte \(offset)"
         case .invalidUTF8(let what, let offset): "GGUF: file is corrupt: \(what) at byte \(offset) is not valid UTF-8"

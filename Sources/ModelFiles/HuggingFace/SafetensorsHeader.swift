@@ -112,7 +112,7 @@ public struct SafetensorsHeader: Sendable, Equatable {
             throw .badTensorEntry(
                 file: file, tensor: name,
                 detail: "has data_offsets [\(offsets[0]), \(offsets[1])] holding \(offsets[1] - offsets[0]) bytes, "
-                    + "but shape \(shape) of \(dtype.rawValue) needs \(needed)")
+                    + "but shape \(shape) of dtype \(dtype.rawValue) needs \(needed)")
         }
         guard offsets[1] <= dataSize else {
             throw .truncated(
