@@ -71,7 +71,8 @@ enum Safetensors {
         var tensors: [String: TensorInfo] = [:]
         for (name, info) in header.tensors {
             guard info.dtype == .f32 else {
-                throw ModelError("safetensors: tensor '\(name)' has dtype \(info.dtype.rawValue); only F32 is supported")
+                throw ModelError(
+                    "safetensors: tensor '\(name)' has dtype \(info.dtype.rawValue); only F32 is supported")
             }
             tensors[name] = TensorInfo(shape: info.shape, byteRange: info.byteRange)
         }

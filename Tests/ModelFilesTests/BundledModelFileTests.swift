@@ -79,15 +79,21 @@ struct BundledModelFileTests {
     /// Every tensor dequantises, to finite values (the whole model, about 135M values).
     @Test func everyTensorDequantisesToFiniteValues() throws {
         let file = try GGUFFile(path: try RealModel.path())
-        let started = ContinuousClock.now
         var total = 0
+        var elapsed = Duration.zero
         for info in file.tensors {
+            let started = ContinuousClock.now
             let values = try file.tensor(named: info.name).dequantized()
+            elapsed += ContinuousClock.now - started
             total += values.count
-            let finite = values.allSatisfy { $0.isFinite }
+            let finite = values.withUnsafeBufferPointer { buffer in
+                var sum: Float = 0
+                for value in buffer { sum += value * 0 }
+                return sum == 0  // NaN or infinity times zero is NaN
+            }
             #expect(finite, "\(info.name)")
         }
-        print("BundledModelFileTests: dequantised \(total) values in \(ContinuousClock.now - started)")
+        print("BundledModelFileTests: dequantised \(total) values in \(elapsed) (ModelFiles is optimised in debug too)")
         #expect(total > 134_000_000)
     }
 }

@@ -35,10 +35,8 @@ import Testing
             let values = try golden.bytes.withUnsafeBytes { try Dequantization.dequantize(golden.type, from: $0) }
             #expect(values.count == golden.expected.count, "\(golden.type)")
             let mismatches = zip(values, golden.expected).enumerated().filter { $1.0.bitPattern != $1.1.bitPattern }
-            #expect(
-                mismatches.isEmpty,
-                "\(golden.type): \(mismatches.count) values differ, first at \(mismatches.first.map { "\($0.offset): \($0.element.0) vs \($0.element.1)" } ?? "")"
-            )
+            let first = mismatches.first.map { "\($0.offset): \($0.element.0) vs \($0.element.1)" } ?? ""
+            #expect(mismatches.isEmpty, "\(golden.type): \(mismatches.count) values differ, first at \(first)")
         }
     }
 

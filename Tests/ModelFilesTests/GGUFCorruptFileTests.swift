@@ -74,13 +74,18 @@ import Testing
             }
         }
         let cut = Self.error(Array(image.prefix(end - 1)))
-        #expect(cut == .tensorOutOfRange(tensor: "bias", offset: last.offset, byteCount: 20, dataSize: end - 1 - whole.dataOffset))
+        #expect(
+            cut
+                == .tensorOutOfRange(
+                    tensor: "bias", offset: last.offset, byteCount: 20, dataSize: end - 1 - whole.dataOffset))
     }
 
     @Test func absurdCountsAreRefusedByName() throws {
         let image = try Self.image()
         let huge = littleEndian(UInt64(1) << 40)
-        #expect(Self.error(Self.patched(image, at: 8, huge)) == .absurdCount(what: "tensor count", count: 1 << 40, offset: 8))
+        #expect(
+            Self.error(Self.patched(image, at: 8, huge))
+                == .absurdCount(what: "tensor count", count: 1 << 40, offset: 8))
         #expect(
             Self.error(Self.patched(image, at: 16, huge))
                 == .absurdCount(what: "metadata key count", count: 1 << 40, offset: 16))
@@ -88,7 +93,8 @@ import Testing
         let key = try Self.infoOffset(image, tensor: "tokenizer.ggml.tokens")
         #expect(
             Self.error(Self.patched(image, at: key + 8, huge))
-                == .absurdCount(what: "element count of metadata 'tokenizer.ggml.tokens'", count: 1 << 40, offset: key + 8))
+                == .absurdCount(
+                    what: "element count of metadata 'tokenizer.ggml.tokens'", count: 1 << 40, offset: key + 8))
         // A string longer than the file.
         #expect(
             Self.error(Self.patched(image, at: 24, huge))
@@ -107,13 +113,16 @@ import Testing
         #expect(
             Self.error(Self.patched(image, at: key, littleEndian(UInt32(99))))
                 == .unknownValueType(key: "general.architecture", code: 99, offset: key))
-        #expect(Self.error(Self.patched(image, at: key - 1, [0xFF])) == .invalidUTF8(what: "metadata key 0", offset: 24))
+        #expect(
+            Self.error(Self.patched(image, at: key - 1, [0xFF])) == .invalidUTF8(what: "metadata key 0", offset: 24))
         var writer = GGUFWriter()
         writer.set("k1", .uint32(1))
         writer.set("k2", .uint32(2))
         let keys = writer.image()
         let second = try Self.infoOffset(keys, tensor: "k2")
-        #expect(Self.error(Self.patched(keys, at: second - 2, Array("k1".utf8))) == .duplicateKey("k1", offset: second - 10))
+        #expect(
+            Self.error(Self.patched(keys, at: second - 2, Array("k1".utf8))) == .duplicateKey("k1", offset: second - 10)
+        )
     }
 
     @Test func theTensorLayoutIsChecked() throws {
@@ -125,14 +134,18 @@ import Testing
         let file = try GGUFFile(image: image)
         let bias = try #require(file.info(named: "bias"))
         let dataSize = image.count - file.dataOffset
-        #expect(Self.error(Self.patched(image, at: typeAt, littleEndian(UInt32(99)))) == .unknownTensorType(tensor: "bias", code: 99))
+        #expect(
+            Self.error(Self.patched(image, at: typeAt, littleEndian(UInt32(99))))
+                == .unknownTensorType(tensor: "bias", code: 99))
         #expect(
             Self.error(Self.patched(image, at: offsetAt, littleEndian(bias.offset + 1)))
                 == .misalignedTensor(tensor: "bias", offset: bias.offset + 1, alignment: 32))
         #expect(
             Self.error(Self.patched(image, at: offsetAt, littleEndian(UInt64(1) << 50)))
                 == .tensorOutOfRange(tensor: "bias", offset: 1 << 50, byteCount: 20, dataSize: dataSize))
-        #expect(Self.error(Self.patched(image, at: offsetAt, littleEndian(UInt64(0)))) == .overlappingTensors("norm.weight", "bias"))
+        #expect(
+            Self.error(Self.patched(image, at: offsetAt, littleEndian(UInt64(0))))
+                == .overlappingTensors("norm.weight", "bias"))
         // Q8_0 rows of 16 values are half a block.
         let embd = try Self.infoOffset(image, tensor: "embd.weight")
         #expect(
@@ -171,7 +184,8 @@ import Testing
 
     @Test func aTypeThatCannotBeDequantisedIsRefusedByName() throws {
         var writer = GGUFWriter()
-        try writer.addTensor(name: "blk.0.ffn_up.weight", dimensions: [256], type: .q2_K, bytes: [UInt8](repeating: 0, count: 84))
+        try writer.addTensor(
+            name: "blk.0.ffn_up.weight", dimensions: [256], type: .q2_K, bytes: [UInt8](repeating: 0, count: 84))
         let file = try GGUFFile(image: writer.image())
         let tensor = try file.tensor(named: "blk.0.ffn_up.weight")
         #expect(tensor.info.type == .q2_K)

@@ -9,10 +9,10 @@ import Testing
     /// SmolLM2-135M-Instruct's config.json, in part.
     static var config: [String: Any] {
         [
-        "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 576, "num_hidden_layers": 30,
-        "num_attention_heads": 9, "num_key_value_heads": 3, "intermediate_size": 1536, "rms_norm_eps": 1e-5,
-        "rope_theta": 100000, "vocab_size": 49152, "max_position_embeddings": 8192, "tie_word_embeddings": true,
-        "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "bfloat16",
+            "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 576, "num_hidden_layers": 30,
+            "num_attention_heads": 9, "num_key_value_heads": 3, "intermediate_size": 1536, "rms_norm_eps": 1e-5,
+            "rope_theta": 100000, "vocab_size": 49152, "max_position_embeddings": 8192, "tie_word_embeddings": true,
+            "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "bfloat16",
         ]
     }
 
@@ -42,7 +42,9 @@ import Testing
     @Test func aSingleFileModelOpensWithItsConfig() throws {
         var weights = SafetensorsImage()
         weights.add("model.embed_tokens.weight", [1, 2, 3, 4], shape: [2, 2], dtype: .bf16)
-        let directory = try Self.directory(files: ["model.safetensors": weights.image(), "tokenizer.json": [0x7B, 0x7D]])
+        let directory = try Self.directory(files: [
+            "model.safetensors": weights.image(), "tokenizer.json": [0x7B, 0x7D],
+        ])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let model = try HuggingFaceModelDirectory(directory: directory)
         let config = model.config
@@ -81,7 +83,8 @@ import Testing
 
     @Test func badIndexesAndShardsAreRefusedByName() throws {
         let (first, second) = Self.shards()
-        let one = "model-00001-of-00002.safetensors", two = "model-00002-of-00002.safetensors"
+        let one = "model-00001-of-00002.safetensors"
+        let two = "model-00002-of-00002.safetensors"
         let files = [one: first.image(), two: second.image()]
         func error(_ map: [String: String], extra: [String: [UInt8]] = [:]) throws -> HuggingFaceError? {
             var all = files.merging(extra) { $1 }
@@ -110,11 +113,14 @@ import Testing
         var copy = SafetensorsImage()
         copy.add("model.norm.weight", [1, 1], shape: [2])
         #expect(
-            try error(["model.norm.weight": one, "copy": "copy.safetensors"], extra: ["copy.safetensors": copy.image()])
+            try error(
+                ["model.norm.weight": one, "copy": "copy.safetensors"], extra: ["copy.safetensors": copy.image()])
                 == .duplicateTensor(tensor: "model.norm.weight", shards: ["copy.safetensors", one]))
         let empty = try Self.directory(files: [:])
         defer { try? FileManager.default.removeItem(atPath: empty) }
-        #expect(throws: HuggingFaceError.missingWeights(directory: empty)) { try HuggingFaceModelDirectory(directory: empty) }
+        #expect(throws: HuggingFaceError.missingWeights(directory: empty)) {
+            try HuggingFaceModelDirectory(directory: empty)
+        }
     }
 
     @Test func configsOfOtherArchitecturesOrWrongFieldsAreRefused() throws {
@@ -132,14 +138,17 @@ import Testing
         #expect(error { $0["hidden_size"] = nil } == .missingField(path: "config.json", field: "hidden_size"))
         #expect(error { $0["architectures"] = nil } == .missingField(path: "config.json", field: "architectures"))
         #expect(
-            error { $0["hidden_size"] = "576" } == .wrongFieldType(path: "config.json", field: "hidden_size", expected: "an integer"))
+            error { $0["hidden_size"] = "576" }
+                == .wrongFieldType(path: "config.json", field: "hidden_size", expected: "an integer"))
         #expect(
             error { $0["num_hidden_layers"] = true }
                 == .wrongFieldType(path: "config.json", field: "num_hidden_layers", expected: "an integer"))
         #expect(
             error { $0["tie_word_embeddings"] = 1 }
                 == .wrongFieldType(path: "config.json", field: "tie_word_embeddings", expected: "true or false"))
-        #expect(error { $0["vocab_size"] = 0 } == .invalidValue(path: "config.json", field: "vocab_size", detail: "is 0, not positive"))
+        #expect(
+            error { $0["vocab_size"] = 0 }
+                == .invalidValue(path: "config.json", field: "vocab_size", detail: "is 0, not positive"))
         guard case .invalidValue(_, "num_key_value_heads", _) = error({ $0["num_key_value_heads"] = 4 }) else {
             Issue.record("4 key-value heads for 9 query heads were accepted")
             return

@@ -10,14 +10,19 @@ import Testing
         #expect(
             ModelsDirectory.searchPath(environment: ["FULMEN_MODELS_DIR": "/m", "XDG_CACHE_HOME": "/c", "HOME": "/h"])
                 == ["/m", "/c/fulmen/models"])
-        #expect(ModelsDirectory.searchPath(environment: ["XDG_CACHE_HOME": "/c", "HOME": "/h"]) == ["/c/fulmen/models"])
+        #expect(
+            ModelsDirectory.searchPath(environment: ["XDG_CACHE_HOME": "/c", "HOME": "/h"]) == ["/c/fulmen/models"])
         #expect(ModelsDirectory.searchPath(environment: ["HOME": "/h"]) == ["/h/.cache/fulmen/models"])
-        #expect(ModelsDirectory.searchPath(environment: ["FULMEN_MODELS_DIR": "", "HOME": "/h"]) == ["/h/.cache/fulmen/models"])
+        #expect(
+            ModelsDirectory.searchPath(environment: ["FULMEN_MODELS_DIR": "", "HOME": "/h"]) == [
+                "/h/.cache/fulmen/models"
+            ])
         #expect(ModelsDirectory.default(environment: ["FULMEN_MODELS_DIR": "/m", "HOME": "/h"]) == "/m")
     }
 
     @Test func aModelIsFoundInTheFirstDirectoryThatHasIt() throws {
-        let first = temporaryPath("first"), second = temporaryPath("second")
+        let first = temporaryPath("first")
+        let second = temporaryPath("second")
         defer {
             try? FileManager.default.removeItem(atPath: first)
             try? FileManager.default.removeItem(atPath: second)
@@ -28,7 +33,9 @@ import Testing
         let environment = ["FULMEN_MODELS_DIR": first, "XDG_CACHE_HOME": second]
         #expect(ModelsDirectory.locate(.smolLM2_135M_Instruct, environment: environment) == nil)
         FileManager.default.createFile(atPath: second + "/fulmen/models/" + name, contents: Data())
-        #expect(ModelsDirectory.locate(.smolLM2_135M_Instruct, environment: environment) == second + "/fulmen/models/" + name)
+        #expect(
+            ModelsDirectory.locate(.smolLM2_135M_Instruct, environment: environment) == second + "/fulmen/models/"
+                + name)
         FileManager.default.createFile(atPath: first + "/" + name, contents: Data())
         #expect(ModelsDirectory.locate(.smolLM2_135M_Instruct, environment: environment) == first + "/" + name)
     }
@@ -37,7 +44,8 @@ import Testing
         let process = Process()
         process.executableURL = Fixtures.repository.appendingPathComponent("scripts/fetch-model")
         process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()

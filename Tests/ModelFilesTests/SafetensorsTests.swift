@@ -29,8 +29,9 @@ struct SafetensorsImage {
         var offset = 0
         for tensor in tensors {
             let shape = tensor.shape.map(String.init).joined(separator: ",")
+            let offsets = "[\(offset),\(offset + tensor.bytes.count)]"
             entries.append(
-                "\"\(tensor.name)\":{\"dtype\":\"\(tensor.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
+                "\"\(tensor.name)\":{\"dtype\":\"\(tensor.dtype)\",\"shape\":[\(shape)],\"data_offsets\":\(offsets)}")
             offset += tensor.bytes.count
         }
         let header = Array("{\(entries.joined(separator: ","))}".utf8)
@@ -83,7 +84,9 @@ struct SafetensorsImage {
         let image = Self.sample().image()
         let headerSize = Int(image.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
         for length in 0..<image.count {
-            let error = #expect(throws: SafetensorsError.self) { try SafetensorsFile(image: Array(image.prefix(length))) }
+            let error = #expect(throws: SafetensorsError.self) {
+                try SafetensorsFile(image: Array(image.prefix(length)))
+            }
             #expect(error?.description.contains("truncated") == true, "\(length) bytes: \(String(describing: error))")
         }
         var notJSON = image

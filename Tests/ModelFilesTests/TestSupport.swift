@@ -4,7 +4,8 @@ import Testing
 
 /// Committed golden data (Fixtures/README.md), found next to this file.
 enum Fixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures")
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
@@ -21,7 +22,8 @@ enum Fixtures {
 /// for machines that cannot fetch it.
 enum RealModel {
     static let skipReason =
-        "FULMEN_SKIP_MODEL_TESTS=1: tests of the bundled model file skipped (run scripts/fetch-model smollm2-135m-instruct)"
+        "FULMEN_SKIP_MODEL_TESTS=1: tests of the bundled model file skipped "
+        + "(run scripts/fetch-model smollm2-135m-instruct)"
     static let skipped = ProcessInfo.processInfo.environment["FULMEN_SKIP_MODEL_TESTS"] == "1"
 
     /// The file's path; fails the test, saying how to get it, when it is absent.
@@ -48,7 +50,8 @@ func bytes(hex: String) throws -> [UInt8] {
 func floats(hex: String) throws -> [Float] {
     let raw = try bytes(hex: hex)
     return stride(from: 0, to: raw.count, by: 4).map { i in
-        Float(bitPattern: UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3]) << 24)
+        Float(
+            bitPattern: UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3]) << 24)
     }
 }
 

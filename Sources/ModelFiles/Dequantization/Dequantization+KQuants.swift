@@ -30,8 +30,10 @@ extension Dequantization {
             for chunk in 0..<4 {
                 let (scaleLow, minLow) = scaleAndMin(scales, 2 * chunk)
                 let (scaleHigh, minHigh) = scaleAndMin(scales, 2 * chunk + 1)
-                let d1 = d * scaleLow, m1 = dmin * minLow
-                let d2 = d * scaleHigh, m2 = dmin * minHigh
+                let d1 = d * scaleLow
+                let m1 = dmin * minLow
+                let d2 = d * scaleHigh
+                let m2 = dmin * minHigh
                 let target = out + chunk * 64
                 for l in 0..<32 {
                     let packed = byte(quants, chunk * 32 + l)
@@ -56,8 +58,10 @@ extension Dequantization {
             for chunk in 0..<4 {
                 let (scaleLow, minLow) = scaleAndMin(scales, 2 * chunk)
                 let (scaleHigh, minHigh) = scaleAndMin(scales, 2 * chunk + 1)
-                let d1 = d * scaleLow, m1 = dmin * minLow
-                let d2 = d * scaleHigh, m2 = dmin * minHigh
+                let d1 = d * scaleLow
+                let m1 = dmin * minLow
+                let d2 = d * scaleHigh
+                let m2 = dmin * minHigh
                 let target = out + chunk * 64
                 for l in 0..<32 {
                     let packed = byte(quants, chunk * 32 + l)

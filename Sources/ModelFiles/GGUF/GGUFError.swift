@@ -68,7 +68,8 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownValueType(let key, let code, let offset):
             "GGUF: file is corrupt: metadata '\(key)' has unknown value type \(code) at byte \(offset)"
         case .invalidUTF8(let what, let offset): "GGUF: file is corrupt: \(what) at byte \(offset) is not valid UTF-8"
-        case .duplicateKey(let key, let offset): "GGUF: file is corrupt: metadata key '\(key)' repeats at byte \(offset)"
+        case .duplicateKey(let key, let offset):
+            "GGUF: file is corrupt: metadata key '\(key)' repeats at byte \(offset)"
         case .badAlignment(let reason): "GGUF: general.alignment is invalid: \(reason)"
         case .duplicateTensor(let name): "GGUF: file is corrupt: tensor '\(name)' is listed twice"
         case .unknownTensorType(let tensor, let code): "GGUF: tensor '\(tensor)' has unknown type code \(code)"

@@ -68,7 +68,8 @@ enum GGUFParser {
             let dimensionCount = try cursor.read(UInt32.self, "dimension count of tensor '\(name)'")
             guard (1...UInt32(maxDimensions)).contains(dimensionCount) else {
                 throw .absurdCount(
-                    what: "dimension count of tensor '\(name)'", count: UInt64(dimensionCount), offset: dimensionsOffset)
+                    what: "dimension count of tensor '\(name)'", count: UInt64(dimensionCount), offset: dimensionsOffset
+                )
             }
             let dimensions = try cursor.readArray(UInt64.self, count: Int(dimensionCount), "dimensions of '\(name)'")
             let code = try cursor.read(UInt32.self, "type of tensor '\(name)'")
@@ -160,7 +161,8 @@ enum GGUFParser {
         case .int32: return .int32(try cursor.readArray(Int32.self, count: count, what))
         case .uint64: return .uint64(try cursor.readArray(UInt64.self, count: count, what))
         case .int64: return .int64(try cursor.readArray(Int64.self, count: count, what))
-        case .float32: return .float32(try cursor.readArray(UInt32.self, count: count, what).map(Float.init(bitPattern:)))
+        case .float32:
+            return .float32(try cursor.readArray(UInt32.self, count: count, what).map(Float.init(bitPattern:)))
         case .float64:
             return .float64(try cursor.readArray(UInt64.self, count: count, what).map(Double.init(bitPattern:)))
         case .bool: return .bool(try cursor.readArray(UInt8.self, count: count, what).map { $0 != 0 })

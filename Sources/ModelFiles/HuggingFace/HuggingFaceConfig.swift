@@ -61,7 +61,8 @@ public struct HuggingFaceConfig: Sendable, Equatable {
                 detail: "is \(attentionHeadCount), which does not divide hidden_size \(hiddenSize)")
         }
         guard rmsNormEpsilon > 0, ropeTheta > 0 else {
-            throw .invalidValue(path: path, field: rmsNormEpsilon > 0 ? "rope_theta" : "rms_norm_eps", detail: "is not positive")
+            throw .invalidValue(
+                path: path, field: rmsNormEpsilon > 0 ? "rope_theta" : "rms_norm_eps", detail: "is not positive")
         }
     }
 

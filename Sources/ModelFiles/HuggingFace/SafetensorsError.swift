@@ -41,10 +41,21 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
 
 /// A safetensors element type.
 public enum SafetensorsDType: String, Sendable, CaseIterable {
-    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
-    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8"
-    case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8"
-    case bool = "BOOL", f8E4M3 = "F8_E4M3", f8E5M2 = "F8_E5M2"
+    case f64 = "F64"
+    case f32 = "F32"
+    case f16 = "F16"
+    case bf16 = "BF16"
+    case i64 = "I64"
+    case i32 = "I32"
+    case i16 = "I16"
+    case i8 = "I8"
+    case u64 = "U64"
+    case u32 = "U32"
+    case u16 = "U16"
+    case u8 = "U8"
+    case bool = "BOOL"
+    case f8E4M3 = "F8_E4M3"
+    case f8E5M2 = "F8_E5M2"
 
     /// Bytes per element.
     public var byteWidth: Int {

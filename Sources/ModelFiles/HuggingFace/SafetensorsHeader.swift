@@ -76,7 +76,9 @@ public struct SafetensorsHeader: Sendable, Equatable {
             }
             tensors[name] = try tensorInfo(name, value, file: file, dataStart: dataStart, dataSize: dataSize)
         }
-        let sorted = tensors.values.filter { !$0.byteRange.isEmpty }.sorted { $0.byteRange.lowerBound < $1.byteRange.lowerBound }
+        let sorted = tensors.values.filter { !$0.byteRange.isEmpty }.sorted {
+            $0.byteRange.lowerBound < $1.byteRange.lowerBound
+        }
         for (previous, next) in zip(sorted, sorted.dropFirst()) where previous.byteRange.overlaps(next.byteRange) {
             throw .overlappingTensors(file: file, first: previous.name, second: next.name)
         }
@@ -98,14 +100,17 @@ public struct SafetensorsHeader: Sendable, Equatable {
         guard let shape = integers(info["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
             throw .badTensorEntry(file: file, tensor: name, detail: "has no valid shape")
         }
-        guard let offsets = integers(info["data_offsets"]), offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1]
+        guard let offsets = integers(info["data_offsets"]), offsets.count == 2, offsets[0] >= 0,
+            offsets[0] <= offsets[1]
         else {
             throw .badTensorEntry(file: file, tensor: name, detail: "has no valid data_offsets")
         }
         var needed = dtype.byteWidth
         for dimension in shape {
             let (product, overflow) = needed.multipliedReportingOverflow(by: dimension)
-            guard !overflow else { throw .badTensorEntry(file: file, tensor: name, detail: "has shape \(shape), too large") }
+            guard !overflow else {
+                throw .badTensorEntry(file: file, tensor: name, detail: "has shape \(shape), too large")
+            }
             needed = product
         }
         guard offsets[1] - offsets[0] == needed else {
@@ -117,7 +122,8 @@ public struct SafetensorsHeader: Sendable, Equatable {
         guard offsets[1] <= dataSize else {
             throw .truncated(
                 file: file,
-                detail: "tensor '\(name)' ends at byte \(offsets[1]) of the data section, which holds only \(dataSize) bytes")
+                detail: "tensor '\(name)' ends at byte \(offsets[1]) of the data section, which holds only "
+                    + "\(dataSize) bytes")
         }
         return TensorInfo(
             name: name, dtype: dtype, shape: shape, byteRange: (dataStart + offsets[0])..<(dataStart + offsets[1]))
