@@ -161,7 +161,13 @@ import Testing
         let defaults = try HuggingFaceConfig(json: minimal, path: "config.json")
         #expect(defaults.keyValueHeadCount == 9 && defaults.ropeTheta == 10_000 && defaults.rmsNormEpsilon == 1e-6)
         #expect(!defaults.tieWordEmbeddings && defaults.eosTokenIDs.isEmpty)
+        #expect(defaults.ropeScalingType == nil && !defaults.attentionBias && !defaults.mlpBias)
         minimal["eos_token_id"] = [2, 7]
-        #expect(try HuggingFaceConfig(json: minimal, path: "config.json").eosTokenIDs == [2, 7])
+        minimal["rope_scaling"] = ["rope_type": "llama3", "factor": 8.0]
+        minimal["attention_bias"] = true
+        let llama31 = try HuggingFaceConfig(json: minimal, path: "config.json")
+        #expect(llama31.eosTokenIDs == [2, 7] && llama31.ropeScalingType == "llama3" && llama31.attentionBias)
+        minimal["rope_scaling"] = "yes"
+        #expect(throws: HuggingFaceError.self) { try HuggingFaceConfig(json: minimal, path: "config.json") }
     }
 }

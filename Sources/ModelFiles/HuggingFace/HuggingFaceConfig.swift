@@ -24,6 +24,12 @@ public struct HuggingFaceConfig: Sendable, Equatable {
     /// `bos_token_id` and `eos_token_id` (the latter may be a list), when given.
     public let bosTokenID: Int?
     public let eosTokenIDs: [Int]
+    /// `rope_scaling`'s `rope_type` (or `type`) when the model scales its rotary embeddings (Llama 3.1's `llama3`,
+    /// `linear`, `dynamic`, `yarn`), `nil` when it does not: a loader must refuse a scaling it does not implement.
+    public let ropeScalingType: String?
+    /// `attention_bias` and `mlp_bias` (false by default): biases on the projections, which Llama proper lacks.
+    public let attentionBias: Bool
+    public let mlpBias: Bool
 
     /// Reads and checks the `config.json` at `path`.
     public init(path: String) throws(HuggingFaceError) {
@@ -50,6 +56,9 @@ public struct HuggingFaceConfig: Sendable, Equatable {
         tieWordEmbeddings = try fields.bool("tie_word_embeddings", default: false)
         bosTokenID = try fields.optionalInteger("bos_token_id")
         eosTokenIDs = try fields.integerOrList("eos_token_id")
+        ropeScalingType = try fields.ropeScalingType()
+        attentionBias = try fields.bool("attention_bias", default: false)
+        mlpBias = try fields.bool("mlp_bias", default: false)
         guard attentionHeadCount % keyValueHeadCount == 0 else {
             throw .invalidValue(
                 path: path, field: "num_key_value_heads",
@@ -143,6 +152,15 @@ private struct Fields {
             integers.append(integer)
         }
         return integers
+    }
+
+    func ropeScalingType() throws(HuggingFaceError) -> String? {
+        guard let value = json["rope_scaling"], !(value is NSNull) else { return nil }
+        guard let scaling = value as? [String: Any], let type = (scaling["rope_type"] ?? scaling["type"]) as? String
+        else {
+            throw .wrongFieldType(path: path, field: "rope_scaling", expected: "null or an object with a rope_type")
+        }
+        return type
     }
 
     private static func integer(_ value: Any) -> Int? {
