@@ -67,7 +67,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .q5_0: 22
         case .q5_1: 24
         case .q8_0: 34
-        case .q8_1: 36
+        case .q8_1: 36  // ggml's block_q8_1 (two halves, 32 quants); gguf-py's table still says 40
         case .mxfp4: 17
         case .nvfp4: 36
         case .q1_0: 18
