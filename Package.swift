@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "FulmenTrainingAPI", targets: ["FulmenTrainingAPI"]),
         .library(name: "FulmenCLI", targets: ["FulmenCLI"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "ModelFiles", targets: ["ModelFiles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -57,6 +58,14 @@ let package = Package(
         // Fulmen's binary coding: byte writer and bounds-checked reader, and the tagged Codable format that
         // the actor system's messages carry and the store keeps in its database. Depends on nothing.
         .target(name: "BinaryCoding", swiftSettings: strictSettings),
+
+        // Pretrained models' files: GGUF (read memory-mapped, dequantised to Float32; and written), Hugging Face
+        // directories (config.json, safetensors), and where the bundled models live. Depends on Foundation only.
+        // Optimised in debug builds too: tests load and dequantise real models.
+        .target(
+            name: "ModelFiles",
+            swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
+        ),
 
         // The distributed actor system every Fulmen process runs on.
         .target(
@@ -82,14 +91,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Pretrained models' text side: byte-level BPE tokenizers (from GGUF metadata or tokenizer.json) and
-        // their chat templates, recognised from the template text. Foundation only.
-        .target(name: "Tokenizers", swiftSettings: strictSettings),
+        // Pretrained models' text side: byte-level BPE tokenizers (from GGUF metadata, read with ModelFiles, or
+        // from tokenizer.json) and their chat templates, recognised from the template text.
+        .target(name: "Tokenizers", dependencies: ["ModelFiles"], swiftSettings: strictSettings),
 
         // The policy language model on OpenBLAS.
         // Optimised in debug builds too: the tests and `swift run` train and sample real models.
         .target(
-            name: "FulmenModel", dependencies: ["CBLAS"],
+            name: "FulmenModel", dependencies: ["CBLAS", "ModelFiles"],
             swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
         ),
 
@@ -233,8 +242,14 @@ let package = Package(
         ),
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
         .testTarget(
-            name: "TokenizersTests", dependencies: ["Tokenizers"],
+            name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"],
             // Golden ids and renders made by scripts/golden/*.py, found by #filePath.
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ModelFilesTests", dependencies: ["ModelFiles"],
+            // Golden values made by scripts/golden/dequant-fixtures.py, found by #filePath (Fixtures/README.md).
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

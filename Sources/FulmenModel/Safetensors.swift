@@ -1,10 +1,12 @@
 import Foundation
+import ModelFiles
 
 /// The safetensors file format: an 8-byte little-endian header size, a JSON header, then raw tensor data.
 ///
 /// The header maps each tensor name to `{"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}` (byte
 /// offsets into the data section) and may hold a `__metadata__` object of string values. Only F32 is written and
-/// read. Every inconsistency a truncated or corrupted file can show is reported by name.
+/// read. Every inconsistency a truncated or corrupted file can show is reported by name. Reading the header is
+/// `ModelFiles`' (shared with Hugging Face model directories); writing stays here.
 /// https://huggingface.co/docs/safetensors/index
 enum Safetensors {
     /// Where one tensor's bytes are.
@@ -54,78 +56,27 @@ enum Safetensors {
         return bytes
     }
 
-    /// Parses and checks the header of a file image.
+    /// Parses and checks the header of a file image, with the reader the Hugging Face loader uses
+    /// (`ModelFiles.SafetensorsHeader`), then keeps it to F32, the checkpoints' only dtype.
     ///
     /// - Throws: ``ModelError`` saying what is wrong: truncated file, malformed JSON, unsupported dtype, offsets that
-    ///   disagree with a shape or run past the end of the file.
+    ///   disagree with a shape, overlap or run past the end of the file.
     static func parseHeader(_ bytes: UnsafeRawBufferPointer) throws(ModelError) -> Header {
-        guard bytes.count >= 8 else {
-            throw ModelError("safetensors: file is truncated: \(bytes.count) bytes, fewer than the 8-byte header size")
-        }
-        let headerSize = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
-        guard headerSize <= UInt64(bytes.count - 8) else {
-            throw ModelError(
-                "safetensors: file is truncated: header size field says \(headerSize) bytes, but only "
-                    + "\(bytes.count - 8) bytes follow it")
-        }
-        let dataStart = 8 + Int(headerSize)
-        let headerData = Data(bytes[8..<dataStart])
-        let object: Any
+        let header: SafetensorsHeader
         do {
-            object = try JSONSerialization.jsonObject(with: headerData)
+            header = try SafetensorsHeader.parse(bytes, file: "checkpoint")
         } catch {
-            throw ModelError("safetensors: header is corrupted: not valid JSON (\(error.localizedDescription))")
+            throw ModelError(error.description)
         }
-        guard let entries = object as? [String: Any] else {
-            throw ModelError("safetensors: header is corrupted: the JSON is not an object")
-        }
-        var metadata: [String: String] = [:]
         var tensors: [String: TensorInfo] = [:]
-        let dataSize = bytes.count - dataStart
-        for (name, value) in entries {
-            if name == "__metadata__" {
-                guard let values = value as? [String: Any] else {
-                    throw ModelError("safetensors: header is corrupted: __metadata__ is not an object")
-                }
-                for (key, value) in values {
-                    guard let text = value as? String else {
-                        throw ModelError("safetensors: header is corrupted: metadata '\(key)' is not a string")
-                    }
-                    metadata[key] = text
-                }
-                continue
-            }
-            guard let info = value as? [String: Any] else {
-                throw ModelError("safetensors: header is corrupted: entry '\(name)' is not an object")
-            }
-            guard let dtype = info["dtype"] as? String else {
-                throw ModelError("safetensors: tensor '\(name)' has no dtype")
-            }
-            guard dtype == "F32" else {
-                throw ModelError("safetensors: tensor '\(name)' has dtype \(dtype); only F32 is supported")
-            }
-            guard let shape = integers(info["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
-                throw ModelError("safetensors: tensor '\(name)' has no valid shape")
-            }
-            guard let offsets = integers(info["data_offsets"]), offsets.count == 2, offsets[0] >= 0,
-                offsets[0] <= offsets[1]
-            else {
-                throw ModelError("safetensors: tensor '\(name)' has no valid data_offsets")
-            }
-            let needed = shape.reduce(1, *) * 4
-            guard offsets[1] - offsets[0] == needed else {
+        for (name, info) in header.tensors {
+            guard info.dtype == .f32 else {
                 throw ModelError(
-                    "safetensors: tensor '\(name)' has data_offsets [\(offsets[0]), \(offsets[1])] holding "
-                        + "\(offsets[1] - offsets[0]) bytes, but shape \(shape) of F32 needs \(needed)")
+                    "safetensors: tensor '\(name)' has dtype \(info.dtype.rawValue); only F32 is supported")
             }
-            guard offsets[1] <= dataSize else {
-                throw ModelError(
-                    "safetensors: file is truncated: tensor '\(name)' ends at byte \(offsets[1]) of the data section, "
-                        + "which holds only \(dataSize) bytes")
-            }
-            tensors[name] = TensorInfo(shape: shape, byteRange: (dataStart + offsets[0])..<(dataStart + offsets[1]))
+            tensors[name] = TensorInfo(shape: info.shape, byteRange: info.byteRange)
         }
-        return Header(metadata: metadata, tensors: tensors, dataRange: dataStart..<bytes.count)
+        return Header(metadata: header.metadata, tensors: tensors, dataRange: header.dataRange)
     }
 
     /// Copies a tensor's values out of a file image.
@@ -137,16 +88,6 @@ enum Safetensors {
                     littleEndian: bytes.loadUnaligned(
                         fromByteOffset: info.byteRange.lowerBound + 4 * i, as: UInt32.self)))
         }
-    }
-
-    private static func integers(_ value: Any?) -> [Int]? {
-        guard let array = value as? [Any] else { return nil }
-        var result: [Int] = []
-        for element in array {
-            guard let number = element as? NSNumber, let integer = Int(exactly: number.doubleValue) else { return nil }
-            result.append(integer)
-        }
-        return result
     }
 
     private static func quoted(_ text: String) -> String {
