@@ -219,6 +219,8 @@ let package = Package(
             path: "Tests/ZMQTestNode",
             swiftSettings: strictSettings
         ),
+        // Where the tests of the real model find the bundled GGUF (or are told to skip it).
+        .target(name: "ModelTestSupport", dependencies: ["ModelFiles"], path: "Tests/ModelTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strictSettings),
         .testTarget(name: "BinaryCodingTests", dependencies: ["BinaryCoding"], swiftSettings: strictSettings),
         .testTarget(
@@ -242,13 +244,13 @@ let package = Package(
         ),
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
         .testTarget(
-            name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"],
+            name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles", "ModelTestSupport"],
             // Golden ids and renders made by scripts/golden/*.py, found by #filePath.
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "ModelFilesTests", dependencies: ["ModelFiles"],
+            name: "ModelFilesTests", dependencies: ["ModelFiles", "ModelTestSupport"],
             // Golden values made by scripts/golden/dequant-fixtures.py, found by #filePath (Fixtures/README.md).
             exclude: ["Fixtures"],
             swiftSettings: strictSettings

@@ -10,6 +10,10 @@ public enum TokenizerError: Error, Equatable, Sendable {
     case malformedMerge(String, rank: Int)
     /// A merge names a token (a side, or their concatenation) that is not in the vocabulary.
     case mergeOfUnknownToken(merge: String, rank: Int, missing: String)
+    /// A tokenizer model (GGUF `tokenizer.ggml.model`) other than byte-level BPE (`gpt2`), by name.
+    case unsupportedModel(String)
+    /// The model file's tokenizer metadata is missing or of the wrong type; says which key.
+    case metadata(String)
     /// The pre-tokenizer name is not one this tokenizer implements.
     case unsupportedPreTokenizer(String)
     /// A token id the tokenizer has no entry for.

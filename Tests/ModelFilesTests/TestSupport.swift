@@ -15,29 +15,6 @@ enum Fixtures {
     }
 }
 
-/// The bundled SmolLM2 GGUF, for the tests that read the real file.
-///
-/// It is looked for where `scripts/fetch-model` puts it (`$FULMEN_MODELS_DIR`, then the user's cache). CI fetches
-/// it (scripts/bootstrap), so a missing file fails the test; `FULMEN_SKIP_MODEL_TESTS=1` skips those tests instead,
-/// for machines that cannot fetch it.
-enum RealModel {
-    static let skipReason =
-        "FULMEN_SKIP_MODEL_TESTS=1: tests of the bundled model file skipped "
-        + "(run scripts/fetch-model smollm2-135m-instruct)"
-    static let skipped = ProcessInfo.processInfo.environment["FULMEN_SKIP_MODEL_TESTS"] == "1"
-
-    /// The file's path; fails the test, saying how to get it, when it is absent.
-    static func path() throws -> String {
-        let searched = ModelsDirectory.searchPath().joined(separator: ", ")
-        return try #require(
-            ModelsDirectory.locate(.smolLM2_135M_Instruct),
-            """
-            \(BundledModel.smolLM2_135M_Instruct.fileName) not found in \(searched): run \
-            scripts/fetch-model smollm2-135m-instruct, or set FULMEN_SKIP_MODEL_TESTS=1 to skip
-            """)
-    }
-}
-
 /// Bytes from hex text.
 func bytes(hex: String) throws -> [UInt8] {
     let digits = Array(hex.utf8)

@@ -1,35 +1,59 @@
 import Foundation
+import ModelTestSupport
 import Tokenizers
 
 /// The real tokenizer the golden tests run, and the golden files, in one place.
 ///
-/// Until the GGUF reader is wired in, the tokenizer is SmolLM2-135M-Instruct's, loaded from the tokenizer.json that
-/// scripts/golden/tokenizer-golden.py builds from the GGUF: `$FULMEN_TOKENIZER_JSON`, else
-/// /work/models/smollm2-tokenizer.json (with the tokenizer_config.json beside it when there is one).
+/// The tokenizer is SmolLM2-135M-Instruct's, read from the bundled GGUF (``RealModel``). Its Hugging Face form,
+/// tokenizer.json and tokenizer_config.json, is made from the same file by `tokenizers` itself
+/// (scripts/golden/tokenizer-golden.py --tokenizer-only; python3 with `gguf` and `tokenizers`,
+/// scripts/test-requirements.txt).
 enum TokenizerFixture {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
-    static let tokenizerJSON = URL(
-        fileURLWithPath: ProcessInfo.processInfo.environment["FULMEN_TOKENIZER_JSON"]
-            ?? "/work/models/smollm2-tokenizer.json")
-
-    static var configJSON: URL {
-        tokenizerJSON.deletingLastPathComponent().appendingPathComponent(
-            tokenizerJSON.lastPathComponent.replacingOccurrences(of: "tokenizer.json", with: "tokenizer_config.json"))
+    /// SmolLM2's tokenizer from the GGUF, and how long reading it took.
+    static func load() throws -> (ByteLevelBPETokenizer, seconds: Double) {
+        let file = try RealModel.file()
+        let start = ContinuousClock.now
+        let tokenizer = try ByteLevelBPETokenizer(gguf: file)
+        return (tokenizer, seconds(since: start))
     }
 
-    /// Whether the real tokenizer is on this machine (tests that need it are skipped, saying so, when not).
-    static var isAvailable: Bool { FileManager.default.fileExists(atPath: tokenizerJSON.path) }
-
-    /// SmolLM2's tokenizer, and how long loading it took.
-    static func load() throws -> (ByteLevelBPETokenizer, seconds: Double) {
+    /// SmolLM2's tokenizer from the tokenizer.json `tokenizers` wrote for it, and how long loading it took.
+    static func loadHuggingFace() throws -> (ByteLevelBPETokenizer, seconds: Double) {
+        let directory = try huggingFaceDirectory.get()
         let start = ContinuousClock.now
-        let config = try? Data(contentsOf: configJSON)
+        let config = try HuggingFaceTokenizerConfig(json: try Data(contentsOf: directory.appendingPathComponent("tokenizer_config.json")))
         let tokenizer = try ByteLevelBPETokenizer(
-            huggingFaceJSON: try Data(contentsOf: tokenizerJSON),
-            config: try config.map { try HuggingFaceTokenizerConfig(json: $0) })
+            huggingFaceJSON: try Data(contentsOf: directory.appendingPathComponent("tokenizer.json")), config: config)
+        return (tokenizer, seconds(since: start))
+    }
+
+    /// A directory holding the tokenizer files made from the GGUF, made once per test process.
+    private static let huggingFaceDirectory = Result { () throws -> URL in
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-tokenizer-\(UUID().uuidString)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", repository.appendingPathComponent("scripts/golden/tokenizer-golden.py").path, try RealModel.path(),
+            "--hf-dir", directory.path, "--tokenizer-only",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw RealModel.Missing(
+                description: "scripts/golden/tokenizer-golden.py could not write the tokenizer.json (exit "
+                    + "\(process.terminationStatus)): python3 -m pip install -r scripts/test-requirements.txt")
+        }
+        return directory
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start
-        return (tokenizer, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     /// One string of the golden corpus and what `tokenizers` made of it.

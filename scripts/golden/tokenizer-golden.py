@@ -9,13 +9,16 @@ tokenizers 0.23.3):
 
     python3 scripts/golden/tokenizer-golden.py /work/models/SmolLM2-135M-Instruct.Q4_1.gguf
 
+    python3 scripts/golden/tokenizer-golden.py GGUF --hf-dir DIR --tokenizer-only
+        only step 2, into DIR (the Swift tests run this to check the tokenizer.json path against the GGUF's)
+
 What it does:
 1. Reads the GGUF's vocabulary, token types, merges and pre-tokenizer name (`smollm`) with `gguf`.
 2. Builds the `tokenizer.json` that Hugging Face `tokenizers` runs for that vocabulary: pre-tokenizer Digits
    (each digit alone) then ByteLevel (no prefix space, GPT-2's regex), BPE model, ByteLevel decoder, and the
-   control tokens as added special tokens. Writes it to /work/models/smollm2-tokenizer.json (the Swift test reads
-   it from there or from $FULMEN_TOKENIZER_JSON), with a tokenizer_config.json beside it
-   (/work/models/smollm2-tokenizer_config.json: bos/eos token text and the chat template).
+   control tokens as added special tokens. Writes it, as `tokenizers` saves it, to DIR/tokenizer.json (--hf-dir,
+   by default a temporary directory), with a tokenizer_config.json beside it (bos/eos token text and the chat
+   template).
 3. Writes a seeded corpus of >= 2,000 strings and, for each, the reference ids (special tokens parsed, and, where
    it differs, with special tokens left as text) and the pre-tokenizer splits of GPT-2's and Llama 3's regexes
    (lengths of the pieces in Unicode scalars), to Tests/TokenizersTests/Fixtures/tokenizer-golden.json.
@@ -31,8 +34,6 @@ from tokenizers.pre_tokenizers import Split
 
 SEED = 20261207
 OUT = os.path.join("Tests", "TokenizersTests", "Fixtures", "tokenizer-golden.json")
-TOKENIZER_JSON = "/work/models/smollm2-tokenizer.json"
-TOKENIZER_CONFIG = "/work/models/smollm2-tokenizer_config.json"
 
 GPT2_REGEX = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 LLAMA3_REGEX = (
@@ -220,25 +221,37 @@ def split_lengths(splitter, text):
 
 
 def main():
-    gguf_path = sys.argv[1] if len(sys.argv) > 1 else "/work/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-    meta = read_gguf(gguf_path)
-    spec = build_tokenizer_json(meta)
-    os.makedirs(os.path.dirname(TOKENIZER_JSON), exist_ok=True)
-    with open(TOKENIZER_JSON + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(spec, f, ensure_ascii=False)
-    os.replace(TOKENIZER_JSON + ".tmp", TOKENIZER_JSON)
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("gguf", nargs="?", default="/work/models/SmolLM2-135M-Instruct.Q4_1.gguf")
+    parser.add_argument("--hf-dir", help="where tokenizer.json and tokenizer_config.json go (default: a temp dir)")
+    parser.add_argument("--tokenizer-only", action="store_true", help="write the tokenizer files, not the corpus")
+    args = parser.parse_args()
+    meta = read_gguf(args.gguf)
+    directory = args.hf_dir or tempfile.mkdtemp(prefix="smollm2-tokenizer-")
+    os.makedirs(directory, exist_ok=True)
+    tokenizer_json = os.path.join(directory, "tokenizer.json")
+    # Loaded and saved by `tokenizers` itself, so the file is in the library's own form.
+    Tokenizer.from_str(json.dumps(build_tokenizer_json(meta))).save(tokenizer_json + ".tmp")
+    os.replace(tokenizer_json + ".tmp", tokenizer_json)
     config = {
         "add_bos_token": bool(meta["add_bos"]),
         "bos_token": meta["tokens"][meta["bos"]],
         "eos_token": meta["tokens"][meta["eos"]],
         "chat_template": meta["chat_template"],
     }
-    with open(TOKENIZER_CONFIG + ".tmp", "w", encoding="utf-8") as f:
+    tokenizer_config = os.path.join(directory, "tokenizer_config.json")
+    with open(tokenizer_config + ".tmp", "w", encoding="utf-8") as f:
         json.dump(config, f, ensure_ascii=False, indent=1)
-    os.replace(TOKENIZER_CONFIG + ".tmp", TOKENIZER_CONFIG)
+    os.replace(tokenizer_config + ".tmp", tokenizer_config)
+    print("tokenizer files in %s" % directory)
+    if args.tokenizer_only:
+        return
 
-    tokenizer = Tokenizer.from_file(TOKENIZER_JSON)
-    verbatim = Tokenizer.from_file(TOKENIZER_JSON)
+    tokenizer = Tokenizer.from_file(tokenizer_json)
+    verbatim = Tokenizer.from_file(tokenizer_json)
     verbatim.encode_special_tokens = True  # special-token text stays text
     gpt2 = Split(Regex(GPT2_REGEX), behavior="isolated")
     llama3 = Split(Regex(LLAMA3_REGEX), behavior="isolated")
