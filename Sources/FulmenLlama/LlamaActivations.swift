@@ -47,7 +47,7 @@ final class LlamaActivations {
         let c = config.embeddingSize
         let (q, w, f) = (config.queryWidth, config.qkvWidth, config.feedForwardSize)
         let lse = rows * config.headCount
-        let perLayer = 4 * rows * c + 2 * rows + rows * w + rows * q + lse + 3 * rows * f
+        let perLayer = 3 * rows * c + 2 * rows + rows * w + rows * q + lse + 3 * rows * f
         let chunk = min(rows, LanguageModelHead.chunkRows) * config.vocabularySize
         let scratch = GroupedQueryAttention.scratchCount(length: length)
         let total =
