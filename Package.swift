@@ -235,7 +235,9 @@ let package = Package(
         ),
         .testTarget(name: "FulmenModelTests", dependencies: ["FulmenModel"], swiftSettings: strictSettings),
         .testTarget(
-            name: "FulmenLlamaTests", dependencies: ["FulmenLlama", "FulmenModel"], swiftSettings: strictSettings),
+            name: "FulmenLlamaTests", dependencies: ["FulmenLlama", "FulmenModel"],
+            // Golden data made by scripts/llama_reference.py, found by #filePath.
+            exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(
             name: "FulmenSystemTests",
             dependencies: [
