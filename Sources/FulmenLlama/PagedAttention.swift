@@ -40,34 +40,34 @@ enum PagedAttention {
         for j in 0..<blockCount {
             let keys = UnsafePointer(pool.keys(block: table.blocks[j], layer: layer, head: head))
             for lane in stride(from: 0, to: bs, by: 8) {
-                var acc = VectorMath.Vector()
-                for i in 0..<d { acc += query[i] * VectorMath.load(keys + i * bs + lane) }
-                VectorMath.store(acc * scale, scores + j * bs + lane)
+                var acc = Lanes.Vector()
+                for i in 0..<d { acc += query[i] * Lanes.load(keys + i * bs + lane) }
+                Lanes.store(acc * scale, scores + j * bs + lane)
             }
         }
         let m = VectorMath.max(scores, visible)
         let inverse = 1 / VectorMath.expShiftedSum(scores, visible, shift: m)
         if d % 32 == 0 {
             for base in stride(from: 0, to: d, by: 32) {
-                var a0 = VectorMath.Vector()
-                var a1 = VectorMath.Vector()
-                var a2 = VectorMath.Vector()
-                var a3 = VectorMath.Vector()
+                var a0 = Lanes.Vector()
+                var a1 = Lanes.Vector()
+                var a2 = Lanes.Vector()
+                var a3 = Lanes.Vector()
                 for j in 0..<blockCount {
                     let values = UnsafePointer(pool.values(block: table.blocks[j], layer: layer, head: head)) + base
                     for slot in 0..<min(bs, visible - j * bs) {
                         let w = scores[j * bs + slot]
                         let v = values + slot * d
-                        a0 += w * VectorMath.load(v)
-                        a1 += w * VectorMath.load(v + 8)
-                        a2 += w * VectorMath.load(v + 16)
-                        a3 += w * VectorMath.load(v + 24)
+                        a0 += w * Lanes.load(v)
+                        a1 += w * Lanes.load(v + 8)
+                        a2 += w * Lanes.load(v + 16)
+                        a3 += w * Lanes.load(v + 24)
                     }
                 }
-                VectorMath.store(a0 * inverse, output + base)
-                VectorMath.store(a1 * inverse, output + base + 8)
-                VectorMath.store(a2 * inverse, output + base + 16)
-                VectorMath.store(a3 * inverse, output + base + 24)
+                Lanes.store(a0 * inverse, output + base)
+                Lanes.store(a1 * inverse, output + base + 8)
+                Lanes.store(a2 * inverse, output + base + 16)
+                Lanes.store(a3 * inverse, output + base + 24)
             }
         } else {
             output.update(repeating: 0, count: d)

@@ -32,7 +32,11 @@ enum Projection {
         parallelFor(n) { part in
             let range = slice(part, of: n, size: outputSize)
             if range.isEmpty { return }
-            if rows == 1 {
+            if rows > 1 && rows <= SmallBatchProduct.maximumRows {
+                SmallBatchProduct.forward(
+                    output: output, ldo: ldo, input: input, weight: weight, rows: rows, inputSize: inputSize,
+                    range: range, accumulate: accumulate)
+            } else if rows == 1 {
                 sgemv(
                     transposed: false, m: range.count, n: inputSize, a: weight + range.lowerBound * inputSize,
                     lda: inputSize, x: input, beta: accumulate ? 1 : 0, y: output + range.lowerBound)

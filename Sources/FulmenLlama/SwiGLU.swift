@@ -13,9 +13,9 @@ enum SwiGLU {
             let h = hidden + r * f
             var i = 0
             while i + 8 <= f {
-                let g = VectorMath.load(gate + i)
+                let g = Lanes.load(gate + i)
                 let sigmoid = 1 / (1 + VectorMath.exp(-g))
-                VectorMath.store(g * sigmoid * VectorMath.load(up + i), h + i)
+                Lanes.store(g * sigmoid * Lanes.load(up + i), h + i)
                 i += 8
             }
             while i < f {
