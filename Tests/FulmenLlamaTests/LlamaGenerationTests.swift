@@ -30,6 +30,7 @@ import Testing
             for i in 0..<v { worst = max(worst, abs(workspace.logits[i] - full[last * v + i])) }
             start += count
         }
+        print("cached against full logits: largest difference \(worst)")
         #expect(table.blocks.count == 6, "45 positions in blocks of 8")
         #expect(worst < 1e-4, "largest logit difference between the cache and the full forward: \(worst)")
     }

@@ -37,6 +37,7 @@ import Testing
                 worst = max(worst, ratio)
             }
         }
+        print("whole-model gradient check (tied \(tied)): worst error / allowance \(worst)")
         #expect(worst <= 1)
         #expect(model.gradient(named: "output.weight") == nil || !tied)
     }
