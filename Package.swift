@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "FulmenCore", targets: ["FulmenCore"]),
         .library(name: "FulmenStore", targets: ["FulmenStore"]),
         .library(name: "FulmenModel", targets: ["FulmenModel"]),
+        .library(name: "FulmenLlama", targets: ["FulmenLlama"]),
         .library(name: "FulmenRunner", targets: ["FulmenRunner"]),
         .library(name: "FulmenEndpoint", targets: ["FulmenEndpoint"]),
         .library(name: "FulmenTasks", targets: ["FulmenTasks"]),
@@ -99,6 +100,13 @@ let package = Package(
         // Optimised in debug builds too: the tests and `swift run` train and sample real models.
         .target(
             name: "FulmenModel", dependencies: ["CBLAS", "ModelFiles"],
+            swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
+        ),
+
+        // Llama-family decoders (RMSNorm, rotary positions, grouped-query attention, SwiGLU) on FulmenModel's
+        // BLAS layer, with a paged key/value cache. Optimised in debug builds too, like FulmenModel.
+        .target(
+            name: "FulmenLlama", dependencies: ["FulmenModel"],
             swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
         ),
 
@@ -255,6 +263,10 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "FulmenLlamaTests", dependencies: ["FulmenLlama", "FulmenModel"],
+            // Golden data made by scripts/llama_reference.py, found by #filePath.
+            exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(
             name: "FulmenSystemTests",
             dependencies: [

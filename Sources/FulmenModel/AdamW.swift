@@ -34,17 +34,18 @@ public final class AdamW {
     let secondMoment: FloatBuffer
     private let decayedRanges: [Range<Int>]
 
-    /// Creates an optimizer for `model`, with zero moments.
-    public init(model: GPT, settings: Settings = Settings()) {
+    /// Creates an optimizer for `model`'s trainable parameters, with zero moments.
+    public init(model: some LanguageModel, settings: Settings = Settings()) {
         self.settings = settings
-        firstMoment = FloatBuffer(count: model.parameterCount)
-        secondMoment = FloatBuffer(count: model.parameterCount)
-        decayedRanges = model.layout.entries.filter { $0.shape.count >= 2 }.map { $0.offset..<($0.offset + $0.count) }
+        firstMoment = FloatBuffer(count: model.trainableParameterCount)
+        secondMoment = FloatBuffer(count: model.trainableParameterCount)
+        decayedRanges = model.decayedParameterRanges
     }
 
-    /// Takes one step on `model`'s parameters using its current gradients.
-    public func update(_ model: GPT, learningRate: Float) {
-        precondition(model.parameterCount == firstMoment.count, "AdamW: optimizer was made for another model shape")
+    /// Takes one step on `model`'s trainable parameters using its current gradients.
+    public func update(_ model: some LanguageModel, learningRate: Float) {
+        precondition(
+            model.trainableParameterCount == firstMoment.count, "AdamW: optimizer was made for another model shape")
         stepCount += 1
         let b1 = settings.beta1
         let b2 = settings.beta2
@@ -52,22 +53,23 @@ public final class AdamW {
         let correction2Root = Float((1 - pow(Double(b2), Double(stepCount))).squareRoot())
         let stepSize = learningRate / correction1
         let eps = settings.epsilon
-        let p = model.parameters.base
-        for range in decayedRanges {
-            let keep = 1 - learningRate * settings.weightDecay
-            for i in range { p[i] *= keep }
-        }
-        model.parametersChanged()
-        let g = model.gradients.base
-        let m = firstMoment.base
-        let v = secondMoment.base
-        for i in 0..<firstMoment.count {
-            let gi = g[i]
-            let mi = b1 * m[i] + (1 - b1) * gi
-            let vi = b2 * v[i] + (1 - b2) * gi * gi
-            m[i] = mi
-            v[i] = vi
-            p[i] -= stepSize * mi / (vi.squareRoot() / correction2Root + eps)
+        model.updateTrainableParameters { trainable in
+            let p = trainable.values
+            for range in decayedRanges {
+                let keep = 1 - learningRate * settings.weightDecay
+                for i in range { p[i] *= keep }
+            }
+            let g = trainable.gradients
+            let m = firstMoment.base
+            let v = secondMoment.base
+            for i in 0..<firstMoment.count {
+                let gi = g[i]
+                let mi = b1 * m[i] + (1 - b1) * gi
+                let vi = b2 * v[i] + (1 - b2) * gi * gi
+                m[i] = mi
+                v[i] = vi
+                p[i] -= stepSize * mi / (vi.squareRoot() / correction2Root + eps)
+            }
         }
     }
 }

@@ -46,7 +46,7 @@ public enum BLAS {
 
 /// Row-major `C(m×n) = alpha · op(A) · op(B) + beta · C`, where `op` transposes when asked.
 @inline(__always)
-func sgemm(
+package func sgemm(
     _ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float, c: FloatPointer, ldc: Int
 ) {
@@ -58,7 +58,7 @@ func sgemm(
 /// Row-major `y = alpha · op(A) · x + beta · y` for A (m×n): `op(A)` is A (y has m values) or, when `transposed`,
 /// Aᵀ (y has n values).
 @inline(__always)
-func sgemv(
+package func sgemv(
     transposed: Bool, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
     beta: Float, y: FloatPointer
 ) {

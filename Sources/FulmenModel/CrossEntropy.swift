@@ -6,12 +6,12 @@ import Foundation
 /// The loss is `Σ weights[r] · −log softmax(logits[r])[targets[r]]`: weight 0 masks a position out (padding,
 /// prompt tokens), a weight of 1/N averages over N trained positions, and signed per-token weights carry
 /// policy-gradient advantages. https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
-enum CrossEntropy {
+package enum CrossEntropy {
     /// Computes each position's log-probability of its target and returns the weighted loss.
     ///
     /// When `gradient` is true the logits are replaced in place by the loss's gradient with respect to them,
     /// `weight · (softmax − onehot(target))`; otherwise they are left as they were.
-    static func forward(
+    package static func forward(
         logits: FloatPointer, targetLogProbabilities: FloatPointer, targets: UnsafePointer<Int32>,
         weights: UnsafePointer<Float>?, rows: Int, vocabulary v: Int, gradient: Bool
     ) -> Double {

@@ -40,4 +40,11 @@ public struct Generation: Sendable, Hashable {
     public var logProbabilities: [Float]
     /// Why generation ended.
     public var finishReason: FinishReason
+
+    /// Creates a result; each model family's generation makes them.
+    package init(tokens: [Int32], logProbabilities: [Float], finishReason: FinishReason) {
+        self.tokens = tokens
+        self.logProbabilities = logProbabilities
+        self.finishReason = finishReason
+    }
 }

@@ -5,7 +5,7 @@ public struct ModelError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What went wrong, in words.
     public let message: String
 
-    init(_ message: String) { self.message = message }
+    package init(_ message: String) { self.message = message }
 
     public var description: String { message }
 }

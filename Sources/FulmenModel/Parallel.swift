@@ -3,7 +3,7 @@ import Dispatch
 /// Runs `body(i)` for every `i` in `0 ..< count`, concurrently, and returns when all have finished.
 ///
 /// The engine's only source of threads besides OpenBLAS: each index is one worker that owns its own buffers.
-func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+package func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     if count <= 1 {
         if count == 1 { body(0) }
         return

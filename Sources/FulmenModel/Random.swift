@@ -18,10 +18,10 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform value in [0, 1) with 24 random bits.
-    mutating func nextUnitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
+    package mutating func nextUnitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
 
     /// A standard normal value (Box-Muller on two uniforms in (0, 1]).
-    mutating func nextGaussian() -> Float {
+    package mutating func nextGaussian() -> Float {
         let u1 = Double((next() >> 11) + 1) * (1.0 / 9_007_199_254_740_992.0)
         let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
         return Float((-2.0 * log(u1)).squareRoot() * cos(2.0 * Double.pi * u2))

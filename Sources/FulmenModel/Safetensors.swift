@@ -8,24 +8,24 @@ import ModelFiles
 /// read. Every inconsistency a truncated or corrupted file can show is reported by name. Reading the header is
 /// `ModelFiles`' (shared with Hugging Face model directories); writing stays here.
 /// https://huggingface.co/docs/safetensors/index
-enum Safetensors {
+package enum Safetensors {
     /// Where one tensor's bytes are.
-    struct TensorInfo: Equatable {
-        let shape: [Int]
+    package struct TensorInfo: Equatable {
+        package let shape: [Int]
         /// Byte range in the whole file.
-        let byteRange: Range<Int>
+        package let byteRange: Range<Int>
     }
 
     /// A parsed header.
-    struct Header {
-        let metadata: [String: String]
-        let tensors: [String: TensorInfo]
+    package struct Header {
+        package let metadata: [String: String]
+        package let tensors: [String: TensorInfo]
         /// Byte range of the data section in the whole file.
-        let dataRange: Range<Int>
+        package let dataRange: Range<Int>
     }
 
     /// Encodes tensors (in the given order, contiguous) and string metadata into a file image.
-    static func encode(
+    package static func encode(
         tensors: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)], metadata: [String: String]
     )
         -> [UInt8]
@@ -61,7 +61,7 @@ enum Safetensors {
     ///
     /// - Throws: ``ModelError`` saying what is wrong: truncated file, malformed JSON, unsupported dtype, offsets that
     ///   disagree with a shape, overlap or run past the end of the file.
-    static func parseHeader(_ bytes: UnsafeRawBufferPointer) throws(ModelError) -> Header {
+    package static func parseHeader(_ bytes: UnsafeRawBufferPointer) throws(ModelError) -> Header {
         let header: SafetensorsHeader
         do {
             header = try SafetensorsHeader.parse(bytes, file: "checkpoint")
@@ -80,7 +80,7 @@ enum Safetensors {
     }
 
     /// Copies a tensor's values out of a file image.
-    static func read(_ info: TensorInfo, from bytes: UnsafeRawBufferPointer, into destination: FloatPointer) {
+    package static func read(_ info: TensorInfo, from bytes: UnsafeRawBufferPointer, into destination: FloatPointer) {
         let count = info.byteRange.count / 4
         for i in 0..<count {
             destination[i] = Float(
@@ -108,14 +108,14 @@ enum Safetensors {
 }
 
 /// CRC-32 (IEEE 802.3, as zlib), to detect corrupted checkpoint data.
-enum CRC32 {
+package enum CRC32 {
     private static let table: [UInt32] = (0..<256).map { n in
         var c = UInt32(n)
         for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
         return c
     }
 
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         table.withUnsafeBufferPointer { table in
             for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }

@@ -21,13 +21,13 @@ public struct SamplingParameters: Sendable, Hashable, Codable {
 }
 
 /// Draws tokens from logits for one sequence, with its own random stream and scratch space.
-struct Sampler {
-    let parameters: SamplingParameters
+package struct Sampler {
+    package let parameters: SamplingParameters
     private var random: SeededRandom
     private var probabilities: [Float]
     private var order: [Int32]
 
-    init(parameters: SamplingParameters, vocabularySize: Int) {
+    package init(parameters: SamplingParameters, vocabularySize: Int) {
         self.parameters = parameters
         random = SeededRandom(seed: parameters.seed)
         probabilities = [Float](repeating: 0, count: vocabularySize)
@@ -37,7 +37,7 @@ struct Sampler {
     /// Picks the next token from `logits` (V values).
     ///
     /// - Returns: The token and its log-probability under the model's untempered, untruncated distribution.
-    mutating func next(logits: UnsafePointer<Float>) -> (token: Int32, logProbability: Float) {
+    package mutating func next(logits: UnsafePointer<Float>) -> (token: Int32, logProbability: Float) {
         let v = probabilities.count
         let m = VectorMath.max(logits, v)
         var sum: Float = 0

@@ -9,11 +9,11 @@ public struct TrainingBatch: Sendable {
     /// Positions per sequence after padding (T): the longest sequence's length minus one.
     public let length: Int
     /// Input tokens (B, T).
-    let inputs: [Int32]
+    package let inputs: [Int32]
     /// Target tokens (B, T).
-    let targets: [Int32]
+    package let targets: [Int32]
     /// Loss weight of each target (B, T).
-    let weights: [Float]
+    package let weights: [Float]
 
     /// Creates a batch with explicit weights.
     ///

@@ -2,12 +2,12 @@
 ///
 /// The standard library calls libm one value at a time; these work on `SIMD8<Float>` (two SSE registers on the
 /// baseline x86-64 target), with a polynomial exp accurate to about 1 ulp over the float range.
-enum VectorMath {
-    typealias Vector = SIMD8<Float>
+package enum VectorMath {
+    package typealias Vector = SIMD8<Float>
 
     /// e^x for each lane (Cephes-style: x = n·ln2 + r, |r| ≤ ln2/2, e^r by a degree-7 polynomial, 2^n by bits).
     @inline(__always)
-    static func exp(_ x: Vector) -> Vector {
+    package static func exp(_ x: Vector) -> Vector {
         let clamped = minimum(maximum(x, Vector(repeating: -87.3)), Vector(repeating: 88.3))
         let magic = Vector(repeating: 12_582_912.0)  // 1.5 · 2^23: adding it rounds to an integer
         let shifted = clamped * 1.442_695_04 + magic
@@ -28,16 +28,16 @@ enum VectorMath {
 
     /// The larger of each pair of lanes.
     @inline(__always)
-    static func maximum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: a .< b) }
+    package static func maximum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: a .< b) }
 
     /// The smaller of each pair of lanes.
     @inline(__always)
-    static func minimum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: b .< a) }
+    package static func minimum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: b .< a) }
 
     /// tanh(x) for each lane, by a 13/6 rational minimax approximation on [−7.9, 7.9] (beyond which tanh is ±1 in
     /// Float32), as Eigen computes it: a few ulp, and cheaper than going through exp.
     @inline(__always)
-    static func tanh(_ x: Vector) -> Vector {
+    package static func tanh(_ x: Vector) -> Vector {
         let clamped = minimum(
             maximum(x, Vector(repeating: -7.905_311_107_635_498)), Vector(repeating: 7.905_311_107_635_498))
         let x2 = clamped * clamped
@@ -58,7 +58,7 @@ enum VectorMath {
 
     /// Loads `count` (< 8) values into a vector, filling the rest with `fill`.
     @inline(__always)
-    static func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, fill: Float) -> Vector {
+    package static func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, fill: Float) -> Vector {
         var v = Vector(repeating: fill)
         for i in 0..<count { v[i] = p[i] }
         return v
@@ -66,23 +66,23 @@ enum VectorMath {
 
     /// Stores the first `count` (< 8) lanes of `v`.
     @inline(__always)
-    static func storePartial(_ v: Vector, _ p: FloatPointer, _ count: Int) {
+    package static func storePartial(_ v: Vector, _ p: FloatPointer, _ count: Int) {
         for i in 0..<count { p[i] = v[i] }
     }
 
     @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> Vector {
+    package static func load(_ p: UnsafePointer<Float>) -> Vector {
         UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
     }
 
     @inline(__always)
-    static func store(_ v: Vector, _ p: FloatPointer) {
+    package static func store(_ v: Vector, _ p: FloatPointer) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }
 
     /// The largest of `n` values.
     @inline(__always)
-    static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    package static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var m = Vector(repeating: -.infinity)
         var i = 0
         while i + 8 <= n {
@@ -99,7 +99,7 @@ enum VectorMath {
 
     /// Σ p[i] over `n` values.
     @inline(__always)
-    static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    package static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var s = Vector()
         var i = 0
         while i + 8 <= n {
@@ -116,7 +116,7 @@ enum VectorMath {
 
     /// Σ a[i]·b[i] over `n` values.
     @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    package static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
         var s = Vector()
         var i = 0
         while i + 8 <= n {
@@ -133,7 +133,7 @@ enum VectorMath {
 
     /// Replaces each of `n` values x with e^(x − shift) and returns their sum.
     @inline(__always)
-    static func expShiftedSum(_ p: FloatPointer, _ n: Int, shift: Float) -> Float {
+    package static func expShiftedSum(_ p: FloatPointer, _ n: Int, shift: Float) -> Float {
         var s = Vector()
         var i = 0
         while i + 8 <= n {
@@ -152,13 +152,13 @@ enum VectorMath {
 
     /// y[i] += alpha · x[i] over `n` values.
     @inline(__always)
-    static func addScaled(_ y: FloatPointer, _ x: UnsafePointer<Float>, _ alpha: Float, _ n: Int) {
+    package static func addScaled(_ y: FloatPointer, _ x: UnsafePointer<Float>, _ alpha: Float, _ n: Int) {
         for i in 0..<n { y[i] += alpha * x[i] }
     }
 
     /// y[i] += x[i] over `n` values.
     @inline(__always)
-    static func add(_ y: FloatPointer, _ x: UnsafePointer<Float>, _ n: Int) {
+    package static func add(_ y: FloatPointer, _ x: UnsafePointer<Float>, _ n: Int) {
         for i in 0..<n { y[i] += x[i] }
     }
 }

@@ -1,0 +1,80 @@
+import FulmenModel
+
+extension Llama {
+    /// One step of cached generation: feeds `tokens` (at `positions`) through the model, writing their keys and
+    /// values into each segment's cache blocks (which ``KVBlockPool/extend(_:to:)`` has made room for), and
+    /// leaves the logits of each sampling segment's last row in `workspace.logits`, at its `logitRow`.
+    func forwardStep(
+        tokens: [Int32], positions: [Int], segments: [StepSegment], tables: [KVBlockTable], pool: KVBlockPool,
+        workspace ws: LlamaGenerationWorkspace
+    ) {
+        let (c, f, w, q) = (config.embeddingSize, config.feedForwardSize, config.qkvWidth, config.queryWidth)
+        let rows = tokens.count
+        let p = UnsafePointer(parameters.base)
+        let workers = threadCount
+        let eps = config.rmsNormEpsilon
+        let x = ws.residual
+        for r in 0..<rows {
+            (x + r * c).update(from: p + layout.tokenEmbedding + Int(tokens[r]) * c, count: c)
+        }
+        // Attention work items: (segment, query head), spread over the workers.
+        let items = segments.indices.flatMap { s in (0..<config.headCount).map { (s, $0) } }
+        let attentionWorkers = min(workers, items.count)
+        for (l, block) in layout.blocks.enumerated() {
+            RMSNorm.forward(
+                output: ws.norm, rstd: nil, input: x, weight: p + block.attentionNorm, rows: rows, channels: c,
+                epsilon: eps)
+            Projection.forward(
+                output: ws.qkv, input: ws.norm, weight: p + block.qkv, rows: rows, inputSize: c, outputSize: w,
+                accumulate: false, workers: workers)
+            for r in 0..<rows {
+                rotary.rotate(ws.qkv + r * w, heads: config.headCount + config.keyValueHeadCount, position: positions[r])
+            }
+            for segment in segments {
+                PagedAttention.store(
+                    qkv: ws.qkv + segment.firstRow * w, width: w, queryWidth: q, table: tables[segment.sequence],
+                    start: segment.start, count: segment.count, layer: l, pool: pool)
+            }
+            parallelFor(attentionWorkers) { worker in
+                for item in stride(from: worker, to: items.count, by: attentionWorkers) {
+                    let (s, h) = items[item]
+                    let segment = segments[s]
+                    let d = config.headSize
+                    for r in 0..<segment.count {
+                        let row = segment.firstRow + r
+                        PagedAttention.attend(
+                            output: ws.attention + row * q + h * d, query: ws.qkv + row * w + h * d,
+                            table: tables[segment.sequence], visible: segment.start + r + 1, layer: l,
+                            head: h / config.groupSize, pool: pool, scores: ws.scores[worker])
+                    }
+                }
+            }
+            Projection.forward(
+                output: x, input: ws.attention, weight: p + block.attentionOutput, rows: rows, inputSize: q,
+                outputSize: c, accumulate: true, workers: workers)
+            RMSNorm.forward(
+                output: ws.norm, rstd: nil, input: x, weight: p + block.feedForwardNorm, rows: rows, channels: c,
+                epsilon: eps)
+            Projection.forward(
+                output: ws.gateUp, input: ws.norm, weight: p + block.gateUp, rows: rows, inputSize: c,
+                outputSize: 2 * f, accumulate: false, workers: workers)
+            SwiGLU.forward(hidden: ws.hidden, gateUp: ws.gateUp, rows: rows, width: f)
+            Projection.forward(
+                output: x, input: ws.hidden, weight: p + block.down, rows: rows, inputSize: f, outputSize: c,
+                accumulate: true, workers: workers)
+        }
+        var sampled = 0
+        for segment in segments {
+            guard let row = segment.logitRow else { continue }
+            RMSNorm.forward(
+                output: ws.lastNorm + row * c, rstd: nil, input: x + (segment.firstRow + segment.count - 1) * c,
+                weight: p + layout.outputNorm, rows: 1, channels: c, epsilon: eps)
+            sampled += 1
+        }
+        if sampled > 0 {
+            Projection.forward(
+                output: ws.logits, input: ws.lastNorm, weight: p + layout.output, rows: sampled, inputSize: c,
+                outputSize: config.vocabularySize, accumulate: false, workers: workers)
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/// The GPT through the family-independent ``LanguageModel`` interface: every parameter is trainable, and the
+/// matrices and embeddings take weight decay, as ``AdamW`` always did for it.
+extension GPT: LanguageModel {
+    public var family: ModelFamily { .gpt }
+    public var vocabularySize: Int { config.vocabularySize }
+    public var contextLength: Int { config.contextLength }
+    public var trainableParameterCount: Int { layout.count }
+
+    public var decayedParameterRanges: [Range<Int>] {
+        layout.entries.filter { $0.shape.count >= 2 }.map { $0.offset..<($0.offset + $0.count) }
+    }
+
+    public func updateTrainableParameters(_ body: (TrainableParameters) -> Void) {
+        body(TrainableParameters(values: parameters.base, gradients: gradients.base, count: layout.count))
+        parametersChanged()
+    }
+}
