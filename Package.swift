@@ -106,7 +106,7 @@ let package = Package(
         // Llama-family decoders (RMSNorm, rotary positions, grouped-query attention, SwiGLU) on FulmenModel's
         // BLAS layer, with a paged key/value cache. Optimised in debug builds too, like FulmenModel.
         .target(
-            name: "FulmenLlama", dependencies: ["FulmenModel"],
+            name: "FulmenLlama", dependencies: ["FulmenModel", "ModelFiles"],
             swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
         ),
 
@@ -264,8 +264,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "FulmenLlamaTests", dependencies: ["FulmenLlama", "FulmenModel"],
-            // Golden data made by scripts/llama_reference.py, found by #filePath.
+            name: "FulmenLlamaTests", dependencies: ["FulmenLlama", "FulmenModel", "ModelFiles", "ModelTestSupport"],
+            // Golden data made by scripts/llama_reference.py and scripts/golden/llm-logits.py, found by #filePath.
             exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(
             name: "FulmenSystemTests",

@@ -16,6 +16,9 @@ public enum LlamaError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadableTensor(name: String, reason: String)
     /// A checkpoint is not a Llama checkpoint or is damaged.
     case invalidCheckpoint(reason: String)
+    /// A model file this family cannot run: another architecture, or a feature it lacks (rope scaling, say),
+    /// named with the file.
+    case unsupportedModelFile(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +37,8 @@ public enum LlamaError: Error, Sendable, Equatable, CustomStringConvertible {
             "Llama weights: cannot read tensor '\(name)': \(reason)"
         case .invalidCheckpoint(let reason):
             "Llama checkpoint: \(reason)"
+        case .unsupportedModelFile(let path, let reason):
+            "\(path): \(reason)"
         }
     }
 

@@ -15,6 +15,10 @@ public enum RealModel {
     /// The file is absent: says where it was looked for and how to get it.
     public struct Missing: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// The file's path.
