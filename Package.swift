@@ -192,11 +192,15 @@ let package = Package(
                 "FulmenModel",
                 "FulmenTrainer",
                 "FulmenTrainingAPI",
+                "ModelFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            // The script that fetches the bundled models (scripts/fetch-model links to it), carried in the binary
+            // so that `fulmen models fetch` works wherever the executable is.
+            resources: [.embedInCode("Resources/fetch-model.sh")],
             swiftSettings: strictSettings
         ),
 
@@ -270,8 +274,8 @@ let package = Package(
         .testTarget(
             name: "FulmenSystemTests",
             dependencies: [
-                "FulmenCore", "FulmenModel", "FulmenTrainer", "FulmenTrainingAPI", "ZMQActorSystem", "ZMQTestSupport", "fulmen",
-                "fulmen-reinforce",
+                "FulmenCore", "FulmenModel", "FulmenTrainer", "FulmenTrainingAPI", "ZMQActorSystem", "ZMQTestSupport",
+                "ModelTestSupport", "fulmen", "fulmen-reinforce",
             ],
             swiftSettings: strictSettings
         ),

@@ -36,7 +36,7 @@ struct Fulmen: AsyncParsableCommand {
             """,
         subcommands: [
             Up.self, StoreCommand.self, RunnerCommand.self, TrainerCommand.self, Submit.self, Status.self, Watch.self,
-            Rollouts.self, Traces.self, Cancel.self, Export.self, Keygen.self, Node.self, Ping.self,
+            Rollouts.self, Traces.self, Cancel.self, Export.self, Keygen.self, Models.self, Node.self, Ping.self,
         ],
         defaultSubcommand: Up.self
     )
