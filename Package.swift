@@ -269,7 +269,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FulmenLlamaTests", dependencies: ["FulmenLlama", "FulmenModel", "ModelFiles", "ModelTestSupport"],
-            // Golden data made by scripts/llama_reference.py and scripts/golden/llm-logits.py, found by #filePath.
+            // Golden data made by scripts/golden/llama-reference.py and scripts/golden/llm-logits.py, found by #filePath.
             exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(
             name: "FulmenSystemTests",

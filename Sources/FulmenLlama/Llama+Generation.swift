@@ -117,19 +117,9 @@ extension Llama {
                 let (token, logProbability) = sequences[i].sampler.next(
                     logits: workspace.logits + row * config.vocabularySize)
                 sequences[i].tokens.append(token)
-                sequences[i].generation.tokens.append(token)
-                sequences[i].generation.logProbabilities.append(logProbability)
-                let generated = sequences[i].generation.tokens
-                if request.stopSequences.contains(where: { !$0.isEmpty && generated.ends(with: $0) }) {
-                    sequences[i].generation.finishReason = .stopSequence
-                    sequences[i].finished = true
-                } else if generated.count >= request.maxNewTokens {
-                    sequences[i].generation.finishReason = .maxNewTokens
-                    sequences[i].finished = true
-                } else if sequences[i].tokens.count >= config.contextLength {
-                    sequences[i].generation.finishReason = .contextLength
-                    sequences[i].finished = true
-                }
+                sequences[i].finished = sequences[i].generation.record(
+                    token, logProbability: logProbability, for: request,
+                    contextFull: sequences[i].tokens.count >= config.contextLength)
             }
         }
         return sequences.map(\.generation)
@@ -147,12 +137,6 @@ extension Llama {
             blockSize: cacheBlockSize)
         generationWorkspace = grown
         return grown
-    }
-}
-
-extension Array where Element: Equatable {
-    fileprivate func ends(with suffix: [Element]) -> Bool {
-        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
     }
 }
 

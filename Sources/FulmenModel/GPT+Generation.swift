@@ -87,19 +87,9 @@ extension GPT {
                 sequences[i].cached = sequences[i].tokens.count
                 let (token, logProbability) = sequences[i].sampler.next(logits: logits + s * config.vocabularySize)
                 sequences[i].tokens.append(token)
-                sequences[i].generation.tokens.append(token)
-                sequences[i].generation.logProbabilities.append(logProbability)
-                let generated = sequences[i].generation.tokens
-                if request.stopSequences.contains(where: { !$0.isEmpty && generated.ends(with: $0) }) {
-                    sequences[i].generation.finishReason = .stopSequence
-                    sequences[i].finished = true
-                } else if generated.count >= request.maxNewTokens {
-                    sequences[i].generation.finishReason = .maxNewTokens
-                    sequences[i].finished = true
-                } else if sequences[i].tokens.count >= min(config.contextLength, slotLength) {
-                    sequences[i].generation.finishReason = .contextLength
-                    sequences[i].finished = true
-                }
+                sequences[i].finished = sequences[i].generation.record(
+                    token, logProbability: logProbability, for: request,
+                    contextFull: sequences[i].tokens.count >= min(config.contextLength, slotLength))
             }
         }
         return sequences.map(\.generation)
@@ -252,11 +242,5 @@ extension GPT {
             output.update(repeating: 0, count: d)
             for j in 0..<visible { VectorMath.addScaled(output, values + j * d, weights[j] * scale, d) }
         }
-    }
-}
-
-extension Array where Element: Equatable {
-    fileprivate func ends(with suffix: [Element]) -> Bool {
-        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
     }
 }

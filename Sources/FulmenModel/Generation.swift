@@ -48,3 +48,31 @@ public struct Generation: Sendable, Hashable {
         self.finishReason = finishReason
     }
 }
+
+extension Generation {
+    /// Records a newly sampled token, and answers whether generation ends with it: the new tokens end with one of
+    /// `request`'s stop sequences, reach its `maxNewTokens`, or the sequence has filled its context (`contextFull`).
+    /// Sets ``finishReason`` when it ends. Both model families' generation loops call it after sampling.
+    package mutating func record(
+        _ token: Int32, logProbability: Float, for request: GenerationRequest, contextFull: Bool
+    ) -> Bool {
+        tokens.append(token)
+        logProbabilities.append(logProbability)
+        if request.stopSequences.contains(where: { !$0.isEmpty && tokens.ends(with: $0) }) {
+            finishReason = .stopSequence
+        } else if tokens.count >= request.maxNewTokens {
+            finishReason = .maxNewTokens
+        } else if contextFull {
+            finishReason = .contextLength
+        } else {
+            return false
+        }
+        return true
+    }
+}
+
+extension Array where Element: Equatable {
+    fileprivate func ends(with suffix: [Element]) -> Bool {
+        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
+    }
+}

@@ -6,7 +6,7 @@ import Testing
 
 /// The model against an independent numpy implementation of Hugging Face's Llama (rotate-half rotary embeddings,
 /// `repeat_kv`), whose q/k weights were permuted into GGUF's row order as llama.cpp's converter does
-/// (`scripts/llama_reference.py`, golden data in `Fixtures/llama-reference.safetensors`).
+/// (`scripts/golden/llama-reference.py`, golden data in `Fixtures/llama-reference.safetensors`).
 @Suite struct LlamaReferenceTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/llama-reference.safetensors").path

@@ -4,7 +4,7 @@
 Needs: numpy, safetensors (pip install numpy safetensors).
 Run from the repository root:
 
-    python3 scripts/llama_reference.py Tests/FulmenLlamaTests/Fixtures/llama-reference.safetensors
+    python3 scripts/golden/llama-reference.py Tests/FulmenLlamaTests/Fixtures/llama-reference.safetensors
 
 The model is written as Hugging Face's modelling code defines it (rotate-half rotary embeddings on the
 unpermuted q/k projections, repeat_kv for grouped-query attention, SwiGLU, RMSNorm), independently of the Swift
@@ -113,7 +113,7 @@ def main(path):
     metadata = {
         "vocab_size": str(V), "embedding_length": str(C), "block_count": str(L), "head_count": str(H),
         "head_count_kv": str(G), "key_length": str(D), "feed_forward_length": str(F), "rms_norm_eps": str(EPS),
-        "rope_freq_base": str(BASE), "seed": str(SEED), "made_by": "scripts/llama_reference.py",
+        "rope_freq_base": str(BASE), "seed": str(SEED), "made_by": "scripts/golden/llama-reference.py",
     }
     save_file(tensors, path, metadata=metadata)
     print(f"wrote {path}: {len(tensors)} tensors, logits {logits.shape}, |logits| max {np.abs(logits).max():.3f}")
