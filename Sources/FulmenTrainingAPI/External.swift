@@ -33,8 +33,8 @@ public struct External: Algorithm {
     public var steps = 100
     /// How the API is served: `http` or `actors`.
     public var face = Face.http
-    /// Where the API listens, `HOST:PORT`; loopback unless told otherwise (port 0: a free one, logged and
-    /// written beside the token as `api.url`).
+    /// Where the API listens, `HOST:PORT`; loopback unless told otherwise (port 0: a free one). The URL it
+    /// listens at is logged and written beside the token file as `api.url` once it listens.
     public var listen = "127.0.0.1:0"
     /// The bearer token's file; by default `api.token` in the experiment's checkpoint folder.
     public var tokenFile: String?
@@ -66,7 +66,9 @@ public struct External: Algorithm {
         let token = try BearerToken.readOrCreate(at: tokenPath)
         let session = TrainingSession(context: context, steps: await context.phase)
         let onListening: @Sendable (String) async -> Void = { url in
-            try? Data("\(url)\n".utf8).write(to: context.directory.appendingPathComponent("api.url"))
+            // Written once the API listens, so a program that waits for it finds the API up.
+            let urlFile = URL(fileURLWithPath: tokenPath).deletingLastPathComponent().appendingPathComponent("api.url")
+            try? Data("\(url)\n".utf8).write(to: urlFile, options: .atomic)
             context.logger.notice(
                 "training API listening",
                 metadata: ["experiment": "\(context.experiment.id)", "url": "\(url)", "token file": "\(tokenPath)"])

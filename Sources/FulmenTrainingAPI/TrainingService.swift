@@ -94,6 +94,9 @@ public distributed actor TrainingService {
 }
 
 extension TrainingService {
+    /// How long the node stays up after the program said it is done.
+    static let lingerAfterDone = Duration.milliseconds(500)
+
     /// Hosts the service on a node of its own bound to `host:port` until the program calls ``done(token:)``;
     /// answers the optimiser steps it took.
     /// - Throws: ``TrainingAPIError/idle(_:)`` when no call came for `idleTimeout`.
@@ -111,7 +114,9 @@ extension TrainingService {
         }
         await onListening(system.node.endpoint)
         let ended = await ExternalPhaseEnd.wait(done: done, activity: activity, idleTimeout: idleTimeout)
-        // Calls being executed (the `done` that ended the wait, say) are answered before the node stops.
+        // The node stays up a moment after `done`, so that its reply reaches the caller before the connection
+        // closes: a caller that sees its connection close first takes the node for down and fails the call.
+        if case .success = ended { try? await Task.sleep(for: Self.lingerAfterDone) }
         await system.shutdown()
         withExtendedLifetime(service) {}
         try ended.get()

@@ -101,14 +101,17 @@ struct TrainingAPITests {
             """
         let processes = try await SystemProcesses(runner: ["--concurrency", "8", "--tasks", "calc"])
         let experiment = try await processes.store.submit(ExperimentSubmission(name: "api-actors", spec: Data(spec.utf8)))
-        #expect(await eventually(timeout: .seconds(120)) { FileManager.default.fileExists(atPath: tokenFile) })
+        // The phase writes api.url beside the token once its node listens.
+        let urlFile = work.appendingPathComponent("api.url").path
+        #expect(await eventually(timeout: .seconds(120)) { FileManager.default.fileExists(atPath: urlFile) })
+        let url = try String(contentsOfFile: urlFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(url == "tcp://127.0.0.1:\(port)")
         let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
 
         var settings = ZMQActorSystem.Settings(bindEndpoint: "tcp://127.0.0.1:0")
         settings.logger.logLevel = .error
         let system = try ZMQActorSystem(settings: settings)
-        let training = try TrainingService.resolve(id: .wellKnown(TrainingService.wellKnownName, at: "tcp://127.0.0.1:\(port)"), using: system)
-        #expect(await eventually(timeout: .seconds(60)) { (try? await training.state(token: token)) != nil })
+        let training = try TrainingService.resolve(id: .wellKnown(TrainingService.wellKnownName, at: url), using: system)
         let before = try await training.state(token: token)
 
         // Refusals arrive as the API's own error, naming what was wrong; the service keeps serving.

@@ -374,6 +374,9 @@ private final class IOLoop {
                     connection.socket.takeCommands()
                     system.connectionEstablished(connection)
                 } else if event.kind.contains(.disconnected) {
+                    // What the peer sent before it went (the reply to a call that told it to stop, say) is
+                    // taken before its calls are failed.
+                    read(connection)
                     system.connectionLost(connection.endpoint)
                 } else {
                     system.connectionRefused(connection, reason: "\(HandshakeFailure(outbound: event, to: connection))")
