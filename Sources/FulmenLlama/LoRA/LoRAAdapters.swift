@@ -74,9 +74,10 @@ public final class LoRAAdapters {
         return Float(total.squareRoot())
     }
 
-    /// Starts a pass over `rows` rows: grows the workspace and draws the dropout seed when `training`.
-    func beginPass(rows: Int, training: Bool) {
-        passSeed = training && config.dropout > 0 ? dropoutRandom.next() : nil
+    /// Starts a pass over `rows` rows: grows the workspace and, when `training`, draws the dropout seed (or takes
+    /// `dropoutSeed`, so that tests can repeat a pass's masks).
+    func beginPass(rows: Int, training: Bool, dropoutSeed: UInt64? = nil) {
+        passSeed = training && config.dropout > 0 ? dropoutSeed ?? dropoutRandom.next() : nil
         guard rows > rowCapacity else { return }
         rowCapacity = rows
         lowRank = FloatBuffer(count: layout.sites.count * rows * config.rank)
