@@ -84,15 +84,18 @@ import Testing
         let tensors = try Self.tensors(try model.exportAdapters(baseModel: "base").weights)
         let (d, r) = (model.config.headSize, 4)
         for target in [LoRATarget.query, .key, .value] {
-            let internal = adapters.matrices(layer: 0, target: target)!
+            let ours = adapters.matrices(layer: 0, target: target)!
             let exported = tensors[Llama.peftTensorName(layer: 0, target: target, "B")]!
             let a = tensors[Llama.peftTensorName(layer: 0, target: target, "A")]!
-            #expect(a == internal.a)
+            #expect(a == ours.a)
             for hfRow in 0..<exported.shape[0] {
-                let ggufRow = target == .value ? hfRow : (hfRow / d) * d + (hfRow % d < d / 2 ? 2 * (hfRow % d) : 2 * (hfRow % d - d / 2) + 1)
-                #expect(Array(exported.scalars[(hfRow * r)..<((hfRow + 1) * r)]) == Array(internal.b.scalars[(ggufRow * r)..<((ggufRow + 1) * r)]))
+                let (head, i) = (hfRow / d, hfRow % d)
+                let ggufRow = target == .value ? hfRow : head * d + (i < d / 2 ? 2 * i : 2 * (i - d / 2) + 1)
+                let exportedRow = Array(exported.scalars[(hfRow * r)..<((hfRow + 1) * r)])
+                let ourRow = Array(ours.b.scalars[(ggufRow * r)..<((ggufRow + 1) * r)])
+                #expect(exportedRow == ourRow, "\(target) HF row \(hfRow) should be GGUF row \(ggufRow)")
             }
-            if target != .value { #expect(exported != internal.b) }
+            if target != .value { #expect(exported != ours.b) }
         }
     }
 
