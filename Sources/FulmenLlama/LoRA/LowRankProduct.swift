@@ -13,6 +13,12 @@ enum LowRankProduct {
         a: UnsafePointer<Float>, b: UnsafePointer<Float>, rows: Int, inputSize: Int, outputSize: Int, rank: Int,
         scale: Float
     ) {
+        if rows == 1 {
+            // Decoding one sequence: two matrix-vector products, much cheaper to call than sgemm at these sizes.
+            sgemv(transposed: false, m: rank, n: inputSize, a: a, lda: inputSize, x: x, beta: 0, y: u)
+            sgemv(transposed: false, m: outputSize, n: rank, alpha: scale, a: b, lda: rank, x: u, beta: 1, y: y)
+            return
+        }
         sgemm(false, true, m: rows, n: rank, k: inputSize, a: x, lda: inputSize, b: a, ldb: inputSize, beta: 0, c: u, ldc: rank)
         sgemm(
             false, true, m: rows, n: outputSize, k: rank, alpha: scale, a: u, lda: rank, b: b, ldb: rank, beta: 1, c: y,
