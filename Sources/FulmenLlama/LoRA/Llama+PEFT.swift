@@ -152,7 +152,8 @@ private func withBuffers<R>(
         var start = 0
         let views = tensors.map { tensor in
             defer { start += tensor.values.count }
-            return (name: tensor.name, shape: tensor.shape, values: UnsafeBufferPointer(rebasing: all[start..<(start + tensor.values.count)]))
+            let values = UnsafeBufferPointer(rebasing: all[start..<(start + tensor.values.count)])
+            return (name: tensor.name, shape: tensor.shape, values: values)
         }
         return body(views)
     }

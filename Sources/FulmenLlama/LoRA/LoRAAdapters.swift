@@ -115,7 +115,8 @@ public final class LoRAAdapters {
                 b: parameters.base + site.b, scratch: du, rows: rows, inputSize: site.inputSize,
                 outputSize: site.outputSize, rank: config.rank, scale: config.scale)
             if let passSeed {
-                dropout.apply(output: dx, input: dx, count: count, seed: LoRADropout.siteSeed(pass: passSeed, site: site.index))
+                let seed = LoRADropout.siteSeed(pass: passSeed, site: site.index)
+                dropout.apply(output: dx, input: dx, count: count, seed: seed)
                 VectorMath.add(inputGradient, dx, count)
             }
         }
