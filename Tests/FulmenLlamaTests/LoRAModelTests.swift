@@ -147,6 +147,26 @@ import Testing
         #expect(difference < 1e-4, "largest log-probability difference \(difference)")
     }
 
+    /// Dropout applies to training passes only, draws a new mask each pass, and the same seeds give the same
+    /// masks (so the same gradients).
+    @Test func test_dropout_shouldBeSeededAndOnlyInTraining() throws {
+        let lora = LoRAConfig(rank: 4, alpha: 8, dropout: 0.3, targets: Set(LoRATarget.allCases))
+        let one = try Self.adaptedModel(seed: 48, lora: lora)
+        let two = try Self.adaptedModel(seed: 48, lora: lora)
+        let batch = LlamaModelTests.batch
+        let evaluation = try one.loss(for: batch)
+        #expect(try one.loss(for: batch) == evaluation)
+        one.zeroGradients()
+        two.zeroGradients()
+        let first = try one.accumulateGradients(for: batch)
+        #expect(try two.accumulateGradients(for: batch) == first)
+        #expect(one.adapters!.gradients.copy(count: one.adapters!.parameterCount)
+            == two.adapters!.gradients.copy(count: two.adapters!.parameterCount))
+        let second = try one.accumulateGradients(for: batch)
+        print("LoRA dropout 0.3: evaluation loss \(evaluation), training passes \(first), \(second)")
+        #expect(first != evaluation && second != first)
+    }
+
     @Test func test_attachTwice_shouldBeRefused() throws {
         let model = try LlamaTestSupport.model(seed: 47)
         try model.attachAdapters(LoRAConfig(), seed: 1)
