@@ -10,12 +10,12 @@ enum LanguageModelHead {
 
     /// Computes each row's log-probability of its target into `targetLogProbabilities` and returns the weighted
     /// loss `Σ weights · −log p(target)`. With `gradient`, writes the gradient of the normed rows into
-    /// `inputGradient` and adds the head's weight gradient into `weightGradient`.
+    /// `inputGradient` and adds the head's weight gradient into `weightGradient` unless it is nil (a frozen head).
     static func loss(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
         weights: UnsafePointer<Float>, targetLogProbabilities: FloatPointer, logits: FloatPointer, rows: Int,
         channels c: Int, vocabulary v: Int, workers: Int,
-        gradient: (input: FloatPointer, weight: FloatPointer)?
+        gradient: (input: FloatPointer, weight: FloatPointer?)?
     ) -> Double {
         var loss = 0.0
         var r0 = 0

@@ -14,6 +14,7 @@ extension Llama {
         let workers = threadCount
         let eps = config.rmsNormEpsilon
         let x = ws.residual
+        adapters?.beginPass(rows: rows, training: false)
         for r in 0..<rows {
             (x + r * c).update(from: p + layout.tokenEmbedding + Int(tokens[r]) * c, count: c)
         }
@@ -27,6 +28,7 @@ extension Llama {
             Projection.forward(
                 output: ws.qkv, input: ws.norm, weight: p + block.qkv, rows: rows, inputSize: c, outputSize: w,
                 accumulate: false, workers: workers)
+            adapters?.forward(.qkv, layer: l, input: ws.norm, output: ws.qkv, rows: rows)
             for r in 0..<rows {
                 rotary.rotate(ws.qkv + r * w, heads: config.headCount + config.keyValueHeadCount, position: positions[r])
             }
@@ -52,16 +54,19 @@ extension Llama {
             Projection.forward(
                 output: x, input: ws.attention, weight: p + block.attentionOutput, rows: rows, inputSize: q,
                 outputSize: c, accumulate: true, workers: workers)
+            adapters?.forward(.attentionOutput, layer: l, input: ws.attention, output: x, rows: rows)
             RMSNorm.forward(
                 output: ws.norm, rstd: nil, input: x, weight: p + block.feedForwardNorm, rows: rows, channels: c,
                 epsilon: eps)
             Projection.forward(
                 output: ws.gateUp, input: ws.norm, weight: p + block.gateUp, rows: rows, inputSize: c,
                 outputSize: 2 * f, accumulate: false, workers: workers)
+            adapters?.forward(.gateUp, layer: l, input: ws.norm, output: ws.gateUp, rows: rows)
             SwiGLU.forward(hidden: ws.hidden, gateUp: ws.gateUp, rows: rows, width: f)
             Projection.forward(
                 output: x, input: ws.hidden, weight: p + block.down, rows: rows, inputSize: f, outputSize: c,
                 accumulate: true, workers: workers)
+            adapters?.forward(.down, layer: l, input: ws.hidden, output: x, rows: rows)
         }
         var sampled = 0
         for segment in segments {

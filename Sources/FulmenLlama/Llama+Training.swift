@@ -40,6 +40,7 @@ extension Llama {
         try validate(tokens: tokens, what: "Llama.logits: the sequence")
         let (t, c, v) = (tokens.count, config.embeddingSize, config.vocabularySize)
         let a = activations(rows: t, length: t)
+        adapters?.beginPass(rows: t, training: false)
         tokens.withUnsafeBufferPointer { forwardBlocks(a, inputs: $0.baseAddress!, batch: 1, length: t) }
         var logits = [Float](repeating: 0, count: t * v)
         logits.withUnsafeMutableBufferPointer { logits in
@@ -77,7 +78,9 @@ extension Llama {
         let (b, t, c) = (batch.sequenceCount, batch.length, config.embeddingSize)
         let rows = b * t
         let a = activations(rows: rows, length: t)
-        let g = gradient ? gradients.base : nil
+        adapters?.beginPass(rows: rows, training: gradient)
+        // With adapters attached the base is frozen: no gradient buffer for it, and no weight gradients.
+        let g = gradient && adapters == nil ? gradients.base : nil
         var loss = 0.0
         batch.inputs.withUnsafeBufferPointer { inputs in
             batch.targets.withUnsafeBufferPointer { targets in
@@ -87,8 +90,8 @@ extension Llama {
                         input: a.outputNorm, weight: parameters.base + layout.output, targets: targets.baseAddress!,
                         weights: weights.baseAddress!, targetLogProbabilities: a.targetLogProbabilities,
                         logits: a.headLogits, rows: rows, channels: c, vocabulary: config.vocabularySize,
-                        workers: threadCount, gradient: g.map { (a.normGradient, $0 + layout.output) })
-                    if let g { backward(a, gradients: g, inputs: inputs.baseAddress!, batch: b, length: t) }
+                        workers: threadCount, gradient: gradient ? (a.normGradient, g.map { $0 + layout.output }) : nil)
+                    if gradient { backward(a, gradients: g, inputs: inputs.baseAddress!, batch: b, length: t) }
                 }
             }
         }
@@ -117,6 +120,7 @@ extension Llama {
             Projection.forward(
                 output: x.qkv, input: x.attentionNorm, weight: p + block.qkv, rows: rows, inputSize: c, outputSize: w,
                 accumulate: false, workers: workers)
+            adapters?.forward(.qkv, layer: l, input: x.attentionNorm, output: x.qkv, rows: rows)
             for r in 0..<rows {
                 rotary.rotate(x.qkv + r * w, heads: config.headCount + config.keyValueHeadCount, position: r % length)
             }
@@ -126,17 +130,20 @@ extension Llama {
             Projection.forward(
                 output: x.middle, input: x.attention, weight: p + block.attentionOutput, rows: rows,
                 inputSize: config.queryWidth, outputSize: c, accumulate: true, workers: workers)
+            adapters?.forward(.attentionOutput, layer: l, input: x.attention, output: x.middle, rows: rows)
             RMSNorm.forward(
                 output: x.feedForwardNorm, rstd: x.feedForwardRstd, input: x.middle, weight: p + block.feedForwardNorm,
                 rows: rows, channels: c, epsilon: eps)
             Projection.forward(
                 output: x.gateUp, input: x.feedForwardNorm, weight: p + block.gateUp, rows: rows, inputSize: c,
                 outputSize: 2 * f, accumulate: false, workers: workers)
+            adapters?.forward(.gateUp, layer: l, input: x.feedForwardNorm, output: x.gateUp, rows: rows)
             SwiGLU.forward(hidden: x.hidden, gateUp: x.gateUp, rows: rows, width: f)
             a.residuals[l + 1].update(from: x.middle, count: rows * c)
             Projection.forward(
                 output: a.residuals[l + 1], input: x.hidden, weight: p + block.down, rows: rows, inputSize: f,
                 outputSize: c, accumulate: true, workers: workers)
+            adapters?.forward(.down, layer: l, input: x.hidden, output: a.residuals[l + 1], rows: rows)
         }
         RMSNorm.forward(
             output: a.outputNorm, rstd: a.outputRstd, input: a.residuals[config.layerCount],
@@ -144,8 +151,9 @@ extension Llama {
     }
 
     /// The backward pass of the last forward on `a`, from the gradient of the normed output in `a.normGradient`
-    /// (the head's backward pass leaves it there), adding every parameter's gradient into `g`.
-    func backward(_ a: LlamaActivations, gradients g: FloatPointer, inputs: UnsafePointer<Int32>, batch: Int, length: Int)
+    /// (the head's backward pass leaves it there), adding every parameter's gradient into `g`, or, when `g` is nil
+    /// (a frozen base under adapters), only the adapters' gradients into theirs.
+    func backward(_ a: LlamaActivations, gradients g: FloatPointer?, inputs: UnsafePointer<Int32>, batch: Int, length: Int)
     {
         let (c, f, w, q) = (config.embeddingSize, config.feedForwardSize, config.qkvWidth, config.queryWidth)
         let rows = batch * length
@@ -154,7 +162,7 @@ extension Llama {
         let dx = a.residualGradient
         dx.update(repeating: 0, count: rows * c)
         RMSNorm.backward(
-            inputGradient: dx, weightGradient: g + layout.outputNorm, outputGradient: a.normGradient,
+            inputGradient: dx, weightGradient: g.map { $0 + layout.outputNorm }, outputGradient: a.normGradient,
             input: a.residuals[config.layerCount], weight: p + layout.outputNorm, rstd: a.outputRstd, rows: rows,
             channels: c)
         let shape = GroupedQueryAttention.Shape(
@@ -163,22 +171,30 @@ extension Llama {
         for (l, block) in layout.blocks.enumerated().reversed() {
             let x = a.layers[l]
             Projection.backward(
-                inputGradient: a.hiddenGradient, weightGradient: g + block.down, outputGradient: dx, input: x.hidden,
+                inputGradient: a.hiddenGradient, weightGradient: g.map { $0 + block.down }, outputGradient: dx, input: x.hidden,
                 weight: p + block.down, rows: rows, inputSize: f, outputSize: c, workers: workers)
+            adapters?.backward(
+                .down, layer: l, input: x.hidden, outputGradient: dx, inputGradient: a.hiddenGradient, rows: rows)
             SwiGLU.backward(
                 gateUpGradient: a.gateUpGradient, hiddenGradient: a.hiddenGradient, gateUp: x.gateUp, rows: rows,
                 width: f)
             Projection.backward(
-                inputGradient: a.normGradient, weightGradient: g + block.gateUp, outputGradient: a.gateUpGradient,
+                inputGradient: a.normGradient, weightGradient: g.map { $0 + block.gateUp }, outputGradient: a.gateUpGradient,
                 input: x.feedForwardNorm, weight: p + block.gateUp, rows: rows, inputSize: c, outputSize: 2 * f,
                 workers: workers)
+            adapters?.backward(
+                .gateUp, layer: l, input: x.feedForwardNorm, outputGradient: a.gateUpGradient,
+                inputGradient: a.normGradient, rows: rows)
             RMSNorm.backward(
-                inputGradient: dx, weightGradient: g + block.feedForwardNorm, outputGradient: a.normGradient,
+                inputGradient: dx, weightGradient: g.map { $0 + block.feedForwardNorm }, outputGradient: a.normGradient,
                 input: x.middle, weight: p + block.feedForwardNorm, rstd: x.feedForwardRstd, rows: rows, channels: c)
             Projection.backward(
-                inputGradient: a.attentionGradient, weightGradient: g + block.attentionOutput, outputGradient: dx,
+                inputGradient: a.attentionGradient, weightGradient: g.map { $0 + block.attentionOutput }, outputGradient: dx,
                 input: x.attention, weight: p + block.attentionOutput, rows: rows, inputSize: q, outputSize: c,
                 workers: workers)
+            adapters?.backward(
+                .attentionOutput, layer: l, input: x.attention, outputGradient: dx, inputGradient: a.attentionGradient,
+                rows: rows)
             GroupedQueryAttention.backward(
                 qkvGradient: a.qkvGradient, outputGradient: a.attentionGradient, qkv: x.qkv, logSumExp: x.logSumExp,
                 scratch: a.attentionScratch, shape: shape)
@@ -187,13 +203,17 @@ extension Llama {
                     a.qkvGradient + r * w, heads: config.headCount + config.keyValueHeadCount, position: r % length)
             }
             Projection.backward(
-                inputGradient: a.normGradient, weightGradient: g + block.qkv, outputGradient: a.qkvGradient,
+                inputGradient: a.normGradient, weightGradient: g.map { $0 + block.qkv }, outputGradient: a.qkvGradient,
                 input: x.attentionNorm, weight: p + block.qkv, rows: rows, inputSize: c, outputSize: w,
                 workers: workers)
+            adapters?.backward(
+                .qkv, layer: l, input: x.attentionNorm, outputGradient: a.qkvGradient, inputGradient: a.normGradient,
+                rows: rows)
             RMSNorm.backward(
-                inputGradient: dx, weightGradient: g + block.attentionNorm, outputGradient: a.normGradient,
+                inputGradient: dx, weightGradient: g.map { $0 + block.attentionNorm }, outputGradient: a.normGradient,
                 input: a.residuals[l], weight: p + block.attentionNorm, rstd: x.attentionRstd, rows: rows, channels: c)
         }
+        guard let g else { return }
         for r in 0..<rows {
             VectorMath.add(g + layout.tokenEmbedding + Int(inputs[r]) * c, dx + r * c, c)
         }

@@ -32,6 +32,9 @@ public final class Llama {
     var activations: LlamaActivations?
     var generationWorkspace: LlamaGenerationWorkspace?
     var cachePool: KVBlockPool?
+    /// The LoRA adapters on the frozen base, if any (``attachAdapters(_:seed:)``): while attached, training computes
+    /// and the optimiser updates only theirs.
+    public internal(set) var adapters: LoRAAdapters?
 
     private init(config: LlamaConfig, threadCount: Int, cacheBlockSize: Int) throws(LlamaError) {
         try config.validate()
@@ -146,11 +149,16 @@ public final class Llama {
         return buffer
     }
 
-    /// Sets every gradient to zero; gradients otherwise accumulate over ``accumulateGradients(for:)`` calls.
-    public func zeroGradients() { gradientStorage?.zero() }
+    /// Sets every gradient to zero (the adapters' too); gradients otherwise accumulate over
+    /// ``accumulateGradients(for:)`` calls.
+    public func zeroGradients() {
+        gradientStorage?.zero()
+        adapters?.gradients.zero()
+    }
 
-    /// The Euclidean norm of all gradients together.
+    /// The Euclidean norm of all trainable gradients together: the adapters' when adapters are attached.
     public var gradientNorm: Float {
+        if let adapters { return adapters.gradientNorm }
         guard let g = gradientStorage else { return 0 }
         var total = 0.0
         var i = 0
@@ -168,7 +176,7 @@ public final class Llama {
     @discardableResult
     public func clipGradientNorm(to maxNorm: Float) -> Float {
         let norm = gradientNorm
-        if norm > maxNorm, let g = gradientStorage {
+        if norm > maxNorm, let g = adapters?.gradients ?? gradientStorage {
             let factor = maxNorm / (norm + 1e-6)
             for i in 0..<g.count { g.base[i] *= factor }
         }

@@ -50,10 +50,10 @@ enum Projection {
     }
 
     /// The backward pass of ``forward(output:input:weight:rows:inputSize:outputSize:accumulate:workers:outputStride:)``:
-    /// adds `dyᵀ · input` to the weight's gradient, and writes `dy · W` into the input's gradient (adds it when
-    /// `accumulateInput`), when one is given.
+    /// adds `dyᵀ · input` to the weight's gradient when one is given (not for a frozen weight), and writes `dy · W`
+    /// into the input's gradient (adds it when `accumulateInput`), when one is given.
     static func backward(
-        inputGradient dx: FloatPointer?, weightGradient dw: FloatPointer, outputGradient dy: UnsafePointer<Float>,
+        inputGradient dx: FloatPointer?, weightGradient dw: FloatPointer?, outputGradient dy: UnsafePointer<Float>,
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, rows: Int, inputSize: Int, outputSize: Int,
         accumulateInput: Bool = false, workers: Int
     ) {
@@ -69,6 +69,7 @@ enum Projection {
                     c: dx + range.lowerBound, ldc: inputSize)
             }
         }
+        guard let dw else { return }
         let n = parts(workers: workers, size: outputSize, work: work)
         parallelFor(n) { part in
             let range = slice(part, of: n, size: outputSize)

@@ -19,11 +19,12 @@ enum RMSNorm {
         }
     }
 
-    /// Adds the gradients of the input and the weight, given the output's gradient.
+    /// Adds the gradients of the input and the weight (unless `weightGradient` is nil: a frozen norm), given the
+    /// output's gradient.
     ///
     /// With x̂ = x·s and g the output gradient: `dweight += g·x̂`, `dx += s·(g·w − x̂·mean(g·w·x̂))`.
     static func backward(
-        inputGradient dx: FloatPointer, weightGradient dw: FloatPointer, outputGradient dy: UnsafePointer<Float>,
+        inputGradient dx: FloatPointer, weightGradient dw: FloatPointer?, outputGradient dy: UnsafePointer<Float>,
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int,
         channels c: Int
     ) {
@@ -36,7 +37,7 @@ enum RMSNorm {
             for i in 0..<c {
                 let xhat = x[i] * s
                 projection += g[i] * weight[i] * xhat
-                dw[i] += g[i] * xhat
+                dw?[i] += g[i] * xhat
             }
             projection /= Float(c)
             for i in 0..<c { d[i] += s * (g[i] * weight[i] - x[i] * s * projection) }
