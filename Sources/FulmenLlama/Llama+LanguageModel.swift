@@ -14,5 +14,6 @@ extension Llama: LanguageModel {
 
     public func updateTrainableParameters(_ body: (TrainableParameters) -> Void) {
         body(TrainableParameters(values: parameters.base, gradients: gradients.base, count: layout.count))
+        weightsDidChange()
     }
 }

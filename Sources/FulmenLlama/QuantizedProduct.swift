@@ -1,0 +1,108 @@
+import FulmenModel
+import ModelFiles
+
+/// `y = W x` (or `y += W x`) for a ``QuantizedMatrix`` W and one Float32 vector x: the batch-1 decoding product,
+/// spread over worker threads by slices of W's rows as ``Projection`` does.
+///
+/// Each block is dequantised on the fly into eight-float lanes and multiplied into Float32 x with fused
+/// multiply-adds (`d · Σ q·x` per block, plus `m · Σ x` for Q4_1, whose block sums of x are computed once per
+/// product). x stays Float32: measured against quantising x to 8 bits per block and multiplying integers (llama.cpp's
+/// way), see the report in the commit; this way is exact up to Float32 rounding of the dequantised weights.
+enum QuantizedProduct {
+    /// `output[o] = Σᵢ W[o, i] · input[i]` for every row o, or `+=` when `accumulate`.
+    static func forward(
+        output: FloatPointer, input: UnsafePointer<Float>, weight: QuantizedMatrix, accumulate: Bool, workers: Int
+    ) {
+        let blocks = weight.blocksPerRow
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks) { sums in
+            let blockSums = sums.baseAddress!
+            if weight.blockType == .q4_1 {
+                for b in 0..<blocks {
+                    var lanes = load(input + b * 32)
+                    lanes += load(input + b * 32 + 8)
+                    lanes += load(input + b * 32 + 16)
+                    lanes += load(input + b * 32 + 24)
+                    blockSums[b] = lanes.sum()
+                }
+            }
+            let n = Projection.parts(workers: workers, size: weight.rows, work: weight.rows * weight.columns)
+            let base = UnsafeRawPointer(weight.bytes)
+            let rowBytes = weight.rowBytes
+            let type = weight.blockType
+            parallelFor(n) { part in
+                let range = Projection.slice(part, of: n, size: weight.rows)
+                for o in range {
+                    let row = base + o * rowBytes
+                    let y =
+                        switch type {
+                        case .q8_0: dotQ8_0(row, blocks: blocks, x: input)
+                        case .q4_1: dotQ4_1(row, blocks: blocks, x: input, blockSums: blockSums)
+                        }
+                    output[o] = accumulate ? output[o] + y : y
+                }
+            }
+        }
+    }
+
+    /// One Q8_0 row times x: per block, `d · Σ q·x`.
+    @inline(__always)
+    static func dotQ8_0(_ row: UnsafeRawPointer, blocks: Int, x: UnsafePointer<Float>) -> Float {
+        var total = Lanes.Vector()
+        for b in 0..<blocks {
+            let block = row + b * 34
+            let xb = x + b * 32
+            let q0 = SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 2, as: SIMD8<Int8>.self))
+            let q1 = SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 10, as: SIMD8<Int8>.self))
+            let q2 = SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 18, as: SIMD8<Int8>.self))
+            let q3 = SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 26, as: SIMD8<Int8>.self))
+            var sum = Lanes.Vector(q0) * load(xb)
+            sum.addProduct(Lanes.Vector(q1), load(xb + 8))
+            sum.addProduct(Lanes.Vector(q2), load(xb + 16))
+            sum.addProduct(Lanes.Vector(q3), load(xb + 24))
+            total.addProduct(Lanes.Vector(repeating: half(block, 0)), sum)
+        }
+        return total.sum()
+    }
+
+    /// One Q4_1 row times x: per block, `d · Σ q·x + m · Σ x`.
+    @inline(__always)
+    static func dotQ4_1(
+        _ row: UnsafeRawPointer, blocks: Int, x: UnsafePointer<Float>, blockSums: UnsafePointer<Float>
+    ) -> Float {
+        var total = Lanes.Vector()
+        var offsets: Float = 0
+        for b in 0..<blocks {
+            let block = row + b * 20
+            let xb = x + b * 32
+            // Bytes 0-7 hold values 0-7 (low nibbles) and 16-23 (high); bytes 8-15 hold 8-15 and 24-31.
+            let first = SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 4, as: SIMD8<UInt8>.self))
+            let second = SIMD8<Int32>(
+                truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 12, as: SIMD8<UInt8>.self))
+            var sum = Lanes.Vector(first & 15) * load(xb)
+            sum.addProduct(Lanes.Vector(second & 15), load(xb + 8))
+            sum.addProduct(Lanes.Vector(first &>> 4), load(xb + 16))
+            sum.addProduct(Lanes.Vector(second &>> 4), load(xb + 24))
+            total.addProduct(Lanes.Vector(repeating: half(block, 0)), sum)
+            offsets.addProduct(half(block, 2), blockSums[b])
+        }
+        return total.sum() + offsets
+    }
+
+    /// Eight floats at `p`. Here rather than ``Lanes/load(_:)`` so that builds without whole-module optimisation
+    /// (debug builds, which compile each file alone) inline it too.
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> Lanes.Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Lanes.Vector.self)
+    }
+
+    /// The little-endian half at `offset` in `block`, as Float32.
+    @inline(__always)
+    static func half(_ block: UnsafeRawPointer, _ offset: Int) -> Float {
+        let bits = UInt16(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        #if !(os(macOS) && arch(x86_64))
+            return Float(Float16(bitPattern: bits))
+        #else
+            return HalfPrecision.float(half: bits)
+        #endif
+    }
+}
