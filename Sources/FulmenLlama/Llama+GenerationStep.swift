@@ -22,7 +22,9 @@ extension Llama {
         }
         // Attention work items: (segment, query head), spread over the workers.
         let items = segments.indices.flatMap { s in (0..<config.headCount).map { (s, $0) } }
-        let attentionWorkers = min(workers, items.count)
+        // A short step's attention (one decoding row over a short context) costs less than waking a worker.
+        let attentionWork = segments.reduce(0) { $0 + $1.count * ($1.start + $1.count) } * config.queryWidth
+        let attentionWorkers = attentionWork < Projection.parallelThreshold ? 1 : min(workers, items.count)
         let compact = rows == 1 && decodingWeights == .compact ? compactWeights : nil
         /// `output (=|+=) input · Wᵀ` from the compact matrix when there is one, else from the Float32 weights.
         func project(

@@ -58,10 +58,12 @@ import Testing
     func test_q4_1Product_shouldMatchTheDequantisedRowsInFloat64(workers: Int) throws {
         let seed: UInt64 = 71
         print("Q4_1 product: seed \(seed), \(workers) workers")
-        // 200 rows of 1536: several slices of 16 rows per worker, a ragged last one, 48 blocks a row.
-        let file = try Self.file([("w", 200, 1536, .q4_1, Self.q4_1Bytes(rows: 200, columns: 1536, seed: seed))])
+        // 690 rows of 1536 (above the threading threshold): slices of multiples of 16 rows per worker, a ragged
+        // last one, 48 blocks a row.
+        let file = try Self.file([("w", 690, 1536, .q4_1, Self.q4_1Bytes(rows: 690, columns: 1536, seed: seed))])
         let matrix = try QuantizedMatrix(gguf: file, stacking: ["w"])
-        #expect(matrix.blockType == .q4_1 && matrix.rows == 200 && matrix.columns == 1536)
+        #expect(matrix.rows * matrix.columns >= QuantizedProduct.parallelThreshold)
+        #expect(matrix.blockType == .q4_1 && matrix.rows == 690 && matrix.columns == 1536)
         #expect(Int(bitPattern: matrix.bytes) % 32 == 0, "blocks are 32-byte aligned")
         // The rows are the file's: dequantised as ModelFiles dequantises the tensor.
         #expect(matrix.dequantizedRow(137) == (try file.tensor(named: "w").dequantized(rows: 137..<138)))
@@ -75,7 +77,7 @@ import Testing
     @Test func test_q8_0Quantisation_shouldStayWithinHalfAStepAndTheProductMatch() throws {
         let seed: UInt64 = 72
         print("Q8_0 quantisation: seed \(seed)")
-        let (rows, columns) = (300, 576)
+        let (rows, columns) = (1840, 576)  // above the threading threshold
         var values = LlamaTestSupport.random(rows * columns, seed: seed, scale: 0.5)
         values[5] = 0  // a zero and an all-zero block quantise to zeros
         for i in 64..<96 { values[i] = 0 }
