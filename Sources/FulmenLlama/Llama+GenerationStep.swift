@@ -5,7 +5,8 @@ extension Llama {
     /// values into each segment's cache blocks (which ``KVBlockPool/extend(_:to:)`` has made room for), and
     /// leaves the logits of each sampling segment's last row in `workspace.logits`, at its `logitRow`.
     ///
-    /// A step of one row (one sequence decoding) reads the compact matrices when ``decodingWeights`` is `.compact`;
+    /// A step of at most four rows (up to four sequences decoding) reads the compact matrices when
+    /// ``decodingWeights`` is `.compact`;
     /// every other step, and the norms, embeddings and attention always, the Float32 weights.
     func forwardStep(
         tokens: [Int32], positions: [Int], segments: [StepSegment], tables: [KVBlockTable], pool: KVBlockPool,
@@ -25,7 +26,7 @@ extension Llama {
         // A short step's attention (one decoding row over a short context) costs less than waking a worker.
         let attentionWork = segments.reduce(0) { $0 + $1.count * ($1.start + $1.count) } * config.queryWidth
         let attentionWorkers = attentionWork < Projection.parallelThreshold ? 1 : min(workers, items.count)
-        let compact = rows == 1 && decodingWeights == .compact ? compactWeights : nil
+        let compact = rows <= QuantizedProduct.maximumRows && decodingWeights == .compact ? compactWeights : nil
         /// `output (=|+=) input · Wᵀ` from the compact matrix when there is one, else from the Float32 weights.
         func project(
             _ output: FloatPointer, _ input: UnsafePointer<Float>, _ weight: Int, _ matrix: QuantizedMatrix?,
@@ -33,7 +34,7 @@ extension Llama {
         ) {
             if let matrix {
                 QuantizedProduct.forward(
-                    output: output, input: input, weight: matrix, accumulate: accumulate, workers: workers)
+                    output: output, input: input, weight: matrix, rows: rows, accumulate: accumulate, workers: workers)
             } else {
                 Projection.forward(
                     output: output, input: input, weight: p + weight, rows: rows, inputSize: inputSize,
@@ -89,9 +90,10 @@ extension Llama {
                 weight: p + layout.outputNorm, rows: 1, channels: c, epsilon: eps)
             sampled += 1
         }
-        if sampled == 1, let compact {
+        if sampled > 0, let compact {
             QuantizedProduct.forward(
-                output: ws.logits, input: ws.lastNorm, weight: compact.output, accumulate: false, workers: workers)
+                output: ws.logits, input: ws.lastNorm, weight: compact.output, rows: sampled, accumulate: false,
+                workers: workers)
         } else if sampled > 0 {
             Projection.forward(
                 output: ws.logits, input: ws.lastNorm, weight: p + layout.output, rows: sampled, inputSize: c,

@@ -18,39 +18,141 @@ enum QuantizedProduct {
     /// of 32) and waking a worker costs tens of microseconds, so only the larger matrices are split.
     static let parallelThreshold = 1 << 20
 
-    /// `output[o] = Σᵢ W[o, i] · input[i]` for every row o, or `+=` when `accumulate`.
+    /// The most input rows one product takes (a step of up to this many decoding sequences).
+    static let maximumRows = 4
+
+    /// `output[r, o] = Σᵢ W[o, i] · input[r, i]` for every output feature o and each of `rows` (1 to
+    /// ``maximumRows``) input rows, or `+=` when `accumulate`; input rows are `W.columns` apart, output rows
+    /// `outputStride` apart. Each block is dequantised once for all the rows, and each row's sum is taken in the
+    /// same order whatever the number of rows, so a sequence's result does not depend on its batch.
     static func forward(
-        output: FloatPointer, input: UnsafePointer<Float>, weight: QuantizedMatrix, accumulate: Bool, workers: Int
+        output: FloatPointer, input: UnsafePointer<Float>, weight: QuantizedMatrix, rows: Int = 1,
+        outputStride: Int? = nil, accumulate: Bool, workers: Int
     ) {
+        precondition((1...maximumRows).contains(rows), "QuantizedProduct: \(rows) rows, at most \(maximumRows)")
         let blocks = weight.blocksPerRow
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks) { sums in
+        let ldo = outputStride ?? weight.rows
+        let n = weight.columns
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: maximumRows * blocks) { sums in
             let blockSums = sums.baseAddress!
             if weight.blockType == .q4_1 {
-                for b in 0..<blocks {
-                    var lanes = load(input + b * 32)
-                    lanes += load(input + b * 32 + 8)
-                    lanes += load(input + b * 32 + 16)
-                    lanes += load(input + b * 32 + 24)
-                    blockSums[b] = lanes.sum()
+                for r in 0..<maximumRows {
+                    let x = input + min(r, rows - 1) * n
+                    for b in 0..<blocks {
+                        var lanes = load(x + b * 32)
+                        lanes += load(x + b * 32 + 8)
+                        lanes += load(x + b * 32 + 16)
+                        lanes += load(x + b * 32 + 24)
+                        blockSums[r * blocks + b] = lanes.sum()
+                    }
                 }
             }
-            let n = weight.rows * weight.columns < parallelThreshold ? 1 : max(1, min(workers, weight.rows / 16))
+            let parts =
+                weight.rows * weight.columns < parallelThreshold ? 1 : max(1, min(workers, weight.rows / 16))
             let base = UnsafeRawPointer(weight.bytes)
             let rowBytes = weight.rowBytes
             let type = weight.blockType
-            parallelFor(n) { part in
-                let range = Projection.slice(part, of: n, size: weight.rows)
+            parallelFor(parts) { part in
+                let range = Projection.slice(part, of: parts, size: weight.rows)
+                func store(_ y: Float, row r: Int, feature o: Int) {
+                    let target = output + r * ldo + o
+                    target.pointee = accumulate ? target.pointee + y : y
+                }
                 for o in range {
                     let row = base + o * rowBytes
-                    let y =
+                    if rows == 1 {
                         switch type {
-                        case .q8_0: dotQ8_0(row, blocks: blocks, x: input)
-                        case .q4_1: dotQ4_1(row, blocks: blocks, x: input, blockSums: blockSums)
+                        case .q8_0: store(dotQ8_0(row, blocks: blocks, x: input), row: 0, feature: o)
+                        case .q4_1:
+                            store(dotQ4_1(row, blocks: blocks, x: input, blockSums: blockSums), row: 0, feature: o)
                         }
-                    output[o] = accumulate ? output[o] + y : y
+                    } else {
+                        let y =
+                            switch type {
+                            case .q8_0: dotsQ8_0(row, blocks: blocks, x: input, rows: rows, stride: n)
+                            case .q4_1:
+                                dotsQ4_1(row, blocks: blocks, x: input, rows: rows, stride: n, blockSums: blockSums)
+                            }
+                        for r in 0..<rows { store(y[r], row: r, feature: o) }
+                    }
                 }
             }
         }
+    }
+
+    /// The four rows of x a multi-row kernel reads: rows past `rows` repeat the last (their sums are not stored).
+    @inline(__always)
+    static func rowPointers(_ x: UnsafePointer<Float>, rows: Int, stride n: Int) -> (
+        UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>
+    ) {
+        (x, x + min(1, rows - 1) * n, x + min(2, rows - 1) * n, x + min(3, rows - 1) * n)
+    }
+
+    /// `Σ w·x` over one block of 32 from its four eight-value lanes, in the order the one-row kernels sum.
+    @inline(__always)
+    static func blockDot(
+        _ w0: Lanes.Vector, _ w1: Lanes.Vector, _ w2: Lanes.Vector, _ w3: Lanes.Vector, _ x: UnsafePointer<Float>
+    ) -> Lanes.Vector {
+        var sum = w0 * load(x)
+        sum.addProduct(w1, load(x + 8))
+        sum.addProduct(w2, load(x + 16))
+        sum.addProduct(w3, load(x + 24))
+        return sum
+    }
+
+    /// One Q8_0 row times up to four rows of x (see ``dotQ8_0(_:blocks:x:)``).
+    @inline(__always)
+    static func dotsQ8_0(_ row: UnsafeRawPointer, blocks: Int, x: UnsafePointer<Float>, rows: Int, stride: Int)
+        -> SIMD4<Float>
+    {
+        let (x0, x1, x2, x3) = rowPointers(x, rows: rows, stride: stride)
+        var (t0, t1, t2, t3) = (Lanes.Vector(), Lanes.Vector(), Lanes.Vector(), Lanes.Vector())
+        for b in 0..<blocks {
+            let block = row + b * 34
+            let o = b * 32
+            let w0 = Lanes.Vector(SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 2, as: SIMD8<Int8>.self)))
+            let w1 = Lanes.Vector(SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 10, as: SIMD8<Int8>.self)))
+            let w2 = Lanes.Vector(SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 18, as: SIMD8<Int8>.self)))
+            let w3 = Lanes.Vector(SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 26, as: SIMD8<Int8>.self)))
+            let d = Lanes.Vector(repeating: half(block, 0))
+            t0.addProduct(d, blockDot(w0, w1, w2, w3, x0 + o))
+            t1.addProduct(d, blockDot(w0, w1, w2, w3, x1 + o))
+            t2.addProduct(d, blockDot(w0, w1, w2, w3, x2 + o))
+            t3.addProduct(d, blockDot(w0, w1, w2, w3, x3 + o))
+        }
+        return SIMD4(t0.sum(), t1.sum(), t2.sum(), t3.sum())
+    }
+
+    /// One Q4_1 row times up to four rows of x (see ``dotQ4_1(_:blocks:x:blockSums:)``); `blockSums` holds four
+    /// rows of block sums, `blocks` apart.
+    @inline(__always)
+    static func dotsQ4_1(
+        _ row: UnsafeRawPointer, blocks: Int, x: UnsafePointer<Float>, rows: Int, stride: Int,
+        blockSums: UnsafePointer<Float>
+    ) -> SIMD4<Float> {
+        let (x0, x1, x2, x3) = rowPointers(x, rows: rows, stride: stride)
+        var (t0, t1, t2, t3) = (Lanes.Vector(), Lanes.Vector(), Lanes.Vector(), Lanes.Vector())
+        var (o0, o1, o2, o3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+        for b in 0..<blocks {
+            let block = row + b * 20
+            let o = b * 32
+            let first = SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 4, as: SIMD8<UInt8>.self))
+            let second = SIMD8<Int32>(
+                truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 12, as: SIMD8<UInt8>.self))
+            let (w0, w1) = (Lanes.Vector(first & 15), Lanes.Vector(second & 15))
+            let (w2, w3) = (Lanes.Vector(first &>> 4), Lanes.Vector(second &>> 4))
+            let d = Lanes.Vector(repeating: half(block, 0))
+            let m = half(block, 2)
+            t0.addProduct(d, blockDot(w0, w1, w2, w3, x0 + o))
+            t1.addProduct(d, blockDot(w0, w1, w2, w3, x1 + o))
+            t2.addProduct(d, blockDot(w0, w1, w2, w3, x2 + o))
+            t3.addProduct(d, blockDot(w0, w1, w2, w3, x3 + o))
+            o0.addProduct(m, blockSums[b])
+            o1.addProduct(m, blockSums[blocks + b])
+            o2.addProduct(m, blockSums[2 * blocks + b])
+            o3.addProduct(m, blockSums[3 * blocks + b])
+        }
+        return SIMD4(t0.sum() + o0, t1.sum() + o1, t2.sum() + o2, t3.sum() + o3)
     }
 
     /// One Q8_0 row times x: per block, `d · Σ q·x`.

@@ -84,6 +84,26 @@ import Testing
         print("tiny model: greedy generations token for token equal for \(equal) of 3 prompts")
     }
 
+    /// Up to four sequences decode together on the compact weights as each does alone: the same tokens, and
+    /// log-probabilities within 1e-4 (the compact products give each row exactly its one-row result, but the
+    /// prompts' Float32 prefill, one `sgemm` over all of them, rounds a little differently from one per prompt).
+    @Test func test_batchedCompactDecoding_shouldEqualEachSequenceAlone() throws {
+        let model = try LlamaTestSupport.model(Self.tiny, seed: 83, threadCount: 2)
+        model.decodingWeights = .compact
+        let requests = (0..<4).map { i in
+            GenerationRequest(
+                prompt: (0..<(5 + i)).map { Int32(($0 * 13 + i * 7 + 1) % 97) }, maxNewTokens: 12 + 3 * i,
+                sampling: SamplingParameters(temperature: 1, seed: UInt64(40 + i)))
+        }
+        let together = try model.generate(requests)
+        for (i, request) in requests.enumerated() {
+            let alone = try model.generate([request])[0]
+            #expect(together[i].tokens == alone.tokens, "sequence \(i)")
+            let difference = zip(together[i].logProbabilities, alone.logProbabilities).map { abs($0 - $1) }.max()!
+            #expect(difference < 1e-4, "sequence \(i)")
+        }
+    }
+
     /// The compact copy is dropped when the weights change, and the next compact step uses the new weights.
     @Test func test_changedWeights_shouldDropTheCompactCopy() throws {
         let model = try LlamaTestSupport.model(Self.tiny, seed: 82)

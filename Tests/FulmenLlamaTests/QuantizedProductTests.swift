@@ -103,6 +103,41 @@ import Testing
         #expect(Self.worstError(matrix, seed: seed, workers: 2) < 1e-5)
     }
 
+    /// Two to four input rows at once give each row exactly its one-row result (the same sums in the same order),
+    /// for both block types, into strided output rows.
+    @Test(arguments: [2, 3, 4])
+    func test_severalRows_shouldEqualEachRowAlone(rows: Int) throws {
+        let seed: UInt64 = 77
+        print("several-row product: seed \(seed), \(rows) rows")
+        let file = try Self.file([("w", 700, 1536, .q4_1, Self.q4_1Bytes(rows: 700, columns: 1536, seed: seed))])
+        let values = LlamaTestSupport.random(48 * 576, seed: seed + 1)
+        let q8 = try values.withUnsafeBufferPointer {
+            try QuantizedMatrix(quantizingToQ8_0: $0.baseAddress!, rows: 48, columns: 576, name: "v")
+        }
+        for matrix in [try QuantizedMatrix(gguf: file, stacking: ["w"]), q8] {
+            let x = LlamaTestSupport.random(rows * matrix.columns, seed: seed + 2)
+            let stride = matrix.rows + 5
+            var together = [Float](repeating: 0, count: rows * stride)
+            var alone = together
+            x.withUnsafeBufferPointer { x in
+                together.withUnsafeMutableBufferPointer { y in
+                    QuantizedProduct.forward(
+                        output: y.baseAddress!, input: x.baseAddress!, weight: matrix, rows: rows,
+                        outputStride: stride, accumulate: true, workers: 2)
+                }
+                alone.withUnsafeMutableBufferPointer { y in
+                    for r in 0..<rows {
+                        QuantizedProduct.forward(
+                            output: y.baseAddress! + r * stride, input: x.baseAddress! + r * matrix.columns,
+                            weight: matrix, accumulate: true, workers: 1)
+                    }
+                }
+            }
+            #expect(together == alone, "\(matrix.blockType), \(rows) rows")
+            #expect(together[matrix.rows..<stride].allSatisfy { $0 == 0 }, "nothing written between output rows")
+        }
+    }
+
     @Test func test_stackedTensors_shouldBeOneMatrixOfTheirRowsInOrder() throws {
         let a = Self.q4_1Bytes(rows: 3, columns: 64, seed: 73)
         let b = Self.q4_1Bytes(rows: 2, columns: 64, seed: 74)
