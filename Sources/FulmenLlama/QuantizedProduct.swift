@@ -110,10 +110,10 @@ enum QuantizedProduct {
         for b in 0..<blocks {
             let block = row + b * 34
             let o = b * 32
-            let w0 = Lanes.Vector(SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 2, as: SIMD8<Int8>.self)))
-            let w1 = Lanes.Vector(SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 10, as: SIMD8<Int8>.self)))
-            let w2 = Lanes.Vector(SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 18, as: SIMD8<Int8>.self)))
-            let w3 = Lanes.Vector(SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 26, as: SIMD8<Int8>.self)))
+            let w0 = signedLanes(block, 2)
+            let w1 = signedLanes(block, 10)
+            let w2 = signedLanes(block, 18)
+            let w3 = signedLanes(block, 26)
             let d = Lanes.Vector(repeating: half(block, 0))
             t0.addProduct(d, blockDot(w0, w1, w2, w3, x0 + o))
             t1.addProduct(d, blockDot(w0, w1, w2, w3, x1 + o))
@@ -204,6 +204,13 @@ enum QuantizedProduct {
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> Lanes.Vector {
         UnsafeRawPointer(p).loadUnaligned(as: Lanes.Vector.self)
+    }
+
+    /// Eight signed bytes at `offset` in `block`, as floats.
+    @inline(__always)
+    static func signedLanes(_ block: UnsafeRawPointer, _ offset: Int) -> Lanes.Vector {
+        let bytes = block.loadUnaligned(fromByteOffset: offset, as: SIMD8<Int8>.self)
+        return Lanes.Vector(SIMD8<Int32>(truncatingIfNeeded: bytes))
     }
 
     /// The little-endian half at `offset` in `block`, as Float32.
