@@ -65,12 +65,20 @@ public struct GGUFWeights: LlamaWeightSource {
 }
 
 extension Llama {
-    /// The model a GGUF file holds: its configuration from the metadata, its weights dequantised to Float32.
+    /// The model a GGUF file holds: its configuration from the metadata, its weights dequantised to Float32, and,
+    /// with `decodingWeights` `.compact` (the default), the file's Q8_0/Q4_1 blocks kept for one-sequence decoding
+    /// (matrices of other types re-quantised to Q8_0): 96 MB more for SmolLM2-135M's Q4_1 file.
     ///
     /// - Throws: ``LlamaError`` naming what the file lacks or what Fulmen cannot run.
-    public convenience init(gguf: GGUFFile, threadCount: Int = 1, cacheBlockSize: Int = 16) throws(LlamaError) {
+    public convenience init(
+        gguf: GGUFFile, threadCount: Int = 1, cacheBlockSize: Int = 16,
+        decodingWeights: LlamaDecodingWeights = .compact
+    ) throws(LlamaError) {
         try self.init(
             config: try LlamaConfig(gguf: gguf), weights: GGUFWeights(gguf), threadCount: threadCount,
             cacheBlockSize: cacheBlockSize)
+        weightsFile = gguf
+        self.decodingWeights = decodingWeights
+        if decodingWeights == .compact { _ = compactWeights }
     }
 }

@@ -16,11 +16,13 @@ extension Llama: LanguageModel {
 
     public func updateTrainableParameters(_ body: (TrainableParameters) -> Void) {
         if let adapters {
+            // The base stays as it is: its compact copy for decoding stays valid.
             body(
                 TrainableParameters(
                     values: adapters.parameters.base, gradients: adapters.gradients.base, count: adapters.parameterCount))
         } else {
             body(TrainableParameters(values: parameters.base, gradients: gradients.base, count: layout.count))
+            weightsDidChange()
         }
     }
 }

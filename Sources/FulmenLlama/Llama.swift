@@ -1,4 +1,5 @@
 public import FulmenModel
+import ModelFiles
 
 /// A Llama-family decoder (SmolLM2, Llama, Qwen2-style without biases): RMSNorm, rotary position embeddings,
 /// grouped-query attention and a SwiGLU feed-forward, with training, batched generation on a paged key/value
@@ -35,6 +36,12 @@ public final class Llama {
     /// The LoRA adapters on the frozen base, if any (``attachAdapters(_:seed:)``): while attached, training computes
     /// and the optimiser updates only theirs.
     public internal(set) var adapters: LoRAAdapters?
+    /// See ``decodingWeights``.
+    var decodingWeightsSetting = LlamaDecodingWeights.float32
+    /// The compact copy of the matrices for ``LlamaDecodingWeights/compact`` decoding, once made.
+    var compactWeightsStorage: LlamaCompactWeights?
+    /// The GGUF file the weights were loaded from, while they are still its values (nil once they change).
+    var weightsFile: GGUFFile?
 
     private init(config: LlamaConfig, threadCount: Int, cacheBlockSize: Int) throws(LlamaError) {
         try config.validate()
@@ -139,6 +146,7 @@ public final class Llama {
         tensor.scalars.withUnsafeBufferPointer {
             (parameters.base + entry.offset).update(from: $0.baseAddress!, count: entry.count)
         }
+        weightsDidChange()
     }
 
     /// The gradient buffer, laid out as the parameters; allocated (zero) on first use.

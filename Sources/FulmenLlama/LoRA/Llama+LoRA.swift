@@ -56,5 +56,7 @@ extension Llama {
                 ldb: site.inputSize, beta: 1, c: weight, ldc: site.inputSize)
         }
         self.adapters = nil
+        // The base changed: a compact copy for decoding is made again from it when next needed.
+        weightsDidChange()
     }
 }
