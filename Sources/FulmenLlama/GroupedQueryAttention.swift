@@ -52,16 +52,7 @@ enum GroupedQueryAttention {
                     sgemm(
                         false, true, m: rows, n: keys, k: d, alpha: scale, a: q + r0 * w, lda: w, b: k, ldb: w,
                         beta: 0, c: scores, ldc: keys)
-                    for i in 0..<rows {
-                        let row = scores + i * keys
-                        let visible = r0 + i + 1
-                        let m = VectorMath.max(row, visible)
-                        let sum = VectorMath.expShiftedSum(row, visible, shift: m)
-                        let inverse = 1 / sum
-                        for j in 0..<visible { row[j] *= inverse }
-                        (row + visible).update(repeating: 0, count: keys - visible)
-                        lse[r0 + i] = m + log(sum)
-                    }
+                    Attention.causalSoftmax(scores, rows: rows, keys: keys, firstRow: r0, logSumExp: lse)
                     sgemm(
                         false, false, m: rows, n: d, k: keys, a: scores, lda: keys, b: v, ldb: w, beta: 0,
                         c: output + (b * t + r0) * s.queryWidth + h * d, ldc: s.queryWidth)

@@ -9,9 +9,27 @@ import Foundation
 /// Products run on `cblas_sgemm` directly on the strided q, k, v (leading dimension 3C), in blocks of query rows
 /// that skip the masked upper triangle. `scratch` holds 2·T·T values.
 /// https://pytorch.org/docs/stable/generated/torch.nn.functional.scaled_dot_product_attention.html
-enum Attention {
+package enum Attention {
     /// Query rows per block: small enough to skip most of the masked triangle, large enough for sgemm.
     static let blockRows = 32
+
+    /// Turns a block of causal attention scores into probabilities in place: row `i` of the `rows` × `keys` block
+    /// belongs to query position `firstRow + i` and sees keys `0 ... firstRow + i`; the masked rest becomes 0. Each
+    /// row's log-normaliser goes to `logSumExp[firstRow + i]`, for the backward pass. Both model families use it.
+    package static func causalSoftmax(
+        _ scores: FloatPointer, rows: Int, keys: Int, firstRow r0: Int, logSumExp lse: FloatPointer
+    ) {
+        for i in 0..<rows {
+            let row = scores + i * keys
+            let visible = r0 + i + 1
+            let m = VectorMath.max(row, visible)
+            let sum = VectorMath.expShiftedSum(row, visible, shift: m)
+            let inverse = 1 / sum
+            for j in 0..<visible { row[j] *= inverse }
+            (row + visible).update(repeating: 0, count: keys - visible)
+            lse[r0 + i] = m + log(sum)
+        }
+    }
 
     static func forward(
         output: FloatPointer, logSumExp: FloatPointer, qkv: UnsafePointer<Float>, scratch: FloatPointer,
@@ -33,16 +51,7 @@ enum Attention {
                     sgemm(
                         false, true, m: rows, n: keys, k: d, alpha: scale, a: q + r0 * 3 * c, lda: 3 * c, b: k,
                         ldb: 3 * c, beta: 0, c: scratch, ldc: keys)
-                    for i in 0..<rows {
-                        let row = scratch + i * keys
-                        let visible = r0 + i + 1
-                        let m = VectorMath.max(row, visible)
-                        let sum = VectorMath.expShiftedSum(row, visible, shift: m)
-                        let inverse = 1 / sum
-                        for j in 0..<visible { row[j] *= inverse }
-                        (row + visible).update(repeating: 0, count: keys - visible)
-                        lse[r0 + i] = m + log(sum)
-                    }
+                    causalSoftmax(scratch, rows: rows, keys: keys, firstRow: r0, logSumExp: lse)
                     sgemm(
                         false, false, m: rows, n: d, k: keys, a: scratch, lda: keys, b: v, ldb: 3 * c, beta: 0,
                         c: output + (b * t + r0) * c + h * d, ldc: c)
