@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "FulmenStore", targets: ["FulmenStore"]),
         .library(name: "FulmenModel", targets: ["FulmenModel"]),
         .library(name: "FulmenLlama", targets: ["FulmenLlama"]),
+        .library(name: "FulmenPolicy", targets: ["FulmenPolicy"]),
         .library(name: "FulmenRunner", targets: ["FulmenRunner"]),
         .library(name: "FulmenEndpoint", targets: ["FulmenEndpoint"]),
         .library(name: "FulmenTasks", targets: ["FulmenTasks"]),
@@ -99,7 +100,7 @@ let package = Package(
         // The policy language model on OpenBLAS.
         // Optimised in debug builds too: the tests and `swift run` train and sample real models.
         .target(
-            name: "FulmenModel", dependencies: ["CBLAS", "ModelFiles"],
+            name: "FulmenModel", dependencies: ["CBLAS", "ModelFiles", "Tokenizers"],
             swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
         ),
 
@@ -110,12 +111,21 @@ let package = Package(
             swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
         ),
 
+        // The policy model as runners and trainers use it, whatever its family: which model a spec names, the
+        // weights resource runners load (a GPT, a whole Llama, or LoRA adapters on a shared base), its tokenizer.
+        .target(
+            name: "FulmenPolicy", dependencies: ["FulmenModel", "FulmenLlama", "Tokenizers", "ModelFiles"],
+            swiftSettings: strictSettings
+        ),
+
         // Runner pools: the agent API, the rollout context, local policy inference, the tracer.
         .target(
             name: "FulmenRunner",
             dependencies: [
                 "FulmenCore",
                 "FulmenModel",
+                "FulmenPolicy",
+                "Tokenizers",
                 "ZMQActorSystem",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,7 +139,8 @@ let package = Package(
         .target(
             name: "FulmenEndpoint",
             dependencies: [
-                "FulmenRunner", "FulmenCore", "FulmenModel", .product(name: "Hummingbird", package: "hummingbird"),
+                "FulmenRunner", "FulmenCore", "FulmenModel", "FulmenPolicy", "Tokenizers",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -141,7 +152,7 @@ let package = Package(
         .target(
             name: "FulmenTasks",
             dependencies: [
-                "FulmenCore", "FulmenModel", .product(name: "GRDB", package: "GRDB.swift"),
+                "FulmenCore", "FulmenModel", "Tokenizers", .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, to limit what model-written SQL can do (no ATTACH, bounded work).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -159,7 +170,8 @@ let package = Package(
         .target(
             name: "FulmenTrainer",
             dependencies: [
-                "FulmenCore", "FulmenModel", "FulmenTasks", .product(name: "Yams", package: "Yams"),
+                "FulmenCore", "FulmenModel", "FulmenPolicy", "FulmenLlama", "FulmenTasks", "Tokenizers",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -192,6 +204,8 @@ let package = Package(
                 "FulmenModel",
                 "FulmenTrainer",
                 "FulmenTrainingAPI",
+                "FulmenPolicy",
+                "Tokenizers",
                 "ModelFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -11,7 +11,7 @@ public struct CalcAgent: Agent {
     public init() {}
 
     public func rollout(_ input: CalcProblem, context: RolloutContext) async throws -> Double? {
-        var host = ModelHost(context: context)
+        var host = try await ModelHost(context: context)
         return try await CalcEpisode.play(input, host: &host)
     }
 }

@@ -15,7 +15,7 @@ public struct MazeAgent: Agent {
     }
 
     public func rollout(_ input: Maze, context: RolloutContext) async throws -> Double? {
-        var host = ModelHost(context: context)
+        var host = try await ModelHost(context: context)
         return try await MazeEpisode.play(input, contextLength: contextLength, host: &host)
     }
 }

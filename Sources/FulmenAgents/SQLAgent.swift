@@ -17,7 +17,7 @@ public struct SQLAgent: Agent {
     }
 
     public func rollout(_ input: SQLQuestion, context: RolloutContext) async throws -> Double? {
-        var host = ModelHost(context: context)
+        var host = try await ModelHost(context: context)
         return try await SQLEpisode.play(input, maxQueries: maxQueries, contextLength: contextLength, host: &host)
     }
 }

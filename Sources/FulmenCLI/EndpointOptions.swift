@@ -13,8 +13,12 @@ struct EndpointOptions: ParsableArguments {
             """)
     var endpoint = "127.0.0.1:0"
 
-    @Option(help: "How chat messages become the model's prompt: plain (each message, then a newline) or roles (role tokens).")
-    var chatTemplate = ChatTemplate.plain.rawValue
+    @Option(
+        help: """
+            How chat messages become the model's prompt: auto (the model's own template; plain for a GPT), plain \
+            (each message, then a newline) or roles (the GPT's role tokens).
+            """)
+    var chatTemplate = ChatTemplate.auto.rawValue
 
     func validate() throws {
         _ = try address()

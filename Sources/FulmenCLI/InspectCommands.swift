@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FulmenCore
 import FulmenModel
+import FulmenPolicy
 import FulmenTrainer
 import ZMQActorSystem
 
@@ -71,8 +72,9 @@ extension Fulmen {
                 print("\(detail.rollout.id)  \(detail.rollout.status.rawValue)  \(detail.rollout.task)  attempts: \(detail.attempts.map { "\($0.id) \($0.status.rawValue) on \($0.worker)\($0.error.map { " (\($0))" } ?? "")" }.joined(separator: ", "))")
                 let spans = try await store.allSpans(of: RolloutID(rollout)).map(\.span)
                 let children = Dictionary(grouping: spans) { $0.parent ?? "" }
+                let tokenizers = ModelTokenizers()
                 func show(_ span: Span, depth: Int) {
-                    print(String(repeating: "  ", count: depth) + Self.describe(span))
+                    print(String(repeating: "  ", count: depth) + Self.describe(span, tokenizers: tokenizers))
                     for child in (children[span.id] ?? []).sorted(by: { $0.start < $1.start }) { show(child, depth: depth + 1) }
                 }
                 let ids = Set(spans.map(\.id))
@@ -82,17 +84,31 @@ extension Fulmen {
             }
         }
 
-        static func describe(_ span: Span) -> String {
+        /// One line for `span`; a model call's token ids decoded by the tokenizer of the model the span names (the
+        /// ids themselves when that model is not on this host).
+        static func describe(_ span: Span, tokenizers: ModelTokenizers) -> String {
             typealias Key = SpanConvention.Attribute
             let milliseconds = String(format: "%.1f ms", span.end.timeIntervalSince(span.start) * 1000)
             var text = "\(span.name) [\(milliseconds)]"
+            var model: String?
+            if case .string(let name) = span.attributes[Key.model] { model = name }
+            let tokenizer = Result { () throws(PolicyError) in try tokenizers.tokenizer(forModel: model) }
             func tokens(_ key: String) -> String? {
                 guard case .ints(let ids) = span.attributes[key] else { return nil }
-                return Tokenizer.decode(ids.map { Int32(truncatingIfNeeded: $0) }).debugDescription
+                let tokens = ids.map { Int32(truncatingIfNeeded: $0) }
+                guard case .success(let tokenizer) = tokenizer, let decoded = try? tokenizer.decode(tokens) else {
+                    return "ids \(ids)"
+                }
+                return decoded.debugDescription
             }
             switch span.name {
             case SpanConvention.modelCall:
                 if case .string(let agent) = span.attributes[Key.agent] { text += " \(agent)" }
+                if let model {
+                    text += " model \(model)"
+                    if case .bool(true) = span.attributes[Key.adapter] { text += " (LoRA)" }
+                }
+                if case .failure(let error) = tokenizer { text += " (not decoded: \(error))" }
                 if let prompt = tokens(Key.promptTokens) { text += " prompt \(prompt)" }
                 if let response = tokens(Key.responseTokens) { text += " → \(response)" }
                 if case .floats(let values) = span.attributes[Key.logProbabilities] {

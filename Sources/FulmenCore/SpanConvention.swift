@@ -37,6 +37,11 @@ public enum SpanConvention {
         public static let weightsVersion = "llm.weights_version"
         /// The SHA-256 of those weights (string).
         public static let weightsHash = "llm.weights_hash"
+        /// The model that made the call (string): `gpt`, or the pretrained model's name or path, whose tokenizer
+        /// decodes the call's token ids.
+        public static let model = "llm.model"
+        /// Whether the weights were LoRA adapters on that model (bool); they are the weights of `weightsHash`.
+        public static let adapter = "llm.adapter"
         /// Sampling settings (double, int, double, int, int).
         public static let temperature = "llm.temperature"
         public static let topK = "llm.top_k"

@@ -1,5 +1,6 @@
 import FulmenModel
 import FulmenRunner
+import Tokenizers
 
 /// One call of the policy model as the endpoint makes it, on behalf of an attempt.
 struct ModelCall {
@@ -57,8 +58,8 @@ struct ModelCall {
     }
 
     /// Runs the call through the attempt's model client, so it is recorded under the attempt.
-    func run(on llm: LLMClient) async throws -> Reply {
-        let stopTokens = stops.map { Tokenizer.encode($0) } + templateStops
+    func run(on llm: LLMClient, tokenizer: any TextTokenizer) async throws -> Reply {
+        let stopTokens = stops.map { tokenizer.encode($0, parsingSpecialTokens: false) } + templateStops
         let response = try await llm.generate(
             prompt: prompt, maxTokens: maxTokens, stop: stopTokens, temperature: temperature, topP: topP)
         var visible = response.tokens.count
@@ -67,7 +68,8 @@ struct ModelCall {
         {
             visible -= stop.count
         }
-        return Reply(response: response, text: Tokenizer.decode(Array(response.tokens[..<visible])), visibleTokens: visible)
+        let text = (try? tokenizer.decode(Array(response.tokens[..<visible]))) ?? ""
+        return Reply(response: response, text: text, visibleTokens: visible)
     }
 }
 

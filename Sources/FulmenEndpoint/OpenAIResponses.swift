@@ -1,6 +1,6 @@
-import FulmenModel
 import Foundation
 import Hummingbird
+import Tokenizers
 
 /// Token counts, as OpenAI reports them.
 struct Usage: Encodable {
@@ -117,7 +117,7 @@ enum ReplyShape {
 
 extension ModelCall.Reply {
     /// The whole reply, a `chat.completion` or a `text_completion`, as a response.
-    func whole(_ shape: ReplyShape, call: ModelCall, header: ReplyHeader) throws -> Response {
+    func whole(_ shape: ReplyShape, call: ModelCall, header: ReplyHeader, tokenizer: any TextTokenizer) throws -> Response {
         let usage = usage(of: call)
         switch shape {
         case .chat(let logprobs):
@@ -127,7 +127,7 @@ extension ModelCall.Reply {
                     choices: [
                         choice(
                             "message", ChatMessage(role: "assistant", content: text),
-                            logprobs: logprobs ? ChatLogprobs(response.tokens, response.logProbabilities) : nil)
+                            logprobs: logprobs ? ChatLogprobs(response.tokens, response.logProbabilities, tokenizer: tokenizer) : nil)
                     ], usage: usage, promptTokenIDs: call.prompt))
         case .completion(let logprobs, let echo):
             return try JSONResponse.make(
@@ -136,7 +136,7 @@ extension ModelCall.Reply {
                     choices: [
                         choice(
                             "text", (echo ?? "") + text,
-                            logprobs: logprobs ? CompletionLogprobs(response.tokens, response.logProbabilities) : nil)
+                            logprobs: logprobs ? CompletionLogprobs(response.tokens, response.logProbabilities, tokenizer: tokenizer) : nil)
                     ], usage: usage, promptTokenIDs: call.prompt))
         }
     }
@@ -170,11 +170,12 @@ struct ChatLogprobs: Encodable {
 
     let content: [Entry]
 
-    init(_ tokens: [Int32], _ logprobs: [Float]) {
+    /// Each token's text is its bytes decoded alone (a byte of a split character reads as U+FFFD); `bytes` has
+    /// them exactly.
+    init(_ tokens: [Int32], _ logprobs: [Float], tokenizer: any TextTokenizer) {
         content = zip(tokens, logprobs).map { token, logprob in
-            let text = Tokenizer.decode([token])
-            let bytes = Tokenizer.SpecialToken(rawValue: token) == nil ? [UInt8(truncatingIfNeeded: token)] : Array(text.utf8)
-            return Entry(token: text, logprob: logprob, bytes: bytes)
+            let bytes = Array(tokenizer.tokenBytes(token) ?? [])
+            return Entry(token: String(decoding: bytes, as: UTF8.self), logprob: logprob, bytes: bytes)
         }
     }
 }
@@ -191,8 +192,8 @@ struct CompletionLogprobs: Encodable {
         case textOffset = "text_offset"
     }
 
-    init(_ tokens: [Int32], _ logprobs: [Float]) {
-        self.tokens = tokens.map { Tokenizer.decode([$0]) }
+    init(_ tokens: [Int32], _ logprobs: [Float], tokenizer: any TextTokenizer) {
+        self.tokens = tokens.map { String(decoding: tokenizer.tokenBytes($0) ?? [], as: UTF8.self) }
         tokenLogprobs = logprobs
         var offset = 0
         textOffset = self.tokens.map { text in

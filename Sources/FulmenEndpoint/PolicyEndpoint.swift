@@ -7,6 +7,7 @@ import Hummingbird
 public import Logging
 import NIOCore
 import ServiceLifecycle
+import Tokenizers
 
 /// A runner pool's policy model as an OpenAI-compatible HTTP API, so an agent written in any language, with
 /// any OpenAI client library, can be run and trained by Fulmen.
@@ -36,7 +37,7 @@ public struct PolicyEndpoint: Sendable {
         public var modelName: String
 
         public init(
-            host: String = "127.0.0.1", port: Int = 0, advertisedHost: String? = nil, template: ChatTemplate = .plain,
+            host: String = "127.0.0.1", port: Int = 0, advertisedHost: String? = nil, template: ChatTemplate = .auto,
             modelName: String = "policy"
         ) {
             self.host = host
@@ -183,25 +184,29 @@ public struct PolicyEndpoint: Sendable {
             }
             return (role: role, text: message.content?.text ?? "")
         }
-        let template = configuration.template
+        let tokenizer = try await context.llm.tokenizer()
+        let prompt = try configuration.template.render(
+            messages, tokenizer: tokenizer, modelTemplate: try await context.llm.chatTemplate())
         let maxTokens = body.maxCompletionTokens ?? body.maxTokens
         let call = try ModelCall.validated(
-            prompt: template.render(messages), maxTokens: maxTokens,
+            prompt: prompt.tokens, maxTokens: maxTokens,
             maxTokensField: body.maxCompletionTokens != nil ? "max_completion_tokens" : "max_tokens",
-            templateStops: template.replyStops, fields: body.fields)
+            templateStops: prompt.replyStops, fields: body.fields)
         return try await reply(to: call, shaped: .chat(logprobs: body.logprobs == true), fields: body.fields, request, context)
     }
 
     private func complete(_ request: Request, _ context: RolloutContext) async throws -> Response {
         let body = try await decode(CompletionRequest.self, from: request)
         try checkModel(body.fields.model)
+        let tokenizer = try await context.llm.tokenizer()
         let prompt: [Int32]
         switch body.prompt {
         case .text(let text):
-            prompt = Tokenizer.encode(text)
+            prompt = tokenizer.encode(text, parsingSpecialTokens: false)
         case .tokens(let ids):
-            if let bad = ids.first(where: { !(0..<256).contains($0) }) {
-                throw OpenAIError.invalidRequest("prompt holds token id \(bad); ids are 0 to 255", param: "prompt")
+            if let bad = ids.first(where: { !(0..<tokenizer.vocabularySize).contains($0) }) {
+                throw OpenAIError.invalidRequest(
+                    "prompt holds token id \(bad); ids are 0 to \(tokenizer.vocabularySize - 1)", param: "prompt")
             }
             prompt = ids.map(Int32.init)
         case .batch(let count):
@@ -217,7 +222,7 @@ public struct PolicyEndpoint: Sendable {
         let call = try ModelCall.validated(
             prompt: prompt, maxTokens: body.maxTokens ?? 16, maxTokensField: "max_tokens", templateStops: [],
             fields: body.fields)
-        let shape = ReplyShape.completion(logprobs: body.logprobs != nil, echo: body.echo == true ? Tokenizer.decode(prompt) : nil)
+        let shape = ReplyShape.completion(logprobs: body.logprobs != nil, echo: body.echo == true ? (try? tokenizer.decode(prompt)) ?? "" : nil)
         return try await reply(to: call, shaped: shape, fields: body.fields, request, context)
     }
 
@@ -226,20 +231,21 @@ public struct PolicyEndpoint: Sendable {
     private func reply(
         to call: ModelCall, shaped shape: ReplyShape, fields: CallFields, _ request: Request, _ context: RolloutContext
     ) async throws -> Response {
+        let tokenizer = try await context.llm.tokenizer()
         let reply = try await context.within(foreignSpan: Self.traceParent(request)) {
-            try await call.run(on: context.llm)
+            try await call.run(on: context.llm, tokenizer: tokenizer)
         }
         let header = ReplyHeader(kind: shape.idKind, model: configuration.modelName)
         if fields.stream == true {
             let stream = ReplyStream(
-                header: header, shape: shape, call: call, reply: reply,
+                header: header, shape: shape, call: call, reply: reply, tokenizer: tokenizer,
                 includeUsage: fields.streamOptions?.includeUsage == true)
             let events = try stream.events().map { ByteBuffer(bytes: $0) }
             return Response(
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody(contentsOf: events))
         }
-        return try reply.whole(shape, call: call, header: header)
+        return try reply.whole(shape, call: call, header: header, tokenizer: tokenizer)
     }
 
     private func reward(_ request: Request, _ context: RolloutContext) async throws -> Response {

@@ -1,5 +1,5 @@
-import FulmenModel
 import Foundation
+import Tokenizers
 
 /// A reply as server-sent events, the way OpenAI streams (`stream: true`): a chunk per generated token, each
 /// with its text delta and Fulmen's `token_ids`/`token_logprobs` for that token, then a chunk with the finish
@@ -12,6 +12,8 @@ struct ReplyStream {
     let shape: ReplyShape
     let call: ModelCall
     let reply: ModelCall.Reply
+    /// The model's tokenizer: deltas never end in half a character.
+    let tokenizer: any TextTokenizer
     let includeUsage: Bool
 
     /// The events, each `data: JSON\n\n`.
@@ -27,10 +29,10 @@ struct ReplyStream {
         case .completion: break
         }
         let response = reply.response
-        var text = TokenTextStream()
+        var text = UTF8StreamDecoder()
         for (i, token) in response.tokens.enumerated() {
-            var delta = i < reply.visibleTokens ? text.append(token) : ""
-            if i == reply.visibleTokens - 1 { delta += text.flush() }
+            var delta = i < reply.visibleTokens ? text.push(tokenizer.tokenBytes(token) ?? []) : ""
+            if i == reply.visibleTokens - 1 { delta += text.finish() }
             let step = (token, response.logProbabilities[i])
             switch shape {
             case .chat: try send(chunk(ChatMessage(role: nil, content: delta), token: step, finish: nil))
@@ -59,7 +61,7 @@ struct ReplyStream {
 
     /// A chat chunk carrying `delta` and, when given, one token.
     private func chunk(_ delta: ChatMessage, token: (Int32, Float)?, finish: String?) -> ReplyBody<ChatMessage, ChatLogprobs> {
-        let logprobs: ChatLogprobs? = if case .chat(true) = shape, let token { ChatLogprobs([token.0], [token.1]) } else { nil }
+        let logprobs: ChatLogprobs? = if case .chat(true) = shape, let token { ChatLogprobs([token.0], [token.1], tokenizer: tokenizer) } else { nil }
         return ReplyBody(
             header, object: chunkObject,
             choices: [
@@ -72,7 +74,7 @@ struct ReplyStream {
     /// A completion chunk carrying `text` and, when given, one token.
     private func chunk(_ text: String, token: (Int32, Float)?, finish: String?) -> ReplyBody<String, CompletionLogprobs> {
         let logprobs: CompletionLogprobs? =
-            if case .completion(true, _) = shape, let token { CompletionLogprobs([token.0], [token.1]) } else { nil }
+            if case .completion(true, _) = shape, let token { CompletionLogprobs([token.0], [token.1], tokenizer: tokenizer) } else { nil }
         return ReplyBody(
             header, object: chunkObject,
             choices: [

@@ -1,20 +1,26 @@
 import FulmenCore
 import FulmenModel
+import FulmenPolicy
 import Synchronization
+import Tokenizers
 
 /// A policy model loaded from one weights version.
 ///
-/// `@unchecked Sendable`: `GPT` is a mutable class. After the scheduler's queue creates it, only that serial
-/// queue calls into it, so no two threads ever touch it at once; everyone else just holds the reference.
+/// `@unchecked Sendable`: a `ServedPolicy` wraps a mutable model. After the scheduler's queue creates it, only
+/// that serial queue calls into it, so no two threads ever touch it at once; everyone else reads only its
+/// immutable properties (the tokenizer, names, context length).
 final class LoadedModel: @unchecked Sendable {
-    let model: GPT
+    let policy: ServedPolicy
     /// The most tokens a prompt and its continuation may hold.
     let contextLength: Int
 
-    init(model: GPT) {
-        self.model = model
-        self.contextLength = model.config.contextLength
+    init(policy: ServedPolicy) {
+        self.policy = policy
+        self.contextLength = policy.contextLength
     }
+
+    /// The model's tokenizer.
+    var tokenizer: any TextTokenizer { policy.tokenizer }
 }
 
 /// A generation and how long it waited for its batch.
@@ -94,8 +100,8 @@ final class InferenceScheduler: Sendable {
 
     private func run(_ batch: [Job]) {
         let started = ContinuousClock.now
-        let model = batch[0].model.model
-        let result = Result { () throws(ModelError) in try model.generate(batch.map(\.request)) }
+        let policy = batch[0].model.policy
+        let result = Result { () throws(ModelError) in try policy.generate(batch.map(\.request)) }
         let elapsed = (ContinuousClock.now - started).inSeconds
         state.withLock { state in
             state.statistics.batches += 1

@@ -1,6 +1,7 @@
 import FulmenModel
 import FulmenCore
 import Foundation
+public import Tokenizers
 
 /// How the policy model samples when a call does not say: read from the pinned `sampling` settings resource
 /// (``ResourceName/sampling``), overridden per rollout by the metadata keys `fulmen.temperature`,
@@ -36,9 +37,8 @@ public struct LLMResponse: Sendable, Hashable {
     /// The log-probability of each generated token under the model.
     public var logProbabilities: [Float]
     public var finishReason: FinishReason
-
-    /// The response as text.
-    public var text: String { Tokenizer.decode(tokens) }
+    /// The response as text, decoded by the model's tokenizer (bytes that end mid-character become U+FFFD).
+    public var text: String
 }
 
 /// The policy model, as an episode calls it. Calls of concurrent episodes are batched into shared forward
@@ -74,19 +74,20 @@ public struct LLMClient: Sendable {
             if let topK = sampling.topK { span.attributes[Key.topK] = .int(topK) }
             span.attributes[Key.topP] = .double(Double(sampling.topP))
             span.attributes[Key.seed] = .int(Int(truncatingIfNeeded: sampling.seed))
-            let weights = try resources.descriptor(ResourceName.policy)
-            guard weights.kind == .weights else {
-                throw EpisodeError.invalidResource(
-                    name: ResourceName.policy, reason: "it is a \(weights.kind.rawValue) resource, not weights")
-            }
+            let weights = try weightsDescriptor()
             span.attributes[Key.weightsHash] = .string(weights.hash)
             if let version = resources.version { span.attributes[Key.weightsVersion] = .int(version) }
+            let model = try await engine.model(for: weights)
+            span.attributes[Key.model] = .string(model.policy.modelName)
+            span.attributes[Key.adapter] = .bool(model.policy.isAdapter)
             let request = GenerationRequest(
                 prompt: prompt, maxNewTokens: maxTokens, sampling: sampling, stopSequences: stop)
-            let scheduled = try await engine.generate(request, weights: weights)
+            let scheduled = try await engine.generate(request, on: model)
+            let tokens = scheduled.generation.tokens
             let response = LLMResponse(
-                tokens: scheduled.generation.tokens, logProbabilities: scheduled.generation.logProbabilities,
-                finishReason: LLMResponse.FinishReason(scheduled.generation.finishReason))
+                tokens: tokens, logProbabilities: scheduled.generation.logProbabilities,
+                finishReason: LLMResponse.FinishReason(scheduled.generation.finishReason),
+                text: (try? model.tokenizer.decode(tokens)) ?? "")
             span.attributes[Key.responseTokens] = .ints(response.tokens.map(Int.init))
             span.attributes[Key.logProbabilities] = .floats(response.logProbabilities)
             span.attributes[Key.finishReason] = .string(response.finishReason.rawValue)
@@ -99,15 +100,40 @@ public struct LLMClient: Sendable {
         }
     }
 
-    /// Continues `prompt` (text, encoded byte by byte) by up to `maxTokens` tokens, stopping early after any
-    /// of `stop`. See ``generate(prompt:maxTokens:stop:temperature:topK:topP:)``.
+    /// Continues `prompt` (text, encoded by the model's tokenizer, special tokens spelled out taken as text) by up
+    /// to `maxTokens` tokens, stopping early after any of `stop`. See
+    /// ``generate(prompt:maxTokens:stop:temperature:topK:topP:)``.
     public func generate(
         _ prompt: String, maxTokens: Int, stop: [String] = [], temperature: Float? = nil, topK: Int? = nil,
         topP: Float? = nil
     ) async throws -> LLMResponse {
-        try await generate(
-            prompt: Tokenizer.encode(prompt), maxTokens: maxTokens, stop: stop.map { Tokenizer.encode($0) },
+        let tokenizer = try await tokenizer()
+        return try await generate(
+            prompt: tokenizer.encode(prompt, parsingSpecialTokens: false),
+            maxTokens: maxTokens, stop: stop.map { tokenizer.encode($0, parsingSpecialTokens: false) },
             temperature: temperature, topK: topK, topP: topP)
+    }
+
+    /// The tokenizer of the rollout's policy model (loading the model if no call has yet).
+    /// - Throws: ``EpisodeError`` when the rollout pins no policy weights or they do not load.
+    public func tokenizer() async throws -> any TextTokenizer {
+        try await engine.model(for: weightsDescriptor()).tokenizer
+    }
+
+    /// The policy model's own chat template, or why Fulmen cannot render it; nil for a GPT, which has none.
+    /// - Throws: ``EpisodeError`` when the rollout pins no policy weights or they do not load.
+    public func chatTemplate() async throws -> Result<ChatTemplate, ChatTemplateError>? {
+        try await engine.model(for: weightsDescriptor()).policy.chatTemplate
+    }
+
+    /// The pinned policy weights.
+    private func weightsDescriptor() throws(EpisodeError) -> ResourceDescriptor {
+        let weights = try resources.descriptor(ResourceName.policy)
+        guard weights.kind == .weights else {
+            throw EpisodeError.invalidResource(
+                name: ResourceName.policy, reason: "it is a \(weights.kind.rawValue) resource, not weights")
+        }
+        return weights
     }
 
     /// The rollout's sampling settings: its metadata over the pinned settings resource.

@@ -1,5 +1,6 @@
 import FulmenCore
 import FulmenModel
+import FulmenPolicy
 import Foundation
 
 /// The pool's policy model: weights fetched by version from the store when not cached, and a scheduler that
@@ -16,10 +17,12 @@ final class PolicyEngine: Sendable {
             capacity: settings.cachedVersions, threads: settings.threads, scheduler: scheduler, fetch: fetch)
     }
 
-    func generate(_ request: GenerationRequest, weights descriptor: ResourceDescriptor) async throws
-        -> ScheduledGeneration
-    {
-        let model = try await weights.model(for: descriptor)
+    /// The model of the weights `descriptor` names, loaded (or fetched and loaded) on first use.
+    func model(for descriptor: ResourceDescriptor) async throws -> LoadedModel {
+        try await weights.model(for: descriptor)
+    }
+
+    func generate(_ request: GenerationRequest, on model: LoadedModel) async throws -> ScheduledGeneration {
         if request.prompt.count >= model.contextLength {
             throw EpisodeError.promptTooLong(tokens: request.prompt.count, contextLength: model.contextLength)
         }
@@ -41,7 +44,7 @@ actor WeightsCache {
     private var recency: [String] = []
     private(set) var fetches = 0
     private let capacity: Int
-    private let threads: Int
+    private let loader: SharedPolicyLoader
     private let scheduler: InferenceScheduler
     private let fetch: @Sendable (String) async throws -> Data
 
@@ -50,7 +53,7 @@ actor WeightsCache {
         fetch: @escaping @Sendable (String) async throws -> Data
     ) {
         self.capacity = max(1, capacity)
-        self.threads = threads
+        self.loader = SharedPolicyLoader(PolicyLoader(threads: threads))
         self.scheduler = scheduler
         self.fetch = fetch
     }
@@ -61,12 +64,12 @@ actor WeightsCache {
         recency.append(hash)
         if let loading = models[hash] { return try await loading.value }
         fetches += 1
-        let (fetch, scheduler, threads) = (self.fetch, self.scheduler, self.threads)
+        let (fetch, scheduler, loader) = (self.fetch, self.scheduler, self.loader)
         let loading = Task {
             let data = try await fetch(hash)
             return try await scheduler.perform {
                 do {
-                    return LoadedModel(model: try GPT(checkpoint: [UInt8](data), threadCount: threads))
+                    return LoadedModel(policy: try loader.loader.load(weights: [UInt8](data)))
                 } catch {
                     throw EpisodeError.invalidResource(
                         name: ResourceName.policy, reason: "weights \(hash.prefix(12)) do not load: \(error)")
@@ -83,5 +86,17 @@ actor WeightsCache {
             if models[hash].map({ $0 == loading }) == true { models[hash] = nil }
             throw error
         }
+    }
+}
+
+/// The pool's ``PolicyLoader``, which keeps each pretrained base model once for every weights version on it.
+///
+/// `@unchecked Sendable`: the loader is a mutable class, but it is only ever called inside
+/// ``InferenceScheduler/perform(_:)``, on the scheduler's serial queue, so no two threads touch it at once.
+final class SharedPolicyLoader: @unchecked Sendable {
+    let loader: PolicyLoader
+
+    init(_ loader: PolicyLoader) {
+        self.loader = loader
     }
 }

@@ -1,4 +1,6 @@
 public import Foundation
+public import FulmenModel
+public import Tokenizers
 
 /// A task bundled with Fulmen: a real environment, two scripted policies that play it without a model (for
 /// demonstrations: an expert, and an imperfect demonstrator with systematic blind spots), a seeded
@@ -38,9 +40,11 @@ public protocol BundledTask: Sendable {
     func imperfectDemonstrator(for input: Input) throws(TaskError) -> Imperfect
 
     /// Plays one episode on `input` with a scripted policy instead of the model, through the same
-    /// environment the agent uses.
+    /// environment the agent uses, its turns in the token ids of `tokenizer` (the policy model's).
     /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the input is not one the task can play.
-    func play<Policy: ScriptedPolicy>(_ input: Input, with policy: Policy) async throws -> ScriptedEpisode
+    func play<Policy: ScriptedPolicy>(
+        _ input: Input, with policy: Policy, tokenizer: any TextTokenizer
+    ) async throws -> ScriptedEpisode
 
     /// Whether an episode with this final reward solved its input.
     func isSuccess(reward: Double) -> Bool
@@ -56,11 +60,19 @@ extension BundledTask {
         }
     }
 
+    /// Plays one episode on `input` with a scripted policy, in the GPT's byte tokens (see
+    /// ``play(_:with:tokenizer:)``).
+    public func play<Policy: ScriptedPolicy>(_ input: Input, with policy: Policy) async throws -> ScriptedEpisode {
+        try await play(input, with: policy, tokenizer: ByteTokenizer())
+    }
+
     /// The episode the demonstrator `kind` (the expert unless told) plays on `input`, as supervised
-    /// training data. An imperfect demonstrator's failed episodes are kept as they are: its mistakes are
-    /// what a warm start on it should inherit.
-    public func demonstration(for input: Input, by kind: Demonstrator = .expert) async throws -> Demonstration {
-        try await play(input, with: demonstrator(kind, for: input)).demonstration
+    /// training data in the token ids of `tokenizer` (the policy model's). An imperfect demonstrator's failed
+    /// episodes are kept as they are: its mistakes are what a warm start on it should inherit.
+    public func demonstration(
+        for input: Input, by kind: Demonstrator = .expert, tokenizer: any TextTokenizer = ByteTokenizer()
+    ) async throws -> Demonstration {
+        try await play(input, with: demonstrator(kind, for: input), tokenizer: tokenizer).demonstration
     }
 
     /// A split with every input encoded as JSON, as rollouts carry them: for callers that know the task
@@ -78,13 +90,15 @@ extension BundledTask {
     /// name, such as a trainer whose experiment names the demonstrator.
     /// - Throws: ``TaskError/invalidInput(task:reason:)`` when the JSON does not decode as this task's input
     ///   or the input is not one the task can play.
-    public func demonstration(forEncoded input: Data, by kind: Demonstrator = .expert) async throws -> Demonstration {
+    public func demonstration(
+        forEncoded input: Data, by kind: Demonstrator = .expert, tokenizer: any TextTokenizer = ByteTokenizer()
+    ) async throws -> Demonstration {
         let decoded: Input
         do {
             decoded = try JSONDecoder().decode(Input.self, from: input)
         } catch {
             throw TaskError.invalidInput(task: name, reason: "the JSON does not decode as \(Input.self): \(error)")
         }
-        return try await demonstration(for: decoded, by: kind)
+        return try await demonstration(for: decoded, by: kind, tokenizer: tokenizer)
     }
 }

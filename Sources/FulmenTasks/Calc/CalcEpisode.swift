@@ -1,5 +1,3 @@
-import FulmenModel
-
 /// One calc episode, as the agent and the scripted policies play it.
 ///
 /// The prompt is `Q:{a}{op}{b}\n`. The model writes a calculator call `C:{a}{op}{b}\n`; the calculator
@@ -11,15 +9,15 @@ package enum CalcEpisode {
     package static func play<Host: TurnHost>(_ problem: CalcProblem, host: inout Host) async throws -> Double {
         try problem.validate()
         let limit = maxTokens(for: problem)
-        var prompt = Tokenizer.encode("Q:\(problem.expression)\n")
+        var prompt = host.encode("Q:\(problem.expression)\n")
         let call = try await host.respond(to: prompt, maxTokens: limit)
-        let callText = Tokenizer.decode(call)
+        let callText = host.decode(call)
         let observation = try await host.tool("calculator", input: callText) {
             Calculator.observation(for: callText)
         }
-        prompt += call + Tokenizer.encode(observation)
+        prompt += call + host.encode(observation)
         let answer = try await host.respond(to: prompt, maxTokens: limit)
-        return reward(for: Tokenizer.decode(answer), problem: problem)
+        return reward(for: host.decode(answer), problem: problem)
     }
 
     /// The most a wrong answer earns: the whole share of ``reward(for:problem:)``'s partial credit.

@@ -1,4 +1,5 @@
 import FulmenModel
+public import Tokenizers
 
 /// Multi-digit arithmetic the model cannot do in its head: it must call a calculator and then answer
 /// (see ``CalcEpisode`` for the exact format). Problems are `a op b` with `op` in `+ - *` and operands
@@ -53,8 +54,10 @@ public struct CalcTask: BundledTask {
         return CalcImperfectDemonstrator()
     }
 
-    public func play<Policy: ScriptedPolicy>(_ input: CalcProblem, with policy: Policy) async throws -> ScriptedEpisode {
-        var host = ScriptedHost(policy: policy)
+    public func play<Policy: ScriptedPolicy>(
+        _ input: CalcProblem, with policy: Policy, tokenizer: any TextTokenizer
+    ) async throws -> ScriptedEpisode {
+        var host = ScriptedHost(policy: policy, tokenizer: tokenizer)
         let reward = try await CalcEpisode.play(input, host: &host)
         return host.episode(reward: reward)
     }

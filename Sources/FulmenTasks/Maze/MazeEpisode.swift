@@ -27,8 +27,8 @@ package enum MazeEpisode {
         var visited: Set = [position]
         for _ in 0..<maze.maxSteps {
             let response = try await host.respond(
-                to: Tokenizer.encode(grid.view(at: position, visited: visited)), maxTokens: moveMaxTokens)
-            let text = Tokenizer.decode(response)
+                to: host.encode(grid.view(at: position, visited: visited)), maxTokens: moveMaxTokens)
+            let text = host.decode(response)
             let move = text.hasSuffix("\n") ? Direction(rawValue: String(text.dropLast())) : nil
             let from = position
             let outcome = try await host.tool("move", input: text.trimmingCharacters(in: .newlines)) {

@@ -1,4 +1,5 @@
 import FulmenModel
+public import Tokenizers
 
 /// Grid navigation over many turns with text observations: the agent sees the maze and where it stands,
 /// and moves one cell a turn until it reaches the goal or its steps run out (see ``MazeEpisode``), so
@@ -88,8 +89,10 @@ public struct MazeTask: BundledTask {
         try MazeImperfectDemonstrator(maze: input)
     }
 
-    public func play<Policy: ScriptedPolicy>(_ input: Maze, with policy: Policy) async throws -> ScriptedEpisode {
-        var host = ScriptedHost(policy: policy)
+    public func play<Policy: ScriptedPolicy>(
+        _ input: Maze, with policy: Policy, tokenizer: any TextTokenizer
+    ) async throws -> ScriptedEpisode {
+        var host = ScriptedHost(policy: policy, tokenizer: tokenizer)
         let reward = try await MazeEpisode.play(input, contextLength: modelContextLength, host: &host)
         return host.episode(reward: reward)
     }

@@ -22,17 +22,17 @@ package enum SQLEpisode {
         _ question: SQLQuestion, maxQueries: Int, contextLength: Int, host: inout Host
     ) async throws -> Double {
         let people = People.generate(seed: question.database)
-        let expected = Tokenizer.encode("A:\(try question.answer(over: people))\n")
+        let expected = "A:\(try question.answer(over: people))\n"
         let sandbox = try SQLSandbox(people: people)
-        var prompt = Tokenizer.encode("Q:\(question.question)\n")
+        var prompt = host.encode("Q:\(question.question)\n")
         var queries = 0
         while true {
             let mayQuery = queries < maxQueries
             let limit = min(mayQuery ? queryMaxTokens : answerMaxTokens, contextLength - prompt.count)
             guard limit > 0 else { return 0 }
             let response = try await host.respond(to: prompt, maxTokens: limit)
-            let text = Tokenizer.decode(response)
-            if !mayQuery || text.hasPrefix("A:") { return response == expected ? 1 : 0 }
+            let text = host.decode(response)
+            if !mayQuery || text.hasPrefix("A:") { return text == expected ? 1 : 0 }
             queries += 1
             let observation: String
             if text.hasPrefix("S:") {
@@ -45,7 +45,7 @@ package enum SQLEpisode {
             } else {
                 observation = malformed
             }
-            prompt += response + Tokenizer.encode(observation)
+            prompt += response + host.encode(observation)
         }
     }
 }

@@ -1,4 +1,5 @@
 import FulmenModel
+public import Tokenizers
 
 /// Questions over a small SQLite database generated per question: the agent writes SQL, SQLite runs it
 /// for real (wrong SQL gets SQLite's own error message back), and the agent answers from the result.
@@ -72,8 +73,10 @@ public struct SQLTask: BundledTask {
         return SQLImperfectDemonstrator(question: input)
     }
 
-    public func play<Policy: ScriptedPolicy>(_ input: SQLQuestion, with policy: Policy) async throws -> ScriptedEpisode {
-        var host = ScriptedHost(policy: policy)
+    public func play<Policy: ScriptedPolicy>(
+        _ input: SQLQuestion, with policy: Policy, tokenizer: any TextTokenizer
+    ) async throws -> ScriptedEpisode {
+        var host = ScriptedHost(policy: policy, tokenizer: tokenizer)
         let reward = try await SQLEpisode.play(
             input, maxQueries: maxQueries, contextLength: contextLength, host: &host)
         return host.episode(reward: reward)

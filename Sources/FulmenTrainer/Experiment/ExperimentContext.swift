@@ -126,7 +126,7 @@ public actor ExperimentContext {
 
     /// Publishes the current weights as a new resource snapshot, which the next rollouts pin.
     public func publishWeights() async throws {
-        let bytes = await trainer.checkpoint()
+        let bytes = try await trainer.checkpoint()
         let snapshot = try await store.publish(
             ResourcePublication(resources: [ResourceName.policy: ResourceContent(kind: .weights, data: Data(bytes))]))
         adopt(snapshot.id)

@@ -22,18 +22,14 @@ struct ExperimentRun {
         let split = try task.encodedSplit(seed: spec.seed, trainCount: spec.split.train, validationCount: spec.split.validation)
         let directory = dataDirectory.appendingPathComponent(experiment.id.rawValue, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        guard let model = PolicyModels.named(spec.model.preset) else {
-            throw SpecError(field: "model.preset", problem: "no policy model is named '\(spec.model.preset)'")
-        }
-        guard model.config.contextLength >= task.contextLength else {
+        let choice = try spec.model.choice()
+        if case .preset(let preset) = choice.source, preset.config.contextLength < task.contextLength {
             throw SpecError(
                 field: "model.preset",
-                problem: "task \(spec.task) needs a context of \(task.contextLength) tokens; \(model.name) has \(model.config.contextLength)")
+                problem: "task \(spec.task) needs a context of \(task.contextLength) tokens; \(preset.name) has \(preset.config.contextLength)")
         }
-        let threads = spec.model.threads
-        let trainer = PolicyTrainer(
-            model: try GPT(config: model.config, seed: spec.seed, threadCount: threads), threads: threads,
-            label: "fulmen.trainer.\(experiment.id)")
+        let trainer = try await PolicyTrainer.make(
+            choice, seed: spec.seed, threads: spec.model.threads, label: "fulmen.trainer.\(experiment.id)")
         let resumed = experiment.checkpoints.max { $0.step < $1.step }
         if let resumed {
             logger.info("resuming from checkpoint", metadata: ["experiment": "\(experiment.id)", "step": "\(resumed.step)"])

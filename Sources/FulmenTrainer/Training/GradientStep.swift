@@ -25,7 +25,7 @@ public struct GradientStep: Sendable {
     /// ``apply(model:optimizer:learningRate:)``.
     /// - Throws: ``ModelError`` when a sequence does not fit the model or the weights do not match.
     public func run(
-        model: GPT, optimizer: AdamW, learningRate: Float, sequences: [[Int32]], weights: [[Float]]
+        model: any LanguageModel, optimizer: AdamW, learningRate: Float, sequences: [[Int32]], weights: [[Float]]
     ) throws(ModelError) -> Report {
         model.zeroGradients()
         let loss = try accumulate(model: model, sequences: sequences, weights: weights)
@@ -35,7 +35,7 @@ public struct GradientStep: Sendable {
     /// The forward and backward passes: adds the gradient of `Σ weight · −log p` over `sequences` (each with
     /// one weight per predicted token) to the model's gradients, micro-batch by micro-batch; answers the loss.
     /// - Throws: ``ModelError`` when a sequence does not fit the model or the weights do not match.
-    public func accumulate(model: GPT, sequences: [[Int32]], weights: [[Float]]) throws(ModelError) -> Float {
+    public func accumulate(model: any LanguageModel, sequences: [[Int32]], weights: [[Float]]) throws(ModelError) -> Float {
         var loss: Float = 0
         for start in stride(from: 0, to: sequences.count, by: microBatch) {
             let end = min(start + microBatch, sequences.count)
@@ -47,7 +47,7 @@ public struct GradientStep: Sendable {
 
     /// The optimiser step on the gradients accumulated so far: their global norm clipped, then AdamW; the
     /// gradients are zeroed for the next step. Answers the norm before clipping.
-    public func apply(model: GPT, optimizer: AdamW, learningRate: Float) -> Float {
+    public func apply(model: any LanguageModel, optimizer: AdamW, learningRate: Float) -> Float {
         let norm = model.clipGradientNorm(to: maxGradientNorm)
         optimizer.update(model, learningRate: learningRate)
         model.zeroGradients()

@@ -1,6 +1,8 @@
 public import FulmenCore
 public import FulmenModel
+public import FulmenPolicy
 import Foundation
+public import Tokenizers
 
 /// The policy being trained, behind the four operations every learning algorithm is made of, in the manner
 /// of the Tinker API: ``forwardBackward(_:advantages:objective:)`` (or the supervised
@@ -15,13 +17,31 @@ public final class PolicyTrainer: Sendable {
     let compute: ComputeQueue
     /// The threads the model's passes use.
     public let threads: Int
+    /// The policy model's tokenizer.
+    public let tokenizer: any TextTokenizer
+    /// The policy model's name (``TrainablePolicy/name``).
+    public let modelName: String
 
-    /// A trainer of `model`, its gradients zeroed and a fresh optimiser.
-    public init(model: GPT, threads: Int, label: String) {
-        model.zeroGradients()
-        state = TrainingState(model: model)
-        compute = ComputeQueue(label: label)
+    private init(state: TrainingState, compute: ComputeQueue, threads: Int) {
+        state.model.zeroGradients()
+        self.state = state
+        self.compute = compute
         self.threads = threads
+        tokenizer = state.policy.tokenizer
+        modelName = state.policy.name
+    }
+
+    /// A trainer of the policy `choice` names (see ``TrainablePolicy/make(_:seed:threads:)``), made on the
+    /// trainer's own queue (reading a pretrained model takes seconds), with a fresh optimiser.
+    /// - Throws: ``PolicyError`` naming what failed.
+    public static func make(_ choice: PolicyModelChoice, seed: UInt64, threads: Int, label: String) async throws(PolicyError)
+        -> PolicyTrainer
+    {
+        let compute = ComputeQueue(label: label)
+        let state = try await compute.run { () throws(PolicyError) -> TrainingState in
+            TrainingState(policy: try TrainablePolicy.make(choice, seed: seed, threads: threads))
+        }
+        return PolicyTrainer(state: state, compute: compute, threads: threads)
     }
 
     /// What one forward and backward pass did.
@@ -76,30 +96,29 @@ public final class PolicyTrainer: Sendable {
         return try await compute.run { () throws(ModelError) -> [[Float]] in try state.model.logProbabilities(of: sequences) }
     }
 
-    /// The weights as a safetensors checkpoint, as runners load them.
-    public func checkpoint() async -> [UInt8] {
+    /// The weights as runners load them (``TrainablePolicy/weights()``): the whole model, or only its adapters.
+    public func checkpoint() async throws -> [UInt8] {
         let state = self.state
-        return await compute.run { state.model.checkpoint() }
+        return try await compute.run { () throws(PolicyError) in try state.policy.weights() }
     }
 
-    /// Writes the weights to `path` (a plain model checkpoint, loadable anywhere) and the optimiser's moments
-    /// and step count beside them (``optimizerPath(for:)``), so a trainer that loads both trains on exactly
-    /// as this one would.
+    /// Writes the weights to `path` (as ``checkpoint()`` gives them: a GPT's is a plain model checkpoint, loadable
+    /// anywhere) and the optimiser's moments and step count beside them (``optimizerPath(for:)``), so a trainer
+    /// that loads both trains on exactly as this one would.
     public func saveState(to path: String) async throws {
         let state = self.state
         try await compute.run {
-            try state.model.writeCheckpoint(toFile: path)
+            try Data(try state.policy.weights()).write(to: URL(fileURLWithPath: path), options: .atomic)
             try state.optimizer.writeState(toFile: Self.optimizerPath(for: path))
         }
     }
 
     /// Loads weights from the checkpoint at `path`, and the optimiser's state when it was saved beside them.
-    /// - Throws: ``ModelError`` when the checkpoint does not fit this model or is damaged.
+    /// - Throws: ``PolicyError`` when the checkpoint does not fit this policy or is damaged.
     public func loadState(from path: String) async throws {
         let state = self.state
-        let threads = self.threads
         try await compute.run {
-            state.model = try GPT(checkpointFile: path, threadCount: threads)
+            try state.policy.restore(weights: try Self.read(path))
             state.optimizer = AdamW(model: state.model)
             if let saved = FileManager.default.contents(atPath: Self.optimizerPath(for: path)) {
                 try state.optimizer.restore(state: [UInt8](saved))
@@ -111,12 +130,17 @@ public final class PolicyTrainer: Sendable {
     /// penalty keeps the policy near.
     public func setReference(fromCheckpoint path: String? = nil) async throws {
         let state = self.state
-        let threads = self.threads
         try await compute.run {
-            state.reference =
-                try path.map { try GPT(checkpointFile: $0, threadCount: threads) }
-                ?? GPT(checkpoint: state.model.checkpoint())
+            state.reference = try state.policy.reference(weights: try path.map(Self.read))
         }
+    }
+
+    /// The bytes of the checkpoint at `path`.
+    private static func read(_ path: String) throws(PolicyError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .invalidWeights(reason: "cannot read the checkpoint \(path)")
+        }
+        return [UInt8](data)
     }
 
     /// Where the optimiser state of the checkpoint at `path` lives.

@@ -1,5 +1,6 @@
 public import FulmenCore
 public import FulmenModel
+public import FulmenPolicy
 
 /// A GRPO update: triplets with their advantages, rescored by the current (and reference) model, weighted
 /// by ``PolicyObjective``, and one ``GradientStep``.
@@ -25,8 +26,8 @@ public struct PolicyUpdate: Sendable {
     /// - Throws: ``TrainingError`` when there is nothing to train on, or the model refuses a sample (one longer
     ///   than its context, say).
     public func run(
-        model: GPT, optimizer: AdamW, learningRate: Float, triplets: [Triplet], advantages: [Double],
-        reference: GPT? = nil
+        model: any LanguageModel, optimizer: AdamW, learningRate: Float, triplets: [Triplet], advantages: [Double],
+        reference: PolicyReference? = nil
     ) throws(TrainingError) -> Report {
         model.zeroGradients()
         let (weights, loss, samples) = try accumulate(
@@ -40,7 +41,7 @@ public struct PolicyUpdate: Sendable {
     /// Answers the objective's weights, the loss and the triplets trained on.
     /// - Throws: ``TrainingError`` when there is nothing to train on, or the model refuses a sample.
     public func accumulate(
-        model: GPT, triplets: [Triplet], advantages: [Double], reference: GPT? = nil
+        model: any LanguageModel, triplets: [Triplet], advantages: [Double], reference: PolicyReference? = nil
     ) throws(TrainingError) -> (weights: PolicyObjective.Weights, loss: Float, samples: Int) {
         precondition(triplets.count == advantages.count, "one advantage per triplet")
         let penalised = objective.klCoefficient > 0 && reference != nil

@@ -34,7 +34,7 @@ public struct SupervisedUpdate: Sendable {
     /// Takes one step on `samples`: ``accumulate(model:samples:)`` from zero gradients, then the optimiser step.
     /// - Throws: ``TrainingError`` when no sample marks a token to learn, a sample's flags do not match its
     ///   tokens, or the model refuses a sample.
-    public func run(model: GPT, optimizer: AdamW, learningRate: Float, samples: [SupervisedSample]) throws(TrainingError)
+    public func run(model: any LanguageModel, optimizer: AdamW, learningRate: Float, samples: [SupervisedSample]) throws(TrainingError)
         -> GradientStep.Report
     {
         model.zeroGradients()
@@ -46,7 +46,7 @@ public struct SupervisedUpdate: Sendable {
     /// `samples` to the model's; answers the loss.
     /// - Throws: ``TrainingError`` when no sample marks a token to learn, a sample's flags do not match its
     ///   tokens, or the model refuses a sample.
-    public func accumulate(model: GPT, samples: [SupervisedSample]) throws(TrainingError) -> Float {
+    public func accumulate(model: any LanguageModel, samples: [SupervisedSample]) throws(TrainingError) -> Float {
         for (i, sample) in samples.enumerated() where sample.trainable.count != sample.tokens.count {
             throw .noData("sample \(i) has \(sample.tokens.count) tokens but \(sample.trainable.count) flags")
         }

@@ -67,7 +67,7 @@ public struct ResourceSearch: Algorithm {
     public func run(in context: ExperimentContext) async throws -> String? {
         let phase = await context.phase
         await context.move(to: phase.offset)
-        let weights = ResourceContent(kind: .weights, data: Data(await context.trainer.checkpoint()))
+        let weights = ResourceContent(kind: .weights, data: Data(try await context.trainer.checkpoint()))
         let contents = self.contents
         var snapshots: [ResourceSnapshotID] = []
         for content in contents {

@@ -79,7 +79,8 @@ public struct SFT: Algorithm {
         case .demonstrations:
             var pool: [SupervisedSample] = []
             for input in context.split.train {
-                let demonstration = try await context.task.demonstration(forEncoded: input, by: demonstrator)
+                let demonstration = try await context.task.demonstration(
+                    forEncoded: input, by: demonstrator, tokenizer: context.trainer.tokenizer)
                 pool += demonstration.samples.map { SupervisedSample(tokens: $0.tokens, trainable: $0.trainable) }
             }
             context.logger.info(
