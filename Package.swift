@@ -286,6 +286,11 @@ let package = Package(
             // Golden data made by scripts/golden/llama-reference.py and scripts/golden/llm-logits.py, found by #filePath.
             exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(
+            name: "FulmenPolicyTests",
+            dependencies: ["FulmenPolicy", "FulmenLlama", "FulmenModel", "Tokenizers", "ModelTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "FulmenSystemTests",
             dependencies: [
                 "FulmenCore", "FulmenModel", "FulmenTrainer", "FulmenTrainingAPI", "ZMQActorSystem", "ZMQTestSupport",

@@ -99,18 +99,28 @@ public final class TrainablePolicy {
             } catch {
                 throw .invalidAdapters(reason: "\(error)")
             }
-        case (.llama, _):
+        case (.llama, let current as Llama):
+            let loaded: Llama
             do {
-                model = try Llama(checkpoint: image, threadCount: threads)
+                loaded = try Llama(checkpoint: image, threadCount: threads)
             } catch {
                 throw .invalidWeights(reason: error.message)
             }
-        case (.gpt, _):
+            guard loaded.config == current.config else {
+                throw .invalidWeights(reason: "they are of a Llama shaped \(loaded.config), this policy's is \(current.config)")
+            }
+            model = loaded
+        case (.gpt, let current as GPT):
+            let loaded: GPT
             do {
-                model = try GPT(checkpoint: image, threadCount: threads)
+                loaded = try GPT(checkpoint: image, threadCount: threads)
             } catch {
                 throw .invalidWeights(reason: error.message)
             }
+            guard loaded.config == current.config else {
+                throw .invalidWeights(reason: "they are of a GPT shaped \(loaded.config), this policy's is \(current.config)")
+            }
+            model = loaded
         default:
             throw .invalidWeights(reason: "\(described.format.rawValue) weights do not fit a \(model.family) model")
         }

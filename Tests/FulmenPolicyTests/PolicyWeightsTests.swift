@@ -1,0 +1,44 @@
+import FulmenLlama
+import FulmenModel
+import FulmenPolicy
+import Testing
+import Tokenizers
+
+/// The GPT through the policy interface, and what is refused by name: unknown models, missing files, damaged or
+/// foreign weights, LoRA on a model trained from scratch.
+struct PolicyWeightsTests {
+    @Test func aGPTPolicyServesWhatItTrainedThroughItsWeightsResource() throws {
+        let choice = try PolicyModelChoice(name: "tiny")
+        let policy = try TrainablePolicy.make(choice, seed: 5, threads: 1)
+        #expect(policy.name == "tiny" && !policy.trainsAdapters && policy.tokenizer.vocabularySize == 256)
+        let served = try PolicyLoader(threads: 1).load(weights: try policy.weights())
+        #expect(served.modelName == PolicyLoader.gptModelName && !served.isAdapter && served.chatTemplate == nil)
+        let request = GenerationRequest(
+            prompt: ByteTokenizer().encode("Q:12+5\n", parsingSpecialTokens: false), maxNewTokens: 8,
+            sampling: SamplingParameters(temperature: 0))
+        #expect(try served.generate([request]) == (try policy.model.generate([request])))
+    }
+
+    @Test func unknownModelsMissingFilesAndLoRAOnAGPTAreRefusedByName() throws {
+        #expect(throws: PolicyError.unknownModel("gpt-7", known: PolicyModels.names)) {
+            try PolicyModelChoice(name: "gpt-7")
+        }
+        let missing = try PolicyModelChoice(name: "/nonexistent/model.gguf")
+        #expect(throws: PolicyError.modelNotFound(.path("/nonexistent/model.gguf"), reason: "no such file on this host")) {
+            try TrainablePolicy.make(missing, seed: 1, threads: 1)
+        }
+        let onGPT = try PolicyModelChoice(name: "tiny", lora: LoRAConfig(rank: 4, alpha: 8))
+        let error = try #require(throws: PolicyError.self) { try TrainablePolicy.make(onGPT, seed: 1, threads: 1) }
+        #expect("\(error)".contains("LoRA needs a pretrained model"), "\(error)")
+    }
+
+    @Test func damagedOrForeignWeightsAreRefused() throws {
+        let policy = try TrainablePolicy.make(try PolicyModelChoice(name: "tiny"), seed: 1, threads: 1)
+        let loader = PolicyLoader(threads: 1)
+        let truncated = Array(try policy.weights().prefix(100))
+        #expect(throws: PolicyError.self) { try loader.load(weights: truncated) }
+        let small = try TrainablePolicy.make(try PolicyModelChoice(name: "small"), seed: 1, threads: 1)
+        let error = try #require(throws: PolicyError.self) { try policy.restore(weights: try small.weights()) }
+        #expect("\(error)".contains("policy weights do not load"), "\(error)")
+    }
+}
