@@ -341,6 +341,7 @@ let package = Package(
             name: "FulmenTrainerTests",
             dependencies: [
                 "FulmenTrainer", "FulmenCore", "FulmenModel", "FulmenTasks", "FulmenStore", "ZMQActorSystem", "ZMQTestSupport",
+                "FulmenPolicy", "FulmenLlama",
             ],
             swiftSettings: strictSettings
         ),

@@ -1,4 +1,6 @@
 import Foundation
+import FulmenLlama
+import FulmenPolicy
 import FulmenTasks
 import FulmenTrainer
 import Testing
@@ -20,7 +22,7 @@ struct ExperimentSpecTests {
     @Test func everyExampleReadsAndTheBuiltInOneIsCalcYAML() throws {
         let examples = [
             "calc.yaml": "calc", "sql.yaml": "sql", "maze.yaml": "maze", "calc-search.yaml": "calc",
-            "python-calc/calc.yaml": "calc",
+            "python-calc/calc.yaml": "calc", "smollm2-calc/calc.yaml": "calc",
         ]
         for (file, task) in examples {
             let text = try String(contentsOf: Self.examples.appendingPathComponent(file), encoding: .utf8)
@@ -56,6 +58,28 @@ struct ExperimentSpecTests {
             yaml: "task: calc\ngrpo: { steps: 3 }\nsft: { steps: 2 }\nsearch: { candidates: [a, b], rounds: 4 }\n")
         #expect(spec.phases.map { type(of: $0).name } == ["grpo", "sft", "search"])
         #expect(spec.totalSteps == 9 && spec.stepsBefore(phase: 1) == 3 && spec.stepsBefore(phase: 2) == 5)
+    }
+
+    @Test func aPretrainedModelIsNamedByNameOrPathAndMayTakeLoRA() throws {
+        let named = try ExperimentSpec.parse(
+            yaml: "task: calc\nsft: {}\nmodel: { name: smollm2-135m-instruct, lora: { rank: 8, targets: [q_proj, v_proj] } }\n")
+        #expect(
+            try named.model.choice()
+                == PolicyModelChoice(
+                    source: .pretrained(.bundled(.smolLM2_135M_Instruct)),
+                    lora: LoRAConfig(rank: 8, alpha: 32, dropout: 0, targets: [.query, .value])))
+        let path = try ExperimentSpec.parse(yaml: "task: calc\nsft: {}\nmodel: { path: /models/x.gguf, threads: 2 }\n")
+        #expect(try path.model.choice() == PolicyModelChoice(source: .pretrained(.path("/models/x.gguf"))))
+        #expect(try ExperimentSpec.parse(yaml: "task: calc\nsft: {}\n").model.choice().name == "tiny")
+
+        func field(_ model: String) -> String? { Self.error("task: calc\nsft: {}\nmodel: \(model)\n")?.field }
+        #expect(field("{ preset: tiny, name: smollm2-135m-instruct }") == "model.name")
+        #expect(field("{ name: tiny }") == "model.name")
+        #expect(field("{ name: gpt-9 }") == "model.name")
+        #expect(field("{ preset: tiny, lora: {} }") == "model.lora")
+        #expect(field("{ name: smollm2-135m-instruct, lora: { targets: [qkv] } }") == "model.lora.targets")
+        #expect(field("{ name: smollm2-135m-instruct, lora: { rank: 0 } }") == "model.lora.rank")
+        #expect(field("{ name: smollm2-135m-instruct, lora: { ranks: 4 } }") == "model.lora.ranks")
     }
 
     @Test func aBadSpecIsRefusedNamingTheField() {
