@@ -49,9 +49,13 @@ package enum Safetensors {
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: header)
         for tensor in tensors {
-            for value in tensor.values {
-                withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-            }
+            #if _endian(little)
+                bytes.append(contentsOf: UnsafeRawBufferPointer(tensor.values))
+            #else
+                for value in tensor.values {
+                    withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+                }
+            #endif
         }
         return bytes
     }
@@ -106,12 +110,17 @@ package enum Safetensors {
     /// Copies a tensor's values out of a file image.
     package static func read(_ info: TensorInfo, from bytes: UnsafeRawBufferPointer, into destination: FloatPointer) {
         let count = info.byteRange.count / 4
-        for i in 0..<count {
-            destination[i] = Float(
-                bitPattern: UInt32(
-                    littleEndian: bytes.loadUnaligned(
-                        fromByteOffset: info.byteRange.lowerBound + 4 * i, as: UInt32.self)))
-        }
+        #if _endian(little)
+            UnsafeMutableRawPointer(destination).copyMemory(
+                from: bytes.baseAddress! + info.byteRange.lowerBound, byteCount: 4 * count)
+        #else
+            for i in 0..<count {
+                destination[i] = Float(
+                    bitPattern: UInt32(
+                        littleEndian: bytes.loadUnaligned(
+                            fromByteOffset: info.byteRange.lowerBound + 4 * i, as: UInt32.self)))
+            }
+        #endif
     }
 
     private static func quoted(_ text: String) -> String {

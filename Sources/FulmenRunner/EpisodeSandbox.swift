@@ -31,7 +31,8 @@ public struct EpisodeSandbox: Sendable {
     public let attempts = AttemptDirectory()
 
     /// - Parameters:
-    ///   - policy: a safetensors checkpoint of the policy model (see `GPT.checkpoint()`), or `nil` for none.
+    ///   - policy: the policy's weights resource (`TrainablePolicy.weights()`: a GPT's checkpoint, or a pretrained
+    ///     model's weights or adapters), or `nil` for none.
     ///   - resources: other resources the episodes see, such as prompt templates or sampling settings.
     public init(
         policy: [UInt8]?, resources: [String: ResourceContent] = [:], inference: InferenceSettings = InferenceSettings()

@@ -25,6 +25,23 @@ struct PretrainedPolicyTests {
         optimizer.update(model, learningRate: 5e-3)
     }
 
+    @Test func aWholeModelFineTunedInFullIsPublishedAndRestoredWithItsBase() throws {
+        let choice = try PolicyModelChoice(name: "smollm2-135m-instruct")
+        let policy = try TrainablePolicy.make(choice, seed: 1, threads: 1)
+        #expect(!policy.trainsAdapters && policy.model.trainableParameterCount == policy.model.parameterCount)
+        let text = policy.tokenizer.encode("<|im_start|>user\nHello!<|im_end|>\n", parsingSpecialTokens: true)
+        try Self.trainOnce(policy, text)
+        let weights = try policy.weights()
+        #expect(weights.count > 4 * policy.model.parameterCount)
+        let served = try PolicyLoader(threads: 1).load(weights: weights)
+        #expect(served.modelName == "smollm2-135m-instruct" && !served.isAdapter)
+        let trained = try policy.model.logProbabilities(of: [text])
+        #expect(try served.logProbabilities(of: [text]) == trained)
+        let restored = try TrainablePolicy.make(choice, seed: 2, threads: 1)
+        try restored.restore(weights: weights)
+        #expect(try restored.model.logProbabilities(of: [text]) == trained)
+    }
+
     @Test func theTrainerPublishesAdaptersThatTheRunnerServesOnOneBase() throws {
         let choice = try PolicyModelChoice(name: "smollm2-135m-instruct", lora: LoRAConfig(rank: 8, alpha: 16))
         let policy = try TrainablePolicy.make(choice, seed: 3, threads: 1)
