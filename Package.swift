@@ -328,7 +328,7 @@ let package = Package(
             name: "FulmenEndpointTests",
             dependencies: [
                 "FulmenEndpoint", "FulmenRunner", "FulmenCore", "FulmenModel", "ZMQActorSystem", "ZMQTestSupport",
-                "fulmen",
+                "FulmenPolicy", "FulmenLlama", "Tokenizers", "ModelFiles", "ModelTestSupport", "fulmen",
             ],
             swiftSettings: strictSettings
         ),

@@ -16,8 +16,11 @@ struct EndpointFixture: Sendable {
     let sandbox: EpisodeSandbox
     let url: String
 
-    /// Runs `body` with a fresh sandbox and its endpoint serving; the endpoint stops afterwards.
-    static func with<T>(template: ChatTemplate = .plain, _ body: (EndpointFixture) async throws -> T) async throws -> T {
+    /// Runs `body` with a fresh sandbox on `policy` (a weights resource; the tiny GPT unless given) and its endpoint
+    /// serving; the endpoint stops afterwards.
+    static func with<T>(
+        policy: [UInt8] = policy, template: ChatTemplate = .plain, _ body: (EndpointFixture) async throws -> T
+    ) async throws -> T {
         let sandbox = EpisodeSandbox(policy: policy)
         var logger = Logger(label: "test.endpoint")
         logger.logLevel = .critical
