@@ -77,6 +77,21 @@ struct PolicyWeights {
         }
     }
 
+    /// The whole model a `fulmen-gpt` or `fulmen-llama` image holds.
+    ///
+    /// - Throws: ``PolicyError/invalidWeights(reason:)`` naming what is damaged, or for adapters.
+    func wholeModel(_ image: [UInt8], threads: Int) throws(PolicyError) -> any LanguageModel {
+        do throws(ModelError) {
+            switch format {
+            case .gpt: return try GPT(checkpoint: image, threadCount: threads)
+            case .llama: return try Llama(checkpoint: image, threadCount: threads)
+            case .lora: throw ModelError("they hold LoRA adapters, not a whole model")
+            }
+        } catch {
+            throw .invalidWeights(reason: error.message)
+        }
+    }
+
     /// The PEFT files of `fulmen-lora` weights (the image itself carries PEFT's tensors).
     func adapterFiles(_ image: [UInt8]) -> PEFTAdapterFiles {
         PEFTAdapterFiles(config: adapterConfig ?? [], weights: image)

@@ -81,22 +81,14 @@ public final class PolicyLoader {
         let described = try PolicyWeights(describing: image)
         switch (described.format, described.base) {
         case (.gpt, _):
-            do {
-                return ServedPolicy(
-                    modelName: Self.gptModelName, model: try GPT(checkpoint: image, threadCount: threads),
-                    adapters: nil, tokenizer: ByteTokenizer(), chatTemplate: nil)
-            } catch {
-                throw .invalidWeights(reason: error.message)
-            }
+            return ServedPolicy(
+                modelName: Self.gptModelName, model: try described.wholeModel(image, threads: threads), adapters: nil,
+                tokenizer: ByteTokenizer(), chatTemplate: nil)
         case (.llama, let reference?):
             let files = try PretrainedFiles(reference)
-            do {
-                return ServedPolicy(
-                    modelName: reference.description, model: try Llama(checkpoint: image, threadCount: threads),
-                    adapters: nil, tokenizer: files.tokenizer, chatTemplate: files.chatTemplate)
-            } catch {
-                throw .invalidWeights(reason: error.message)
-            }
+            return ServedPolicy(
+                modelName: reference.description, model: try described.wholeModel(image, threads: threads),
+                adapters: nil, tokenizer: files.tokenizer, chatTemplate: files.chatTemplate)
         case (.lora, let reference?):
             let base = try base(reference)
             do {

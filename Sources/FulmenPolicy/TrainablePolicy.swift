@@ -89,40 +89,12 @@ public final class TrainablePolicy {
     ///
     /// - Throws: ``PolicyError/invalidWeights(reason:)`` when the image is damaged or made for another model.
     public func restore(weights image: [UInt8]) throws(PolicyError) {
-        let described = try PolicyWeights(describing: image)
-        try requireOwn(described)
-        switch (described.format, model) {
-        case (.lora, let llama as Llama):
-            let adapters = try Self.adapters(described.adapterFiles(image), on: llama, seed: seed)
-            do {
-                try llama.swapAdapters(adapters)
-            } catch {
-                throw .invalidAdapters(reason: "\(error)")
-            }
-        case (.llama, let current as Llama):
-            let loaded: Llama
-            do {
-                loaded = try Llama(checkpoint: image, threadCount: threads)
-            } catch {
-                throw .invalidWeights(reason: error.message)
-            }
-            guard loaded.config == current.config else {
-                throw .invalidWeights(reason: "they are of a Llama shaped \(loaded.config), this policy's is \(current.config)")
-            }
+        switch try load(image) {
+        case .adapters(let adapters, let llama):
+            // Read for this very model, so they fit it.
+            _ = try! llama.swapAdapters(adapters)
+        case .model(let loaded):
             model = loaded
-        case (.gpt, let current as GPT):
-            let loaded: GPT
-            do {
-                loaded = try GPT(checkpoint: image, threadCount: threads)
-            } catch {
-                throw .invalidWeights(reason: error.message)
-            }
-            guard loaded.config == current.config else {
-                throw .invalidWeights(reason: "they are of a GPT shaped \(loaded.config), this policy's is \(current.config)")
-            }
-            model = loaded
-        default:
-            throw .invalidWeights(reason: "\(described.format.rawValue) weights do not fit a \(model.family) model")
         }
     }
 
@@ -133,51 +105,51 @@ public final class TrainablePolicy {
     public func reference(weights given: [UInt8]? = nil) throws(PolicyError) -> PolicyReference {
         let image: [UInt8]
         if let given { image = given } else { image = try weights() }
-        let described = try PolicyWeights(describing: image)
-        try requireOwn(described)
-        switch (described.format, model) {
-        case (.lora, let llama as Llama):
-            let frozen = try Self.adapters(described.adapterFiles(image), on: llama, seed: seed)
-            return PolicyReference(adapters: frozen, on: llama)
-        case (.llama, _):
-            do {
-                return PolicyReference(model: try Llama(checkpoint: image, threadCount: threads))
-            } catch {
-                throw .invalidWeights(reason: error.message)
-            }
-        case (.gpt, _):
-            do {
-                return PolicyReference(model: try GPT(checkpoint: image, threadCount: threads))
-            } catch {
-                throw .invalidWeights(reason: error.message)
-            }
-        default:
-            throw .invalidWeights(reason: "\(described.format.rawValue) weights do not fit a \(model.family) model")
+        switch try load(image) {
+        case .adapters(let adapters, let llama): return PolicyReference(adapters: adapters, on: llama)
+        case .model(let loaded): return PolicyReference(model: loaded)
         }
     }
 
-    /// Refuses weights of another base than this policy's.
-    private func requireOwn(_ described: PolicyWeights) throws(PolicyError) {
+    /// What a weights image holds for this policy.
+    private enum Loaded {
+        /// Adapters read for the policy's base model.
+        case adapters(LoRAAdapters, on: Llama)
+        /// A whole model of the policy's shape.
+        case model(any LanguageModel)
+    }
+
+    /// Reads `image`, refusing weights made for another model.
+    private func load(_ image: [UInt8]) throws(PolicyError) -> Loaded {
+        let described = try PolicyWeights(describing: image)
         guard described.base == base else {
             throw .invalidWeights(
                 reason: "they are of \(described.base?.description ?? "a GPT"), this policy is \(base?.description ?? "a GPT")")
         }
-        if described.format == .lora, lora == nil {
-            throw .invalidWeights(reason: "they hold LoRA adapters, but this policy trains every weight")
+        guard (described.format == .lora) == (lora != nil) else {
+            throw .invalidWeights(
+                reason: lora == nil
+                    ? "they hold LoRA adapters, but this policy trains every weight"
+                    : "they hold a whole model, but this policy trains LoRA adapters")
         }
-    }
-
-    private static func adapters(_ files: PEFTAdapterFiles, on llama: Llama, seed: UInt64) throws(PolicyError)
-        -> LoRAAdapters
-    {
-        do {
-            return try llama.readAdapters(files, seed: seed)
-        } catch {
-            throw .invalidWeights(reason: "\(error)")
+        if let llama = model as? Llama, described.format == .lora {
+            do {
+                return .adapters(try llama.readAdapters(described.adapterFiles(image), seed: seed), on: llama)
+            } catch {
+                throw .invalidWeights(reason: "\(error)")
+            }
         }
+        let loaded = try described.wholeModel(image, threads: threads)
+        guard loaded.family == model.family, loaded.tensorNames == model.tensorNames,
+            loaded.parameterCount == model.parameterCount
+        else {
+            throw .invalidWeights(
+                reason: "they are of a \(loaded.family) model of \(loaded.parameterCount) parameters; this policy's "
+                    + "has \(model.parameterCount)")
+        }
+        return .model(loaded)
     }
 }
-
 /// Frozen weights that score sequences: a model of its own, or adapters swapped onto the trained policy's base for
 /// the duration of a call. Used on the policy's queue, like the policy.
 public final class PolicyReference {
