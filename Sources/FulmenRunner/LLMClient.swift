@@ -59,12 +59,26 @@ public struct LLMClient: Sendable {
         prompt: [Int32], maxTokens: Int, stop: [[Int32]] = [], temperature: Float? = nil, topK: Int? = nil,
         topP: Float? = nil
     ) async throws -> LLMResponse {
+        try await generate(
+            .tokens(prompt, stop: stop), maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP)
+    }
+
+    /// A call's prompt and stop sequences: token ids, or text the model's tokenizer encodes once the model is
+    /// loaded (inside the call's span, so a call that fails to load is recorded too).
+    private enum CallInput {
+        case tokens([Int32], stop: [[Int32]])
+        case text(String, stop: [String])
+    }
+
+    private func generate(
+        _ input: CallInput, maxTokens: Int, temperature: Float?, topK: Int?, topP: Float?
+    ) async throws -> LLMResponse {
         let scope = root.current
         var span = OpenSpan(name: SpanConvention.modelCall, in: scope)
         typealias Key = SpanConvention.Attribute
         span.attributes[Key.agent] = .string(scope.agent)
-        span.attributes[Key.promptTokens] = .ints(prompt.map(Int.init))
         span.attributes[Key.maxTokens] = .int(maxTokens)
+        if case .tokens(let prompt, _) = input { span.attributes[Key.promptTokens] = .ints(prompt.map(Int.init)) }
         do {
             let defaults = try samplingDefaults()
             let sampling = SamplingParameters(
@@ -80,6 +94,17 @@ public struct LLMClient: Sendable {
             let model = try await engine.model(for: weights)
             span.attributes[Key.model] = .string(model.policy.modelName)
             span.attributes[Key.adapter] = .bool(model.policy.isAdapter)
+            let prompt: [Int32]
+            let stop: [[Int32]]
+            switch input {
+            case .tokens(let tokens, let stops):
+                (prompt, stop) = (tokens, stops)
+            case .text(let text, let stops):
+                let tokenizer = model.tokenizer
+                prompt = tokenizer.encode(text, parsingSpecialTokens: false)
+                stop = stops.map { tokenizer.encode($0, parsingSpecialTokens: false) }
+                span.attributes[Key.promptTokens] = .ints(prompt.map(Int.init))
+            }
             let request = GenerationRequest(
                 prompt: prompt, maxNewTokens: maxTokens, sampling: sampling, stopSequences: stop)
             let scheduled = try await engine.generate(request, on: model)
@@ -107,11 +132,8 @@ public struct LLMClient: Sendable {
         _ prompt: String, maxTokens: Int, stop: [String] = [], temperature: Float? = nil, topK: Int? = nil,
         topP: Float? = nil
     ) async throws -> LLMResponse {
-        let tokenizer = try await tokenizer()
-        return try await generate(
-            prompt: tokenizer.encode(prompt, parsingSpecialTokens: false),
-            maxTokens: maxTokens, stop: stop.map { tokenizer.encode($0, parsingSpecialTokens: false) },
-            temperature: temperature, topK: topK, topP: topP)
+        try await generate(
+            .text(prompt, stop: stop), maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP)
     }
 
     /// The tokenizer of the rollout's policy model (loading the model if no call has yet).
