@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Makes a Hugging Face model directory from the bundled SmolLM2 GGUF, the way transformers reads GGUF files, for
+FulmenLlamaTests' HuggingFaceSmolLM2Tests (Fulmen's logits from that directory against its logits from the GGUF).
+
+Needs: torch, transformers, gguf, tokenizers (pip install torch transformers gguf tokenizers); it was run with
+torch 2.15.0, transformers 5.25.0 and gguf from the benchmark virtual environment:
+
+    ~/.cache/fulmen-bench-venv/bin/python scripts/golden/hf-smollm2-from-gguf.py \\
+        /work/models/SmolLM2-135M-Instruct.Q4_1.gguf /work/models/SmolLM2-135M-Instruct-hf
+    FULMEN_HF_SMOLLM2_DIR=/work/models/SmolLM2-135M-Instruct-hf swift test --filter HuggingFaceSmolLM2Tests
+
+`AutoModelForCausalLM.from_pretrained(dir, gguf_file=name)` dequantises the Q4_1/Q8_0 blocks to float32 and undoes
+llama.cpp's q/k row permutation; `save_pretrained` writes them as F32 safetensors (about 540 MB, sharded), with the
+tokenizer transformers converts from the GGUF metadata. The directory is written under a temporary name and
+renamed at the end, so a reader never sees half of it.
+"""
+import os
+import shutil
+import sys
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+
+def main():
+    gguf_path, out = sys.argv[1], sys.argv[2]
+    directory, name = os.path.split(os.path.abspath(gguf_path))
+    temporary = f"{out}.partial-{os.getpid()}"
+    model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, dtype=torch.float32)
+    model.save_pretrained(temporary)
+    AutoTokenizer.from_pretrained(directory, gguf_file=name).save_pretrained(temporary)
+    print("config:", model.config.to_json_string())
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.rename(temporary, out)
+    print(out, sorted(os.listdir(out)))
+
+
+if __name__ == "__main__":
+    main()
