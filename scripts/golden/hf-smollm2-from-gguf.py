@@ -11,7 +11,9 @@ torch 2.15.0, transformers 5.25.0 and gguf from the benchmark virtual environmen
 
 `AutoModelForCausalLM.from_pretrained(dir, gguf_file=name)` dequantises the Q4_1/Q8_0 blocks to float32 and undoes
 llama.cpp's q/k row permutation; `save_pretrained` writes them as F32 safetensors (about 540 MB, sharded), with the
-tokenizer transformers converts from the GGUF metadata. The directory is written under a temporary name and
+tokenizer transformers converts from the GGUF metadata. Transformers 5 keeps GGUF weights in their blocks by default,
+and such a model refuses `save_pretrained`, so the script asks for `GgufConfig(dequantize=True)` where it exists
+(transformers 4 always dequantises). The directory is written under a temporary name and
 renamed at the end, so a reader never sees half of it.
 """
 import os
@@ -21,12 +23,18 @@ import sys
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+try:
+    from transformers import GgufConfig
+except ImportError:  # transformers 4: GGUF weights are always dequantised
+    GgufConfig = None
+
 
 def main():
     gguf_path, out = sys.argv[1], sys.argv[2]
     directory, name = os.path.split(os.path.abspath(gguf_path))
     temporary = f"{out}.partial-{os.getpid()}"
-    model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, dtype=torch.float32)
+    options = {"quantization_config": GgufConfig(dequantize=True)} if GgufConfig else {}
+    model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, dtype=torch.float32, **options)
     model.save_pretrained(temporary)
     AutoTokenizer.from_pretrained(directory, gguf_file=name).save_pretrained(temporary)
     print("config:", model.config.to_json_string())
