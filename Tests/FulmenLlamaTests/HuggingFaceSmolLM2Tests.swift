@@ -13,9 +13,9 @@ import Tokenizers
 /// directory (it needs torch and transformers to make, which CI does not install).
 @Suite(.serialized) struct HuggingFaceSmolLM2Tests {
     static let directory = ProcessInfo.processInfo.environment["FULMEN_HF_SMOLLM2_DIR"]
-    static let skipReason: Comment =
-        "FULMEN_HF_SMOLLM2_DIR is not set: make the directory with scripts/golden/hf-smollm2-from-gguf.py (torch, "
-        + "transformers) and point the variable at it"
+    static let skipReason = Comment(
+        rawValue: "FULMEN_HF_SMOLLM2_DIR is not set: make the directory with scripts/golden/hf-smollm2-from-gguf.py "
+            + "(torch, transformers) and point the variable at it")
 
     /// Chat prompts of 30 to 90 tokens, rendered with the model's template.
     static func prompts(_ file: GGUFFile) throws -> [[Int32]] {

@@ -29,18 +29,18 @@ import Tokenizers
     }
 
     @Test func test_missingTensor_shouldBeNamed() throws {
-        let error = try Self.loadError { $0["model.layers.1.mlp.up_proj.weight"] = nil }
+        let error = try Self.loadError(editTensors: { $0["model.layers.1.mlp.up_proj.weight"] = nil })
         #expect(error == .missingTensor(name: "model.layers.1.mlp.up_proj.weight"))
-        let head = try Self.loadError { $0["lm_head.weight"] = nil }
+        let head = try Self.loadError(editTensors: { $0["lm_head.weight"] = nil })
         #expect(head == .missingTensor(name: "lm_head.weight"))
     }
 
     @Test func test_unsupportedDType_shouldNameTheTensorAndType() throws {
-        let error = try Self.loadError { tensors in
+        let error = try Self.loadError(editTensors: { tensors in
             let shape = tensors["model.layers.0.self_attn.v_proj.weight"]!.shape
             tensors["model.layers.0.self_attn.v_proj.weight"] = .init(
                 dtype: "I8", shape: shape, bytes: [UInt8](repeating: 1, count: shape.reduce(1, *)))
-        }
+        })
         guard case .unsupportedModelFile(_, let reason) = error else {
             Issue.record("expected unsupportedModelFile, got \(String(describing: error))")
             return
@@ -49,22 +49,22 @@ import Tokenizers
     }
 
     @Test func test_wrongShape_shouldBeNamed() throws {
-        let error = try Self.loadError { tensors in
+        let error = try Self.loadError(editTensors: { tensors in
             tensors["model.layers.0.self_attn.k_proj.weight"] = .init(
                 shape: [16, 64], floats: [Float](repeating: 0.1, count: 16 * 64))
-        }
+        })
         #expect(error == .tensorShape(name: "model.layers.0.self_attn.k_proj.weight", expected: [32, 64], actual: [16, 64]))
     }
 
     @Test func test_unexpectedTensor_shouldBeNamed() throws {
-        let error = try Self.loadError { tensors in
+        let error = try Self.loadError(editTensors: { tensors in
             tensors["model.layers.0.self_attn.q_proj.bias"] = .init(shape: [64], floats: [Float](repeating: 0, count: 64))
-        }
+        })
         #expect(error == .unexpectedTensor(name: "model.layers.0.self_attn.q_proj.bias"))
         // Saved rotary frequencies (older transformers) are not weights and are skipped.
-        #expect(try Self.loadError { tensors in
+        #expect(try Self.loadError(editTensors: { tensors in
             tensors["model.layers.0.self_attn.rotary_emb.inv_freq"] = .init(shape: [8], floats: [Float](repeating: 1, count: 8))
-        } == nil)
+        }) == nil)
     }
 
     @Test func test_unknownArchitecture_shouldBeNamed() throws {

@@ -117,7 +117,7 @@ import Tokenizers
     }
 
     /// A GGUF path answers the file's model, tokenizer and template.
-    @Test(.disabled(if: RealModel.skipped, RealModel.skipReason))
+    @Test(.disabled(if: RealModel.skipped, Comment(rawValue: RealModel.skipReason)))
     func test_pretrainedModel_shouldLoadAGGUFFile() throws {
         let path = try RealModel.path()
         let pretrained = try PretrainedModel.load(path: path, threadCount: 1)

@@ -60,8 +60,9 @@ public struct PretrainedModel {
             let data = try read(configPath)
             do { config = try HuggingFaceTokenizerConfig(json: data) } catch { throw .tokenizer(path: configPath, error) }
         }
+        let json = try read(tokenizerPath)
         let tokenizer: ByteLevelBPETokenizer
-        do { tokenizer = try ByteLevelBPETokenizer(huggingFaceJSON: try read(tokenizerPath), config: config) } catch {
+        do { tokenizer = try ByteLevelBPETokenizer(huggingFaceJSON: json, config: config) } catch {
             throw .tokenizer(path: tokenizerPath, error)
         }
         let template = try chatTemplate(directory: path, config: config)
