@@ -64,7 +64,9 @@ import Tokenizers
                 worstRelative = max(worstRelative, difference / scale)
             }
         }
-        print("SmolLM2 from the HF directory vs the GGUF: largest logit difference \(worstAbsolute), relative \(worstRelative)")
+        print(
+            "SmolLM2 from the HF directory vs the GGUF: largest logit difference \(worstAbsolute), "
+                + "relative \(worstRelative)")
         #expect(worstRelative < 1e-4)
     }
 

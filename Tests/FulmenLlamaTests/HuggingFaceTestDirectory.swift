@@ -63,7 +63,10 @@ struct HuggingFaceTestDirectory {
         var data: [UInt8] = []
         for name in tensors.keys.sorted() {
             let tensor = tensors[name]!
-            header[name] = ["dtype": tensor.dtype, "shape": tensor.shape, "data_offsets": [data.count, data.count + tensor.bytes.count]]
+            header[name] = [
+                "dtype": tensor.dtype, "shape": tensor.shape,
+                "data_offsets": [data.count, data.count + tensor.bytes.count],
+            ]
             data += tensor.bytes
         }
         let json = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))

@@ -53,17 +53,20 @@ import Tokenizers
             tensors["model.layers.0.self_attn.k_proj.weight"] = .init(
                 shape: [16, 64], floats: [Float](repeating: 0.1, count: 16 * 64))
         })
-        #expect(error == .tensorShape(name: "model.layers.0.self_attn.k_proj.weight", expected: [32, 64], actual: [16, 64]))
+        #expect(
+            error == .tensorShape(name: "model.layers.0.self_attn.k_proj.weight", expected: [32, 64], actual: [16, 64]))
     }
 
     @Test func test_unexpectedTensor_shouldBeNamed() throws {
         let error = try Self.loadError(editTensors: { tensors in
-            tensors["model.layers.0.self_attn.q_proj.bias"] = .init(shape: [64], floats: [Float](repeating: 0, count: 64))
+            tensors["model.layers.0.self_attn.q_proj.bias"] = .init(
+                shape: [64], floats: [Float](repeating: 0, count: 64))
         })
         #expect(error == .unexpectedTensor(name: "model.layers.0.self_attn.q_proj.bias"))
         // Saved rotary frequencies (older transformers) are not weights and are skipped.
         #expect(try Self.loadError(editTensors: { tensors in
-            tensors["model.layers.0.self_attn.rotary_emb.inv_freq"] = .init(shape: [8], floats: [Float](repeating: 1, count: 8))
+            tensors["model.layers.0.self_attn.rotary_emb.inv_freq"] = .init(
+                shape: [8], floats: [Float](repeating: 1, count: 8))
         }) == nil)
     }
 
@@ -78,7 +81,9 @@ import Tokenizers
     }
 
     @Test func test_unsupportedFeatures_shouldBeNamed() throws {
-        let scaled = try Self.loadError { $0["rope_parameters"] = ["rope_theta": 50_000.0, "rope_type": "llama3", "factor": 8.0] }
+        let scaled = try Self.loadError {
+            $0["rope_parameters"] = ["rope_theta": 50_000.0, "rope_type": "llama3", "factor": 8.0]
+        }
         guard case .unsupportedModelFile(_, let reason) = scaled, reason.contains("llama3") else {
             Issue.record("rope scaling llama3 not refused by name: \(String(describing: scaled))")
             return

@@ -22,7 +22,8 @@ extension Llama {
             decodingWeights: decodingWeights)
     }
 
-    /// The model of an opened Hugging Face directory (see ``init(huggingFaceDirectory:threadCount:cacheBlockSize:decodingWeights:)``).
+    /// The model of an opened Hugging Face directory (see
+    /// ``init(huggingFaceDirectory:threadCount:cacheBlockSize:decodingWeights:)``).
     public convenience init(
         huggingFace directory: HuggingFaceModelDirectory, threadCount: Int = 1, cacheBlockSize: Int = 16,
         decodingWeights: LlamaDecodingWeights = .compact

@@ -58,7 +58,9 @@ public struct PretrainedModel {
         var config: HuggingFaceTokenizerConfig?
         if let configPath = directory.tokenizerConfigPath {
             let data = try read(configPath)
-            do { config = try HuggingFaceTokenizerConfig(json: data) } catch { throw .tokenizer(path: configPath, error) }
+            do { config = try HuggingFaceTokenizerConfig(json: data) } catch {
+                throw .tokenizer(path: configPath, error)
+            }
         }
         let json = try read(tokenizerPath)
         let tokenizer: ByteLevelBPETokenizer

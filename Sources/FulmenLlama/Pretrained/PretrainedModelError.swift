@@ -21,7 +21,8 @@ public enum PretrainedModelError: Error, Sendable, Equatable, CustomStringConver
 
     public var description: String {
         switch self {
-        case .notFound(let path): "pretrained model: nothing at \(path) (expected a .gguf file or a Hugging Face directory)"
+        case .notFound(let path):
+            "pretrained model: nothing at \(path) (expected a .gguf file or a Hugging Face directory)"
         case .modelFile(let path, let error): "pretrained model: \(path): \(error)"
         case .model(let error): "pretrained model: \(error)"
         case .missingTokenizer(let directory): "pretrained model: \(directory) has no tokenizer.json"
