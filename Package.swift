@@ -105,9 +105,10 @@ let package = Package(
         ),
 
         // Llama-family decoders (RMSNorm, rotary positions, grouped-query attention, SwiGLU) on FulmenModel's
-        // BLAS layer, with a paged key/value cache. Optimised in debug builds too, like FulmenModel.
+        // BLAS layer, with a paged key/value cache, loaded with their tokenizer and chat template from a GGUF file or
+        // a Hugging Face directory. Optimised in debug builds too, like FulmenModel.
         .target(
-            name: "FulmenLlama", dependencies: ["FulmenModel", "ModelFiles"],
+            name: "FulmenLlama", dependencies: ["FulmenModel", "ModelFiles", "Tokenizers"],
             swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))] + modelCodeGeneration
         ),
 
@@ -282,8 +283,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "FulmenLlamaTests", dependencies: ["FulmenLlama", "FulmenModel", "ModelFiles", "ModelTestSupport"],
-            // Golden data made by scripts/golden/llama-reference.py and scripts/golden/llm-logits.py, found by #filePath.
+            name: "FulmenLlamaTests",
+            dependencies: ["FulmenLlama", "FulmenModel", "ModelFiles", "Tokenizers", "ModelTestSupport"],
+            // Golden data made by scripts/golden/llama-reference.py, llm-logits.py, lora-reference.py and
+            // hf-llama-golden.py, found by #filePath.
             exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(
             name: "FulmenPolicyTests",

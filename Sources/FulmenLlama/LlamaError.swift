@@ -1,4 +1,5 @@
 public import FulmenModel
+public import ModelFiles
 
 /// Why a Llama model could not be built or loaded: each case names the field or tensor at fault.
 public enum LlamaError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -19,6 +20,9 @@ public enum LlamaError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A model file this family cannot run: another architecture, or a feature it lacks (rope scaling, say),
     /// named with the file.
     case unsupportedModelFile(path: String, reason: String)
+    /// A Hugging Face model directory that cannot be opened: no or a bad `config.json` (another architecture,
+    /// say), no weights, a corrupt shard.
+    case modelDirectory(HuggingFaceError)
 
     public var description: String {
         switch self {
@@ -29,8 +33,9 @@ public enum LlamaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unexpectedTensor(let name):
             "Llama weights: unexpected tensor '\(name)' for this configuration"
         case .tensorShape(let name, let expected, let actual):
-            "Llama weights: tensor '\(name)' has shape \(actual), expected \(expected) (outermost first: "
-                + "GGUF lists dimensions innermost first, so reverse them)"
+            "Llama weights: tensor '\(name)' has shape \(actual), expected \(expected) (outermost first"
+                + (name.hasPrefix("model.") || name == "lm_head.weight"
+                    ? ")" : ": GGUF lists dimensions innermost first, so reverse them)")
         case .nonFiniteValue(let name, let index):
             "Llama weights: tensor '\(name)' holds a non-finite value at index \(index)"
         case .unreadableTensor(let name, let reason):
@@ -39,6 +44,8 @@ public enum LlamaError: Error, Sendable, Equatable, CustomStringConvertible {
             "Llama checkpoint: \(reason)"
         case .unsupportedModelFile(let path, let reason):
             "\(path): \(reason)"
+        case .modelDirectory(let error):
+            error.description
         }
     }
 

@@ -169,5 +169,12 @@ import Testing
         #expect(llama31.eosTokenIDs == [2, 7] && llama31.ropeScalingType == "llama3" && llama31.attentionBias)
         minimal["rope_scaling"] = "yes"
         #expect(throws: HuggingFaceError.self) { try HuggingFaceConfig(json: minimal, path: "config.json") }
+        // transformers 5 writes the rotary settings as one rope_parameters object.
+        minimal["rope_scaling"] = nil
+        minimal["rope_parameters"] = ["rope_theta": 50_000.0, "rope_type": "default"]
+        let version5 = try HuggingFaceConfig(json: minimal, path: "config.json")
+        #expect(version5.ropeTheta == 50_000 && version5.ropeScalingType == nil)
+        minimal["rope_parameters"] = ["rope_theta": 500_000.0, "rope_type": "llama3", "factor": 8.0]
+        #expect(try HuggingFaceConfig(json: minimal, path: "config.json").ropeScalingType == "llama3")
     }
 }

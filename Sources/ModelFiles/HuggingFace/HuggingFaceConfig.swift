@@ -5,6 +5,10 @@ import Foundation
 /// Optional fields take the defaults of transformers' `LlamaConfig` (`num_key_value_heads` = the attention heads,
 /// `rope_theta` 10000, `rms_norm_eps` 1e-6, `tie_word_embeddings` false, `head_dim` = width / heads). A model
 /// whose `architectures` are not the Llama family's is refused by name.
+///
+/// The rotary settings are read from both spellings: transformers 4 writes a top-level `rope_theta` and a
+/// `rope_scaling` object (or null); transformers 5 writes them together as `rope_parameters` (`rope_theta`,
+/// `rope_type`, where `default` means no scaling).
 public struct HuggingFaceConfig: Sendable, Equatable {
     /// The `architectures` values Fulmen's Llama-family decoder runs.
     public static let supportedArchitectures: Set<String> = ["LlamaForCausalLM"]
@@ -24,8 +28,9 @@ public struct HuggingFaceConfig: Sendable, Equatable {
     /// `bos_token_id` and `eos_token_id` (the latter may be a list), when given.
     public let bosTokenID: Int?
     public let eosTokenIDs: [Int]
-    /// `rope_scaling`'s `rope_type` (or `type`) when the model scales its rotary embeddings (Llama 3.1's `llama3`,
-    /// `linear`, `dynamic`, `yarn`), `nil` when it does not: a loader must refuse a scaling it does not implement.
+    /// `rope_scaling`'s (or `rope_parameters`') `rope_type` (or `type`) when the model scales its rotary embeddings
+    /// (Llama 3.1's `llama3`, `linear`, `dynamic`, `yarn`), `nil` when it does not (`default`): a loader must refuse
+    /// a scaling it does not implement.
     public let ropeScalingType: String?
     /// `attention_bias` and `mlp_bias` (false by default): biases on the projections, which Llama proper lacks.
     public let attentionBias: Bool
@@ -50,7 +55,7 @@ public struct HuggingFaceConfig: Sendable, Equatable {
         headDimension = try fields.positive("head_dim", default: hiddenSize / attentionHeadCount)
         intermediateSize = try fields.positive("intermediate_size")
         rmsNormEpsilon = try fields.number("rms_norm_eps", default: 1e-6)
-        ropeTheta = try fields.number("rope_theta", default: 10_000)
+        ropeTheta = try fields.ropeTheta()
         vocabularySize = try fields.positive("vocab_size")
         maxPositionEmbeddings = try fields.positive("max_position_embeddings")
         tieWordEmbeddings = try fields.bool("tie_word_embeddings", default: false)
@@ -155,12 +160,29 @@ private struct Fields {
     }
 
     func ropeScalingType() throws(HuggingFaceError) -> String? {
-        guard let value = json["rope_scaling"], !(value is NSNull) else { return nil }
-        guard let scaling = value as? [String: Any], let type = (scaling["rope_type"] ?? scaling["type"]) as? String
-        else {
-            throw .wrongFieldType(path: path, field: "rope_scaling", expected: "null or an object with a rope_type")
+        for field in ["rope_scaling", "rope_parameters"] {
+            guard let value = json[field], !(value is NSNull) else { continue }
+            guard let scaling = value as? [String: Any] else {
+                throw .wrongFieldType(path: path, field: field, expected: "null or an object")
+            }
+            let type = scaling["rope_type"] ?? scaling["type"]
+            if field == "rope_parameters", type == nil { continue }
+            guard let name = type as? String else {
+                throw .wrongFieldType(path: path, field: field, expected: "null or an object with a rope_type")
+            }
+            if name != "default" { return name }
         }
-        return type
+        return nil
+    }
+
+    /// `rope_theta`, at the top level (transformers 4) or in `rope_parameters` (transformers 5); 10000 if neither.
+    func ropeTheta() throws(HuggingFaceError) -> Double {
+        if let value = json["rope_theta"], !(value is NSNull) { return try number("rope_theta", default: 10_000) }
+        guard let value = json["rope_parameters"], !(value is NSNull) else { return 10_000 }
+        guard let parameters = value as? [String: Any] else {
+            throw .wrongFieldType(path: path, field: "rope_parameters", expected: "null or an object")
+        }
+        return try Fields(json: parameters, path: path).number("rope_theta", default: 10_000)
     }
 
     private static func integer(_ value: Any) -> Int? {
