@@ -22,7 +22,8 @@ enum GGUFExportMetadata {
         var result: [(key: String, value: GGUFValue)] = []
         if let source {
             if let architecture = source["general.architecture"], architecture != .string("llama") {
-                throw .sourceMetadata(key: "general.architecture", reason: "is \(architecture), not \"llama\"")
+                let found = if case .string(let name) = architecture { "'\(name)'" } else { architecture.typeDescription }
+                throw .sourceMetadata(key: "general.architecture", reason: "is \(found), not 'llama'")
             }
             if case .array(let tokens) = source["tokenizer.ggml.tokens"], tokens.count != config.vocabularySize {
                 throw .sourceMetadata(

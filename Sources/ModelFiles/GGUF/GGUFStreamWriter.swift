@@ -75,7 +75,7 @@ public final class GGUFStreamWriter {
         self.path = path
         self.alignment = alignment
         self.tensors = tensors
-        temporaryPath = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
+        temporaryPath = path + ".partial-\(UUID().uuidString)"
         guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
             let handle = FileHandle(forWritingAtPath: temporaryPath)
         else {
