@@ -30,7 +30,9 @@ import Testing
     @Test(arguments: [("f16", Float(2e-2)), ("bf16", Float(1e-1))])
     func test_halfPrecisionAdapter_shouldLoadAsTorchRoundedIt(dtype: String, tolerance: Float) throws {
         let reference = try Self.referenceTensors()
-        let round: (Float) -> Float = dtype == "f16" ? { HalfPrecision.float(half: HalfPrecision.half($0)) } : Self.bfloat16
+        func round(_ value: Float) -> Float {
+            dtype == "f16" ? HalfPrecision.float(half: HalfPrecision.half(value)) : Self.bfloat16(value)
+        }
         var weights = try LlamaReferenceTests.tensors()
         weights["tokens"] = nil
         weights["logits"] = nil

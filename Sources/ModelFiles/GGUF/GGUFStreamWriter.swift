@@ -58,7 +58,10 @@ public final class GGUFStreamWriter {
         var entries = metadata.filter { $0.key != GGUFParser.alignmentKey }
         var keys: Set<String> = []
         for entry in entries where !keys.insert(entry.key).inserted { throw .duplicateKey(entry.key, offset: -1) }
-        if alignment != GGUFParser.defaultAlignment { entries.append((GGUFParser.alignmentKey, .uint32(UInt32(alignment)))) }
+        // First, where GGUFWriter puts it too.
+        if alignment != GGUFParser.defaultAlignment {
+            entries.insert((GGUFParser.alignmentKey, .uint32(UInt32(alignment))), at: 0)
+        }
         var names: Set<String> = []
         var tensors: [GGUFEncoding.TensorEntry] = []
         for declaration in declarations {
