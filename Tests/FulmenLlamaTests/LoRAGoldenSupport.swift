@@ -12,7 +12,7 @@ enum LoRAGolden {
     /// B normal with std ``bScale`` (seeded), as if trained, so that it moves the logits by several units.
     static let seed: UInt64 = 20_261_208
     static let lora = LoRAConfig(rank: 4, alpha: 8, targets: Set(LoRATarget.allCases))
-    static let bScale: Float = 0.02
+    static let bScale: Float = 0.04
 
     /// Three short ChatML prompts of the bundled model (token ids from Fixtures/llm-logits.json).
     static let prompts: [[Int32]] = [
