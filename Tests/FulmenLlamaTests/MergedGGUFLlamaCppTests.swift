@@ -14,12 +14,17 @@ import Testing
 /// three prompts, recording the adapter's CRC-32); live as well when `FULMEN_LLAMACPP_PYTHON` names a python with
 /// llama-cpp-python.
 ///
-/// The tolerance against llama.cpp, 2% of the top-20 logit range at each position, is BundledModelLogitsTests':
-/// llama.cpp keeps its key/value cache in F16 and sums in other orders; Fulmen keeps Float32 throughout (measured:
-/// printed). A q/k row order llama.cpp did not expect would scramble attention and miss by whole units.
+/// The tolerances against llama.cpp (run with an F32 key/value cache, so that only the weights' storage differs):
+/// - F32 export: 5e-4 absolute on logits up to ~30. Both compute in Float32 from the same weights, so only the
+///   order of summation differs; measured 5.3e-5 (llama-cpp-python 0.3.36).
+/// - F16 export: 2% of the top-20 logit range at each position, no top-1 change beyond a 0.1 near-tie. For F16
+///   weights llama.cpp's CPU kernels round the activations to F16 too before each product, which Fulmen (Float32
+///   activations on the F16-valued weights) does not; measured 2.2e-2 absolute, 0.9% of the range.
+/// A q/k row order llama.cpp did not expect would scramble attention and miss by whole units.
 @Suite(.disabled(if: RealModel.skipped, Comment(rawValue: RealModel.skipReason)), .serialized)
 struct MergedGGUFLlamaCppTests {
-    static let relativeTolerance = 0.02
+    static let f32Tolerance = 5e-4
+    static let f16RelativeTolerance = 0.02
     static let goldenName = "merged-gguf-llamacpp.json"
 
     struct Reference: Decodable {
@@ -99,7 +104,11 @@ struct MergedGGUFLlamaCppTests {
                 LoRAGolden.compare(logits[index], with: prompt, into: &comparison, label: "\(name) prompt \(index)", tieMargin: 0.1)
             }
             print("merged \(name) export vs llama.cpp (\(label)): \(comparison)")
-            #expect(comparison.maxRelativeToRange < relativeTolerance)
+            if name == "f32" {
+                #expect(comparison.maxAbsolute < f32Tolerance)
+            } else {
+                #expect(comparison.maxRelativeToRange < f16RelativeTolerance)
+            }
             #expect(comparison.top1Mismatches.isEmpty, "\(comparison.top1Mismatches.prefix(5))")
         }
     }

@@ -9,8 +9,9 @@ Needs: llama-cpp-python (it compiles llama.cpp: about 15 minutes on 2 cores, so 
 - REQUEST.json: {"prompts": [[token ids], ...], "top": K, ...}; other keys (the adapter's CRC-32, its seed) are
   copied to OUT.json.
 - OUT.json: the request's keys, llama_cpp_python's version, and per NAME (e.g. "f32", "f16") per prompt `tokens` and
-  `top`: at every position the K largest (id, logit) from llama.cpp on that file (2 threads, F16 key/value cache,
-  llama.cpp's default), plus the file's `general.file_type` as llama.cpp read it.
+  `top`: at every position the K largest (id, logit) from llama.cpp on that file (2 threads; key/value cache in F32,
+  not llama.cpp's default F16, so that what is compared is the exported weights, not the cache's rounding), plus
+  the file's `general.file_type` as llama.cpp read it.
 
 FulmenLlamaTests' MergedGGUFLlamaCppTests merges a seeded adapter into the bundled model, exports it as F32 and
 F16, runs this script when FULMEN_LLAMACPP_PYTHON is set, and compares. The committed golden
@@ -35,11 +36,12 @@ def main(request_path, out_path, files):
     longest = max(len(p) for p in request["prompts"])
     out = dict(request)
     out.update({"made_by": "scripts/golden/merged-gguf-llamacpp.py", "llama_cpp_python": llama_cpp.__version__,
-                "files": {}})
+                "kv_cache": "f32", "files": {}})
     for spec in files:
         name, path = spec.split("=", 1)
         llm = Llama(model_path=path, n_ctx=max(64, longest), n_batch=512, n_threads=2, n_threads_batch=2,
-                    logits_all=True, verbose=False)
+                    logits_all=True, verbose=False, type_k=llama_cpp.GGML_TYPE_F32, type_v=llama_cpp.GGML_TYPE_F32,
+                    flash_attn=False)
         prompts = []
         for tokens in request["prompts"]:
             llm.reset()
