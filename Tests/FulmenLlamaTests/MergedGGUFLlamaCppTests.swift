@@ -30,6 +30,7 @@ struct MergedGGUFLlamaCppTests {
     struct Reference: Decodable {
         struct File: Decodable {
             var file_type: Int
+            var chat_template: Bool
             var prompts: [LoRAGolden.PromptTop]
         }
         var adapter_crc32_fulmen: UInt32
@@ -98,6 +99,7 @@ struct MergedGGUFLlamaCppTests {
                 continue
             }
             #expect(file.file_type == (name == "f32" ? 0 : 1))
+            #expect(file.chat_template, "llama.cpp should find the chat template in the \(name) export")
             #expect(file.prompts.map(\.tokens) == LoRAGolden.prompts)
             var comparison = LoRAGolden.Comparison()
             for (index, prompt) in file.prompts.enumerated() {

@@ -11,7 +11,7 @@ Needs: llama-cpp-python (it compiles llama.cpp: about 15 minutes on 2 cores, so 
 - OUT.json: the request's keys, llama_cpp_python's version, and per NAME (e.g. "f32", "f16") per prompt `tokens` and
   `top`: at every position the K largest (id, logit) from llama.cpp on that file (2 threads; key/value cache in F32,
   not llama.cpp's default F16, so that what is compared is the exported weights, not the cache's rounding), plus
-  the file's `general.file_type` as llama.cpp read it.
+  the file's `general.file_type` as llama.cpp read it and whether it found a chat template.
 
 FulmenLlamaTests' MergedGGUFLlamaCppTests merges a seeded adapter into the bundled model, exports it as F32 and
 F16, runs this script when FULMEN_LLAMACPP_PYTHON is set, and compares. The committed golden
@@ -52,7 +52,8 @@ def main(request_path, out_path, files):
                 order = np.argsort(-row)[:k]
                 rows.append([[int(i), round(float(row[i]), 5)] for i in order])
             prompts.append({"tokens": tokens, "top": rows})
-        out["files"][name] = {"file_type": int(llm.metadata.get("general.file_type", -1)), "prompts": prompts}
+        out["files"][name] = {"file_type": int(llm.metadata.get("general.file_type", -1)),
+                              "chat_template": "tokenizer.chat_template" in llm.metadata, "prompts": prompts}
         print(f"{name}: {path}: {len(prompts)} prompts", file=sys.stderr)
         del llm
     with open(out_path, "w") as f:
