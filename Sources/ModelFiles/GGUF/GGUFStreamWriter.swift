@@ -13,9 +13,10 @@ public struct GGUFTensorDeclaration: Sendable, Equatable {
     }
 }
 
-/// Writes a GGUF version 3 file tensor by tensor, holding at most a megabyte of it in memory: the header (metadata
-/// and every tensor's info) first, then each tensor's bytes in the declared order, given in as many pieces as the
-/// caller likes. A 540 MB Float32 model is exported without a second copy of its weights.
+/// Writes a GGUF version 3 file tensor by tensor, holding no more of it in memory than the header and a megabyte of
+/// tensor bytes: the header (metadata and every tensor's info) first, then each tensor's bytes in the declared
+/// order, given in as many pieces as the caller likes. A 540 MB Float32 model is exported without a second copy of
+/// its weights. For the same content it writes the same bytes as ``GGUFWriter``.
 ///
 /// The file is written under a temporary name beside `path` and renamed into place by ``finish()``, so a reader
 /// never sees half a file; a writer dropped before ``finish()`` removes its temporary file. Not thread-safe.
