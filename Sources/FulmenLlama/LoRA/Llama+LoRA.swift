@@ -2,7 +2,8 @@ import FulmenModel
 
 /// Low-rank adaptation of a loaded model: attach adapters to a frozen base, train them (only they are lent to the
 /// optimiser, and only their gradients are computed), then save them in PEFT's layout
-/// (``exportAdapters(baseModel:)``) or fold them into the base weights (``mergeAdapters()``).
+/// (``exportAdapters(baseModel:)``) or fold them into the base weights (``mergeAdapters()``), for instance to export
+/// the fine-tuned model as GGUF for llama.cpp (``exportGGUF(to:format:metadata:)``).
 ///
 /// ```swift
 /// let model = try Llama(gguf: path)

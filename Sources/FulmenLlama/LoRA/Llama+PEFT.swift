@@ -1,5 +1,6 @@
 public import Foundation
 import FulmenModel
+import ModelFiles
 
 /// A LoRA adapter as PEFT saves it: `adapter_config.json` and `adapter_model.safetensors`.
 public struct PEFTAdapterFiles: Sendable, Equatable {
@@ -21,7 +22,7 @@ public struct PEFTAdapterFiles: Sendable, Equatable {
 
 /// Adapters in PEFT's layout, so that `PeftModel.from_pretrained(base, directory)` loads what we train and we load
 /// what PEFT trains: tensors `base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight` (r, in) and
-/// `….lora_B.weight` (out, r), Float32, in Hugging Face's row order (``RotaryRowOrder``: the B of q and k is
+/// `….lora_B.weight` (out, r), written Float32 (read F32, F16 or BF16), in Hugging Face's row order (``RotaryRowOrder``: the B of q and k is
 /// un-permuted on export and permuted on import).
 extension Llama {
     /// PEFT's name of block `layer`'s `target` adapter's A (`which` = "A") or B.
@@ -55,40 +56,43 @@ extension Llama {
     ///
     /// - Parameter seed: Seeds the training dropout, should the adapters be trained further.
     /// - Throws: ``LoRAError`` naming what is wrong: an unsupported or invalid configuration key, a missing,
-    ///   unexpected, misshapen or non-finite tensor, an unreadable weights file; or adapters already attached.
+    ///   unexpected, misshapen or non-finite tensor, one of a dtype other than F32, F16 and BF16, an unreadable
+    ///   weights file; or adapters already attached.
     @discardableResult
     public func importAdapters(_ files: PEFTAdapterFiles, seed: UInt64 = 0) throws(LoRAError) -> LoRAAdapters {
         guard adapters == nil else { throw .adaptersAlreadyAttached }
         let lora = try PEFTAdapterConfig.decode(files.config).loraConfig()
         let loaded = LoRAAdapters(model: config, config: lora, seed: seed)
-        let headSize = config.headSize
-        let result = files.weights.withUnsafeBytes { raw in
-            Result { () throws(LoRAError) in try Self.read(raw, into: loaded, headSize: headSize) }
-        }
-        try result.get()
+        try Self.read(files.weights, into: loaded, headSize: config.headSize)
         adapters = loaded
         return loaded
     }
 
     /// Reads PEFT's tensors from a safetensors file image into `loaded`, checking names, shapes and values, and
-    /// permuting the B of q and k into GGUF's row order.
-    private static func read(_ raw: UnsafeRawBufferPointer, into loaded: LoRAAdapters, headSize: Int) throws(LoRAError) {
+    /// permuting the B of q and k into GGUF's row order. F32, F16 and BF16 are read (torch users save adapters in
+    /// their training dtype); the 16-bit values widen to Float32 exactly.
+    private static func read(_ image: [UInt8], into loaded: LoRAAdapters, headSize: Int) throws(LoRAError) {
         let r = loaded.config.rank
-        let header: Safetensors.Header
-        do throws(ModelError) {
-            header = try Safetensors.parseHeader(raw)
+        let file: SafetensorsFile
+        do throws(SafetensorsError) {
+            file = try SafetensorsFile(image: image, name: PEFTAdapterFiles.weightsName)
         } catch {
-            throw .invalidWeights(reason: error.message)
+            throw .invalidWeights(reason: error.description)
         }
         var expected: Set<String> = []
         for site in loaded.layout.sites {
             for (which, shape, offset) in [("A", [r, site.inputSize], site.a), ("B", [site.outputSize, r], site.b)] {
                 let name = Self.peftTensorName(layer: site.layer, target: site.target, which)
                 expected.insert(name)
-                guard let info = header.tensors[name] else { throw .missingTensor(name: name) }
+                guard let info = file.header.tensors[name] else { throw .missingTensor(name: name) }
                 guard info.shape == shape else { throw .tensorShape(name: name, expected: shape, actual: info.shape) }
-                var values = [Float](repeating: 0, count: shape[0] * shape[1])
-                values.withUnsafeMutableBufferPointer { Safetensors.read(info, from: raw, into: $0.baseAddress!) }
+                guard info.dtype.isSupported else { throw .tensorDType(name: name, dtype: info.dtype.rawValue) }
+                var values: [Float]
+                do throws(SafetensorsError) {
+                    values = try file.tensor(named: name).floats()
+                } catch {
+                    throw .invalidWeights(reason: error.description)
+                }
                 if let index = values.firstIndex(where: { !$0.isFinite }) {
                     throw .nonFiniteValue(name: name, index: index)
                 }
@@ -100,7 +104,7 @@ extension Llama {
                 }
             }
         }
-        if let unexpected = header.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+        if let unexpected = file.tensorNames.first(where: { !expected.contains($0) }) {
             throw .unexpectedTensor(name: unexpected)
         }
     }

@@ -16,6 +16,8 @@ public enum LoRAError: Error, Sendable, Equatable, CustomStringConvertible {
     case unexpectedTensor(name: String)
     /// A tensor's shape (outermost first) differs from what the model and configuration need.
     case tensorShape(name: String, expected: [Int], actual: [Int])
+    /// A tensor of a dtype other than F32, F16 and BF16.
+    case tensorDType(name: String, dtype: String)
     /// A tensor holds a NaN or an infinity.
     case nonFiniteValue(name: String, index: Int)
     /// The safetensors file image cannot be read.
@@ -33,6 +35,8 @@ public enum LoRAError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unexpectedTensor(let name): "LoRA adapter weights: unexpected tensor '\(name)'"
         case .tensorShape(let name, let expected, let actual):
             "LoRA adapter weights: tensor '\(name)' has shape \(actual), expected \(expected)"
+        case .tensorDType(let name, let dtype):
+            "LoRA adapter weights: tensor '\(name)' has dtype \(dtype); only F32, F16 and BF16 are read"
         case .nonFiniteValue(let name, let index):
             "LoRA adapter weights: tensor '\(name)' holds a non-finite value at index \(index)"
         case .invalidWeights(let reason): "LoRA adapter weights: \(reason)"

@@ -51,6 +51,8 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
     case bufferSizeMismatch(what: String, expected: Int, found: Int)
     /// A tensor given to the writer that is not well formed.
     case invalidTensorForWriting(tensor: String, reason: String)
+    /// A file being written could not be created, written or moved into place.
+    case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -99,6 +101,7 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
         case .bufferSizeMismatch(let what, let expected, let found):
             "GGUF: \(what) holds \(found), expected \(expected)"
         case .invalidTensorForWriting(let tensor, let reason): "GGUF writer: tensor '\(tensor)': \(reason)"
+        case .cannotWrite(let path, let reason): "GGUF writer: \(path): \(reason)"
         }
     }
 }
