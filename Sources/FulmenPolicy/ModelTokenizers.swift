@@ -1,6 +1,5 @@
 public import Tokenizers
 import FulmenModel
-import ModelFiles
 
 /// The tokenizer of a model by the name a model-call span records (``ServedPolicy/modelName``): for readers of
 /// recorded token ids, such as `fulmen traces`, which load no model. Each pretrained model's is read once.
@@ -16,14 +15,7 @@ public final class ModelTokenizers {
     public func tokenizer(forModel name: String?) throws(PolicyError) -> any TextTokenizer {
         guard let name, name != PolicyLoader.gptModelName else { return ByteTokenizer() }
         if let tokenizer = loaded[name] { return tokenizer }
-        let reference = PretrainedModelReference(name)
-        let path = try reference.locate()
-        let tokenizer: ByteLevelBPETokenizer
-        do {
-            tokenizer = try ByteLevelBPETokenizer(gguf: try GGUFFile(path: path))
-        } catch {
-            throw .unreadableModel(reference, reason: "\(error)")
-        }
+        let tokenizer = try PretrainedModelReference(name).open().tokenizer
         loaded[name] = tokenizer
         return tokenizer
     }

@@ -14,7 +14,7 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownModel(let name, let known):
-            "no policy model is named '\(name)' (known: \(known.joined(separator: ", ")); or give a path to a .gguf file)"
+            "no policy model is named '\(name)' (known: \(known.joined(separator: ", ")); or give the path of a .gguf file or a Hugging Face directory)"
         case .modelNotFound(let model, let reason): "model \(model) not found: \(reason)"
         case .unreadableModel(let model, let reason): "model \(model) cannot be loaded: \(reason)"
         case .invalidWeights(let reason): "policy weights do not load: \(reason)"

@@ -53,7 +53,7 @@ public struct PolicyModelChoice: Sendable, Equatable {
     }
 
     /// The choice a spec's name gives: a preset, a known pretrained model, or (containing a `/` or ending in
-    /// `.gguf`) a path.
+    /// `.gguf`) the path of a GGUF file or a Hugging Face directory.
     ///
     /// - Throws: ``PolicyError/unknownModel(_:known:)``.
     public init(name: String, lora: LoRAConfig? = nil) throws(PolicyError) {

@@ -1,37 +1,35 @@
 import FulmenLlama
-import ModelFiles
 import Tokenizers
 
-/// A pretrained model's file opened: the GGUF (memory-mapped), its tokenizer and its chat template.
-struct PretrainedFiles {
-    let reference: PretrainedModelReference
-    let gguf: GGUFFile
-    let tokenizer: ByteLevelBPETokenizer
-    /// The model's own chat template, or why it cannot be rendered (an unrecognised template is an error at chat
-    /// time, never a silent fallback).
-    let chatTemplate: Result<ChatTemplate, ChatTemplateError>
-
+extension PretrainedModelReference {
+    /// The model's files opened on this host (its weights not yet read).
+    ///
     /// - Throws: ``PolicyError`` naming the model and what failed.
-    init(_ reference: PretrainedModelReference) throws(PolicyError) {
-        let path = try reference.locate()
-        self.reference = reference
+    func open() throws(PolicyError) -> PretrainedModelFiles {
+        let path = try locate()
         do {
-            gguf = try GGUFFile(path: path)
-            tokenizer = try ByteLevelBPETokenizer(gguf: gguf)
+            return try PretrainedModelFiles.open(path: path)
+        } catch {
+            throw .unreadableModel(self, reason: "\(error)")
+        }
+    }
+}
+
+extension PretrainedModelFiles {
+    /// The decoder with the files' weights, for ``PolicyError``'s callers.
+    func model(threads: Int, reference: PretrainedModelReference) throws(PolicyError) -> Llama {
+        do {
+            return try model(threadCount: threads)
         } catch {
             throw .unreadableModel(reference, reason: "\(error)")
-        }
-        chatTemplate = Result { [gguf, tokenizer] () throws(ChatTemplateError) in
-            try ChatTemplate(gguf: gguf, tokenizer: tokenizer)
         }
     }
 
-    /// A Llama of the file's weights, trainable or ready to serve.
-    func model(threads: Int) throws(PolicyError) -> Llama {
-        do {
-            return try Llama(gguf: gguf, threadCount: threads)
-        } catch {
-            throw .unreadableModel(reference, reason: "\(error)")
+    /// The chat template, or the template's own error (the endpoint names it to the client).
+    var template: Result<ChatTemplate, ChatTemplateError> {
+        chatTemplate.mapError { error in
+            if case .chatTemplate(_, let reason) = error { return reason }
+            return .unrecognized("\(error)")
         }
     }
 }

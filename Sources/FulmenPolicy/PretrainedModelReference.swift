@@ -1,8 +1,9 @@
 public import ModelFiles
 import Foundation
 
-/// A pretrained model as every process finds the same file: a name Fulmen knows (``BundledModel``, looked up in the
-/// models directory of the host that loads it) or a path (which must then be the same on every host).
+/// A pretrained model as every process finds the same files: a name Fulmen knows (``BundledModel``, looked up in the
+/// models directory of the host that loads it) or a path, of a GGUF file or a Hugging Face model directory (which
+/// must then be the same on every host).
 ///
 /// Its text form, which weights resources and model-call spans carry, is the name or the path.
 public enum PretrainedModelReference: Sendable, Hashable, CustomStringConvertible {
@@ -21,7 +22,7 @@ public enum PretrainedModelReference: Sendable, Hashable, CustomStringConvertibl
         }
     }
 
-    /// The model's file on this host.
+    /// The model's file or directory on this host.
     ///
     /// - Throws: ``PolicyError/modelNotFound(_:reason:)`` saying where it looked and how to get it.
     public func locate(environment: [String: String]? = nil) throws(PolicyError) -> String {
@@ -34,12 +35,8 @@ public enum PretrainedModelReference: Sendable, Hashable, CustomStringConvertibl
             }
             return path
         case .path(let path):
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw .modelNotFound(self, reason: "no such file on this host")
-            }
-            guard !isDirectory.boolValue else {
-                throw .modelNotFound(self, reason: "it is a directory; give the path of a .gguf file")
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw .modelNotFound(self, reason: "no such file or directory on this host")
             }
             return path
         }

@@ -66,7 +66,7 @@ public final class PolicyLoader {
     public static let gptModelName = "gpt"
 
     private let threads: Int
-    private var bases: [PretrainedModelReference: (files: PretrainedFiles, model: Llama)] = [:]
+    private var bases: [PretrainedModelReference: (files: PretrainedModelFiles, model: Llama)] = [:]
 
     /// - Parameter threads: the threads each model's passes use.
     public init(threads: Int) {
@@ -85,17 +85,17 @@ public final class PolicyLoader {
                 modelName: Self.gptModelName, model: try described.wholeModel(image, threads: threads), adapters: nil,
                 tokenizer: ByteTokenizer(), chatTemplate: nil)
         case (.llama, let reference?):
-            let files = try PretrainedFiles(reference)
+            let files = try reference.open()
             return ServedPolicy(
                 modelName: reference.description, model: try described.wholeModel(image, threads: threads),
-                adapters: nil, tokenizer: files.tokenizer, chatTemplate: files.chatTemplate)
+                adapters: nil, tokenizer: files.tokenizer, chatTemplate: files.template)
         case (.lora, let reference?):
             let base = try base(reference)
             do {
                 let adapters = try base.model.readAdapters(described.adapterFiles(image))
                 return ServedPolicy(
                     modelName: reference.description, model: base.model, adapters: adapters,
-                    tokenizer: base.files.tokenizer, chatTemplate: base.files.chatTemplate)
+                    tokenizer: base.files.tokenizer, chatTemplate: base.files.template)
             } catch {
                 throw .invalidWeights(reason: "the adapters do not fit \(reference): \(error)")
             }
@@ -105,10 +105,10 @@ public final class PolicyLoader {
     }
 
     /// The base model `reference` names, read on first use.
-    private func base(_ reference: PretrainedModelReference) throws(PolicyError) -> (files: PretrainedFiles, model: Llama) {
+    private func base(_ reference: PretrainedModelReference) throws(PolicyError) -> (files: PretrainedModelFiles, model: Llama) {
         if let base = bases[reference] { return base }
-        let files = try PretrainedFiles(reference)
-        let base = (files: files, model: try files.model(threads: threads))
+        let files = try reference.open()
+        let base = (files: files, model: try files.model(threads: threads, reference: reference))
         bases[reference] = base
         return base
     }

@@ -55,8 +55,8 @@ public final class TrainablePolicy {
                 model: model, tokenizer: ByteTokenizer(), name: preset.name, base: nil, lora: nil, threads: threads,
                 seed: seed)
         case .pretrained(let reference):
-            let files = try PretrainedFiles(reference)
-            let model = try files.model(threads: threads)
+            let files = try reference.open()
+            let model = try files.model(threads: threads, reference: reference)
             if let lora = choice.lora {
                 do {
                     try model.attachAdapters(lora, seed: seed)

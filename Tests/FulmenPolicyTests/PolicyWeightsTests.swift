@@ -1,6 +1,7 @@
 import FulmenLlama
 import FulmenModel
 import FulmenPolicy
+import Foundation
 import Testing
 import Tokenizers
 
@@ -19,12 +20,30 @@ struct PolicyWeightsTests {
         #expect(try served.generate([request]) == (try policy.model.generate([request])))
     }
 
+    /// A tiny Llama that transformers saved (FulmenLlamaTests' fixture), as a spec's `path` names a directory.
+    static let huggingFaceDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("FulmenLlamaTests/Fixtures/hf-tiny-f32").path
+
+    @Test func aHuggingFaceDirectoryTrainsAdaptersThatTheRunnerServes() throws {
+        let choice = try PolicyModelChoice(name: Self.huggingFaceDirectory, lora: LoRAConfig(rank: 2, alpha: 4))
+        let policy = try TrainablePolicy.make(choice, seed: 4, threads: 1)
+        let tokenizer = policy.tokenizer
+        let text = tokenizer.encode("<|im_start|>user\nhello<|im_end|>\n", parsingSpecialTokens: true)
+        let optimizer = AdamW(model: policy.model)
+        try policy.model.accumulateGradients(for: try TrainingBatch.languageModeling(sequences: [text]))
+        optimizer.update(policy.model, learningRate: 1e-2)
+        let served = try PolicyLoader(threads: 1).load(weights: try policy.weights())
+        #expect(served.modelName == Self.huggingFaceDirectory && served.isAdapter)
+        #expect(try served.chatTemplate?.get().render([.user("hi")], addGenerationPrompt: true).hasPrefix("<|im_start|>") == true)
+        #expect(try served.logProbabilities(of: [text]) == (try policy.model.logProbabilities(of: [text])))
+    }
+
     @Test func unknownModelsMissingFilesAndLoRAOnAGPTAreRefusedByName() throws {
         #expect(throws: PolicyError.unknownModel("gpt-7", known: PolicyModels.names)) {
             try PolicyModelChoice(name: "gpt-7")
         }
         let missing = try PolicyModelChoice(name: "/nonexistent/model.gguf")
-        #expect(throws: PolicyError.modelNotFound(.path("/nonexistent/model.gguf"), reason: "no such file on this host")) {
+        #expect(throws: PolicyError.modelNotFound(.path("/nonexistent/model.gguf"), reason: "no such file or directory on this host")) {
             try TrainablePolicy.make(missing, seed: 1, threads: 1)
         }
         let onGPT = try PolicyModelChoice(name: "tiny", lora: LoRAConfig(rank: 4, alpha: 8))

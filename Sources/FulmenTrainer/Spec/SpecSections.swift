@@ -5,14 +5,15 @@ extension ExperimentSpec {
     /// The policy model: which one, how it is fine-tuned, and the threads its gradient steps use.
     ///
     /// `preset: tiny` trains a GPT preset from scratch. `name: smollm2-135m-instruct` (a model Fulmen fetches) or
-    /// `path: /models/x.gguf` fine-tunes a pretrained model: every weight, or with `lora:` only adapters on its
+    /// `path: /models/x.gguf` (or a Hugging Face directory) fine-tunes a pretrained model: every weight, or with `lora:` only adapters on its
     /// frozen weights. Give one of `preset`, `name` and `path`; none is `preset: tiny`.
     public struct ModelSpec: SpecSection {
         /// A GPT preset's name in ``PolicyModels`` (`tiny`, `small`).
         public var preset: String?
         /// A pretrained model Fulmen fetches (`fulmen models list`).
         public var name: String?
-        /// A pretrained model's GGUF file, at the same path on every host that runs the experiment.
+        /// A pretrained model's GGUF file or Hugging Face directory, at the same path on every host that runs the
+        /// experiment.
         public var path: String?
         /// LoRA adapters to train on the pretrained model's frozen weights; none trains every weight.
         public var lora: LoRASpec?
