@@ -285,8 +285,9 @@ let package = Package(
         .testTarget(
             name: "FulmenLlamaTests",
             dependencies: ["FulmenLlama", "FulmenModel", "ModelFiles", "Tokenizers", "ModelTestSupport"],
-            // Golden data made by scripts/golden/llama-reference.py, llm-logits.py, lora-reference.py and
-            // hf-llama-golden.py, found by #filePath.
+            // Golden data made by scripts/golden/llama-reference.py, llm-logits.py, lora-reference.py,
+            // lora-peft-golden.py, lora-half-adapters.py, merged-gguf-llamacpp.py and hf-llama-golden.py, found by
+            // #filePath.
             exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(
             name: "FulmenPolicyTests",
