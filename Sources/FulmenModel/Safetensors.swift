@@ -83,18 +83,21 @@ package enum Safetensors {
         return Header(metadata: header.metadata, tensors: tensors, dataRange: header.dataRange)
     }
 
-    /// The file image with `extra` added to its `__metadata__` (a key already there takes the new value); the tensors
-    /// and their bytes are unchanged, since data offsets count from the data section's start.
+    /// The file image with `extra` added to its `__metadata__` (a key already there takes the new value), or in place
+    /// of it when `replacing`; the tensors and their bytes are unchanged, since data offsets count from the data
+    /// section's start.
     ///
     /// - Throws: ``ModelError`` when the image's header does not parse.
-    package static func addingMetadata(_ extra: [String: String], to image: [UInt8]) throws(ModelError) -> [UInt8] {
+    package static func addingMetadata(
+        _ extra: [String: String], to image: [UInt8], replacing: Bool = false
+    ) throws(ModelError) -> [UInt8] {
         let parsed = image.withUnsafeBytes { raw in Result { () throws(ModelError) in try parseHeader(raw) } }
         let header = try parsed.get()
         let jsonRange = 8..<header.dataRange.lowerBound
         guard
             var object = (try? JSONSerialization.jsonObject(with: Data(image[jsonRange]))) as? [String: Any]
         else { throw ModelError("safetensors: the header is not a JSON object") }
-        object["__metadata__"] = header.metadata.merging(extra) { _, new in new }
+        object["__metadata__"] = replacing ? extra : header.metadata.merging(extra) { _, new in new }
         guard var json = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).map({ $0 }) else {
             throw ModelError("safetensors: the header cannot be written back")
         }

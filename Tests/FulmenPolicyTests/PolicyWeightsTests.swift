@@ -36,6 +36,22 @@ struct PolicyWeightsTests {
         #expect(served.modelName == Self.huggingFaceDirectory && served.isAdapter)
         #expect(try served.chatTemplate?.get().render([.user("hi")], addGenerationPrompt: true).hasPrefix("<|im_start|>") == true)
         #expect(try served.logProbabilities(of: [text]) == (try policy.model.logProbabilities(of: [text])))
+
+        // Exported in PEFT's layout, the adapters load onto the model read afresh and score as trained.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-peft-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try PolicyExport.peft(weights: try policy.weights(), to: directory)
+        let fresh = try Llama(huggingFaceDirectory: URL(fileURLWithPath: Self.huggingFaceDirectory))
+        try fresh.loadAdapters(from: directory)
+        #expect(try fresh.logProbabilities(of: [text]) == (try policy.model.logProbabilities(of: [text])))
+        let gpt = try TrainablePolicy.make(try PolicyModelChoice(name: "tiny"), seed: 1, threads: 1)
+        #expect(throws: PolicyError.invalidWeights(reason: "they hold a whole GPT, not LoRA adapters")) {
+            try PolicyExport.peft(weights: try gpt.weights(), to: directory)
+        }
+        let error = try #require(throws: PolicyError.self) {
+            try PolicyExport.gguf(weights: try policy.weights(), to: directory.path + "/x.gguf", format: .f32, threads: 1)
+        }
+        #expect("\(error)".contains("GGUF export carries a GGUF base's tokenizer"), "\(error)")
     }
 
     @Test func unknownModelsMissingFilesAndLoRAOnAGPTAreRefusedByName() throws {

@@ -1,6 +1,7 @@
 import FulmenLlama
 import FulmenModel
 import FulmenPolicy
+import Foundation
 import ModelTestSupport
 import Testing
 import Tokenizers
@@ -90,6 +91,18 @@ struct PretrainedPolicyTests {
         let restored = try TrainablePolicy.make(choice, seed: 99, threads: 1)
         try restored.restore(weights: try policy.weights())
         #expect(try restored.model.logProbabilities(of: text) == secondScores)
+        // Merged and exported as GGUF, the trained model runs from its own file with the base's tokenizer and
+        // chat template: the same log-probabilities, up to the rounding of folding B A into the weights.
+        let exported = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-export-\(UUID().uuidString).gguf")
+        defer { try? FileManager.default.removeItem(at: exported) }
+        try PolicyExport.gguf(weights: try policy.weights(), to: exported.path, format: .f32, threads: 1)
+        let files = try PretrainedModelFiles.open(path: exported.path)
+        #expect(try files.chatTemplate.get() == template)
+        let merged = try files.model(threadCount: 1).logProbabilities(of: text)
+        let mergeGap = zip(merged[0], secondScores[0]).map { abs($0 - $1) }.max() ?? 1
+        print("merged GGUF export against the adapted model: max log-probability difference \(mergeGap)")
+        #expect(mergeGap < 1e-3)
+
         // A whole GPT's weights are not this policy's.
         let gpt = try TrainablePolicy.make(try PolicyModelChoice(name: "tiny"), seed: 1, threads: 1)
         let error = try #require(throws: PolicyError.self) { try restored.restore(weights: try gpt.weights()) }

@@ -49,6 +49,21 @@ struct PretrainedModelTests {
         #expect(traces.status == 0, "\(traces)")
         #expect(traces.output.contains("model smollm2-135m-instruct (LoRA)"), "\(traces.output)")
         #expect(traces.output.contains("prompt \"<|im_start|>system\\nYou can use a calculator."), "\(traces.output)")
+
+        // The trained adapters leave Fulmen: as PEFT's two files, and merged into the model as a GGUF file.
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("fulmen-export-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let peft = try await runToEnd("fulmen", arguments: ["models", "export", checkpoint.location, "--peft", out.appendingPathComponent("peft").path])
+        #expect(peft.status == 0, "\(peft)")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("peft/adapter_config.json"))) as? [String: Any]
+        #expect(config?["r"] as? Int == 8 && config?["peft_type"] as? String == "LORA", "\(config ?? [:])")
+        let gguf = out.appendingPathComponent("agent.gguf")
+        let export = try await runToEnd("fulmen", arguments: ["models", "export", checkpoint.location, "--gguf", gguf.path])
+        #expect(export.status == 0 && export.output.contains("wrote \(gguf.path)"), "\(export)")
+        let header = try FileHandle(forReadingFrom: gguf).read(upToCount: 4)
+        #expect(header == Data("GGUF".utf8))
+        let missing = try await runToEnd("fulmen", arguments: ["models", "export", "/nonexistent.safetensors", "--peft", out.path])
+        #expect(missing.status != 0 && missing.errors.contains("cannot read the checkpoint /nonexistent.safetensors"), "\(missing)")
         await processes.stop()
     }
 }
