@@ -22,6 +22,9 @@ import argparse, ctypes, importlib.util, json, os, random, resource, sys, time
 
 import numpy as np
 import llama_cpp as L
+from llama_cpp._logger import set_verbose
+
+set_verbose(False)  # llama.cpp's loading and graph logs; errors still print
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
