@@ -34,7 +34,7 @@ struct LoRATrainingMeasurement {
                 })
             let t = try Measuring.time {
                 model.zeroGradients()
-                losses.append(try model.accumulateGradients(for: batch) / Float(options.trainBatch * options.trainLength))
+                losses.append(try model.accumulateGradients(for: batch))  // the mean cross-entropy
                 optimizer.update(model, learningRate: 1e-4)
             }
             if step >= options.warmupSteps { times.append(t) }
