@@ -96,8 +96,9 @@ class Context:
 def infer(args):
     batches = [int(b) for b in args.batches.split(",")]
     longest = max(batches)
-    per_sequence = args.decode_prompt + args.new + 16
-    n_ctx = max(args.prompt + 16, longest * per_sequence)
+    # llama.cpp pads a context to 256 cells and splits it evenly between the sequences.
+    per_sequence = -(-(args.decode_prompt + args.new + 16) // 256) * 256
+    n_ctx = max(-(-(args.prompt + 16) // 256) * 256, longest * per_sequence)
     n_batch = max(args.prompt, longest * args.decode_prompt)
     c = Context(args.model, args.threads, n_ctx, longest, n_batch)
     print(f"llama.cpp {L.__version__}: {args.model} threads={args.threads} n_ctx={n_ctx} n_seq_max={longest} "

@@ -15,6 +15,8 @@ Prints the median step's tokens/s; the last line is key=value pairs.
 """
 import argparse, os, resource, time
 
+os.environ.setdefault("TQDM_DISABLE", "1")  # transformers' GGUF conversion bar
+
 import torch
 import torch.nn.functional as F
 from peft import LoraConfig, get_peft_model
