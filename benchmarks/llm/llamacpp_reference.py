@@ -7,9 +7,10 @@ makes the environment when FULMEN_LLM_VENV lacks it.
 
     llamacpp_reference.py infer --model GGUF --threads N [--prompt 512] [--decode-prompt 32] [--new 64]
                                 [--batches 1,16,32] [--repeats 3]
-        prefill tokens/s (one llama_decode of the prompt, logits of its last position) and greedy decode tokens/s
-        at each batch size: B sequences in one context (n_seq_max = B, a KV cell range of its own each), each step
-        one llama_decode of B tokens; decode tok/s = B·(new − 1) / (time of the steps after the first sample).
+        prefill tokens/s (one llama_decode of the prompt in a one-sequence context, logits of its last position)
+        and greedy decode tokens/s at each batch size B: a context of n_seq_max = B (kv_unified off: a KV cell
+        range of its own for each sequence), the B prompts in one llama_decode, then each step one llama_decode of
+        B tokens; decode tok/s = B·(new − 1) / (time of the steps after the first sample).
     llamacpp_reference.py logits --model F32-GGUF --out DIR [--threads N]
         logits of 4 ChatML prompts (scripts/golden/llm-logits.py's `conversation`, 64 to 512 tokens) at every 32nd
         position and the last: DIR/logits.json and DIR/logits.f32 (what `LLMBenchmark logits` reads). The F32
@@ -47,15 +48,20 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class Context:
-    """A model and one context of n_seq_max sequences, each with its own range of KV cells."""
+def load_model(path):
+    L.llama_backend_init()
+    model = L.llama_model_load_from_file(path.encode(), L.llama_model_default_params())
+    if not model:
+        sys.exit(f"llamacpp_reference: cannot load {path}")
+    return model
 
-    def __init__(self, path, threads, n_ctx, n_seq, n_batch):
-        L.llama_backend_init()
-        model_params = L.llama_model_default_params()
-        self.model = L.llama_model_load_from_file(path.encode(), model_params)
-        if not self.model:
-            sys.exit(f"llamacpp_reference: cannot load {path}")
+
+class Context:
+    """One llama.cpp context on a loaded model: n_seq sequences, each with its own n_ctx / n_seq KV cells
+    (kv_unified off), and a batch of up to n_batch tokens."""
+
+    def __init__(self, model, threads, n_ctx, n_seq, n_batch):
+        self.model = model
         params = L.llama_context_default_params()
         params.n_ctx = n_ctx
         params.n_batch = n_batch
@@ -64,12 +70,16 @@ class Context:
         params.n_threads = threads
         params.n_threads_batch = threads
         params.kv_unified = False
-        self.ctx = L.llama_init_from_model(self.model, params)
+        self.ctx = L.llama_init_from_model(model, params)
         if not self.ctx:
             sys.exit(f"llamacpp_reference: cannot make a context of {n_ctx} cells for {n_seq} sequences")
-        self.vocab = L.llama_vocab_n_tokens(L.llama_model_get_vocab(self.model))
+        self.vocab = L.llama_vocab_n_tokens(L.llama_model_get_vocab(model))
         self.batch = L.llama_batch_init(n_batch, 0, 1)
         self.capacity = n_batch
+
+    def close(self):
+        L.llama_batch_free(self.batch)
+        L.llama_free(self.ctx)
 
     def clear(self):
         L.llama_memory_clear(L.llama_get_memory(self.ctx), True)
@@ -93,18 +103,16 @@ class Context:
         return np.ctypeslib.as_array(L.llama_get_logits(self.ctx), shape=(outputs, self.vocab))
 
 
-def infer(args):
-    batches = [int(b) for b in args.batches.split(",")]
-    longest = max(batches)
-    # llama.cpp pads a context to 256 cells and splits it evenly between the sequences.
-    per_sequence = -(-(args.decode_prompt + args.new + 16) // 256) * 256
-    n_ctx = max(-(-(args.prompt + 16) // 256) * 256, longest * per_sequence)
-    n_batch = max(args.prompt, longest * args.decode_prompt)
-    c = Context(args.model, args.threads, n_ctx, longest, n_batch)
-    print(f"llama.cpp {L.__version__}: {args.model} threads={args.threads} n_ctx={n_ctx} n_seq_max={longest} "
-          f"n_batch={n_batch}")
+def cells(count):
+    """`count` KV cells rounded up to llama.cpp's 256-cell padding."""
+    return -(-count // 256) * 256
 
-    def timed(body):
+
+def infer(args):
+    model = load_model(args.model)
+    print(f"llama.cpp {L.__version__}: {args.model} threads={args.threads}")
+
+    def timed(c, body):
         times = []
         for repetition in range(args.repeats + 1):
             c.clear()
@@ -113,7 +121,9 @@ def infer(args):
                 times.append(t)
         return float(np.median(times))
 
+    # Prefill: a one-sequence context holding the prompt, all of it in one llama_decode.
     prompt = tokens(0, args.prompt)
+    c = Context(model, args.threads, cells(args.prompt + 16), 1, args.prompt)
 
     def prefill():
         start = time.perf_counter()
@@ -121,13 +131,17 @@ def infer(args):
         int(logits[0].argmax())
         return time.perf_counter() - start
 
-    t = timed(prefill)
+    t = timed(c, prefill)
+    c.close()
     prefill_rate = args.prompt / t
     print(f"prefill: {args.prompt} tokens in {t * 1e3:.1f} ms -> {prefill_rate:.1f} tok/s")
     line = f"threads={args.threads} prefill_tok_s={prefill_rate:.1f}"
 
-    for batch in batches:
+    # Decoding at batch B: a context of n_seq_max = B, each sequence with the cells its prompt and tokens need.
+    for batch in (int(b) for b in args.batches.split(",")):
         prompts = [tokens(1 + s, args.decode_prompt) for s in range(batch)]
+        c = Context(model, args.threads, batch * cells(args.decode_prompt + args.new + 16), batch,
+                    batch * args.decode_prompt)
 
         def decode():
             entries = [(t, i, s, i == len(p) - 1) for s, p in enumerate(prompts) for i, t in enumerate(p)]
@@ -138,7 +152,8 @@ def infer(args):
                 last = c.decode([(int(last[s]), position, s, True) for s in range(batch)]).argmax(axis=1)
             return time.perf_counter() - start
 
-        t = timed(decode)
+        t = timed(c, decode)
+        c.close()
         rate = batch * (args.new - 1) / t
         print(f"decode: batch={batch} prompt={args.decode_prompt} new={args.new}: {t * 1e3:.1f} ms for the "
               f"steps after the first sample -> {rate:.1f} tok/s")
@@ -149,7 +164,7 @@ def infer(args):
 def logits(args):
     conversation = golden_module("llm-logits").conversation
     r = random.Random(20261208)
-    c = Context(args.model, args.threads, 1024, 1, 512)
+    c = Context(load_model(args.model), args.threads, 1024, 1, 512)
     vocab_handle = L.llama_model_get_vocab(c.model)
     prompts = []
     with open(os.path.join(args.out, "logits.f32"), "wb") as rows:
