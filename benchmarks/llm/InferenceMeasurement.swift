@@ -18,12 +18,17 @@ struct InferenceMeasurement {
 
     func run() throws {
         let model = try Llama(gguf: try GGUFFile(path: options.model), threadCount: options.threads)
-        print("fulmen: \(options.model) threads=\(options.threads) blas=\(BLAS.coreName) parameters=\(model.parameterCount)")
+        print(
+            "fulmen: \(options.model) threads=\(options.threads) blas=\(BLAS.coreName) "
+                + "parameters=\(model.parameterCount)")
 
         let prompt = Measuring.tokens(sequence: 0, count: options.promptLength)
         let prefill = try medianTime(model, [prompt], newTokens: 1)
         let prefillRate = Double(options.promptLength) / prefill
-        print(String(format: "prefill: %d tokens in %.1f ms -> %.1f tok/s", options.promptLength, prefill * 1e3, prefillRate))
+        print(
+            String(
+                format: "prefill: %d tokens in %.1f ms -> %.1f tok/s", options.promptLength, prefill * 1e3,
+                prefillRate))
 
         var line = String(format: "threads=%d prefill_tok_s=%.1f", options.threads, prefillRate)
         for batch in options.batches {

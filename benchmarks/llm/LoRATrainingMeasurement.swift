@@ -43,7 +43,8 @@ struct LoRATrainingMeasurement {
         let rate = tokens / Measuring.median(times)
         print(
             String(
-                format: "lora: batch=%d length=%d steps=%d step median %.1f ms, loss first %.3f last %.3f -> %.1f tok/s",
+                format:
+                    "lora: batch=%d length=%d steps=%d step median %.1f ms, loss first %.3f last %.3f -> %.1f tok/s",
                 options.trainBatch, options.trainLength, options.steps, Measuring.median(times) * 1e3, losses.first!,
                 losses.last!, rate))
         print(

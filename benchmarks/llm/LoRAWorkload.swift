@@ -3,8 +3,8 @@ import FulmenLlama
 /// The arithmetic of one LoRA training step on a Llama model: the matrix products it runs and the FLOPs it is
 /// credited with, the same for Fulmen and PyTorch.
 ///
-/// FLOPs per token = 4·N + 6·N_LoRA + 12·L·(H·d_head)·T, where N counts the frozen base's matrix weights (q, k, v, o,
-/// gate, up, down in every block, and the LM head), each used in the forward pass (2 FLOPs a weight) and in the
+/// FLOPs per token = 4·N + 6·N_LoRA + 12·L·(H·d_head)·T, where N counts the frozen base's matrix weights (q, k, v,
+/// o, gate, up, down in every block, and the LM head), each used in the forward pass (2 FLOPs a weight) and in the
 /// input gradient (2 more), never in a weight gradient; N_LoRA counts the adapters' weights (forward, input and
 /// weight gradients: 6); and attention's two products (scores and mix: 4·H·d_head·T a token a layer forward,
 /// three times that with the backward pass) are counted over the full T×T square, as benchmarks/model counts them.

@@ -29,21 +29,26 @@ struct LogitsComparison {
     func run() throws {
         let jsonPath = options.reference + "/logits.json"
         let rowsPath = options.reference + "/logits.f32"
-        let reference = try JSONDecoder().decode(Reference.self, from: try Data(contentsOf: URL(fileURLWithPath: jsonPath)))
+        let reference = try JSONDecoder().decode(
+            Reference.self, from: try Data(contentsOf: URL(fileURLWithPath: jsonPath)))
         let data = try Data(contentsOf: URL(fileURLWithPath: rowsPath))
         let expectedRows = reference.prompts.reduce(0) { $0 + $1.positions.count }
         guard data.count == expectedRows * reference.vocabulary * 4 else {
             throw BenchmarkError.badReference(
-                path: rowsPath, reason: "\(data.count) bytes, expected \(expectedRows) rows of \(reference.vocabulary) floats")
+                path: rowsPath,
+                reason: "\(data.count) bytes, expected \(expectedRows) rows of \(reference.vocabulary) floats")
         }
         let rows = data.withUnsafeBytes { raw in
-            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            (0..<(data.count / 4)).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+            }
         }
         let model = try Llama(
             gguf: try GGUFFile(path: options.model), threadCount: options.threads, decodingWeights: .float32)
         guard model.config.vocabularySize == reference.vocabulary else {
             throw BenchmarkError.badReference(
-                path: jsonPath, reason: "vocabulary \(reference.vocabulary), the model has \(model.config.vocabularySize)")
+                path: jsonPath,
+                reason: "vocabulary \(reference.vocabulary), the model has \(model.config.vocabularySize)")
         }
         let v = reference.vocabulary
         var row = 0
@@ -55,7 +60,9 @@ struct LogitsComparison {
                 let theirs = rows[(row * v)..<((row + 1) * v)]
                 let range = Double(theirs.max()! - theirs.min()!)
                 var largest = 0.0
-                for i in 0..<v { largest = max(largest, Double(abs(ours[position * v + i] - theirs[theirs.startIndex + i]))) }
+                for i in 0..<v {
+                    largest = max(largest, Double(abs(ours[position * v + i] - theirs[theirs.startIndex + i])))
+                }
                 promptWorst = max(promptWorst, largest / max(range, 1e-6))
                 row += 1
             }

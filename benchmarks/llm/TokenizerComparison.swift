@@ -38,7 +38,9 @@ struct TokenizerComparison {
                 if verbatim <= 5 { print("mismatch (verbatim): \(item.text.debugDescription.prefix(120))") }
             }
         }
-        print("tokenizer: \(reference.cases.count) strings, \(parsed) differ with special tokens parsed, \(verbatim) verbatim")
+        print(
+            "tokenizer: \(reference.cases.count) strings, \(parsed) differ with special tokens parsed, "
+                + "\(verbatim) verbatim")
         print("tokenizer_mismatches=\(parsed + verbatim) strings=\(reference.cases.count)")
     }
 }
