@@ -54,7 +54,7 @@ print("| threads | prefill tok/s Fulmen / llama.cpp (ratio) | "
       + f" | Fulmen b{largest} / llama.cpp b1 | LoRA train tok/s Fulmen / PyTorch (ratio) | LoRA GFLOP/s Fulmen / "
       "PyTorch | sgemm GFLOP/s | peak fraction Fulmen / PyTorch | peak RSS MB inference Fulmen / llama.cpp | "
       "peak RSS MB LoRA Fulmen / PyTorch |")
-print("|---" * (10 + len(batches(rows[0]["fi"]))) + "|")
+print("|---" * (9 + len(batches(rows[0]["fi"]))) + "|")
 for r in rows:
     fi, li, fl, tl = r["fi"], r["li"], r["fl"], r["tl"]
     cells = [r["threads"], f"{fi['prefill_tok_s']:,.0f} / {li['prefill_tok_s']:,.0f} "
