@@ -73,7 +73,7 @@ for r in rows:
 print()
 logits = last_line(f"{out}/logits.log")
 tokenizer = last_line(f"{out}/tokenizer.log")
-r = rows[-1]
+r = max(rows, key=lambda row: int(row["threads"]))
 fi, li, fl, tl = r["fi"], r["li"], r["fl"], r["tl"]
 print("llm: "
       f"prefill_ratio={fi['prefill_tok_s'] / li['prefill_tok_s']:.2f} "
