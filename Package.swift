@@ -397,5 +397,12 @@ let package = Package(
             exclude: ["run.sh", "gpt_reference.py"],
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "LLMBenchmark",
+            dependencies: ["FulmenLlama", "FulmenModel", "ModelFiles", "Tokenizers", "CBLAS"],
+            path: "benchmarks/llm",
+            exclude: ["run.sh", "llamacpp_reference.py", "torch_lora_reference.py", "report.py"],
+            swiftSettings: strictSettings
+        ),
     ]
 )
