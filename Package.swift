@@ -345,7 +345,7 @@ let package = Package(
             name: "FulmenTrainerTests",
             dependencies: [
                 "FulmenTrainer", "FulmenCore", "FulmenModel", "FulmenTasks", "FulmenStore", "ZMQActorSystem", "ZMQTestSupport",
-                "FulmenPolicy", "FulmenLlama",
+                "FulmenPolicy", "FulmenLlama", "Tokenizers", "ModelTestSupport",
             ],
             swiftSettings: strictSettings
         ),
