@@ -8,7 +8,7 @@ import Tokenizers
 
 /// A LoRA fine-tune of SmolLM2-135M-Instruct on a few hundred chat examples, through the trainer's own
 /// `forwardBackward` / `optimStep` and served as a runner serves it: asked arithmetic questions with no example of the
-/// calculator protocol, the base model answers in prose; after one pass over 256 examples it calls the calculator.
+/// calculator protocol, the base model answers in prose; after one pass over 192 examples it calls the calculator.
 @Suite(.disabled(if: RealModel.skipped, Comment(rawValue: RealModel.skipReason)))
 struct PretrainedFineTuneTests {
     static let system = "Use the calculator."
@@ -33,12 +33,12 @@ struct PretrainedFineTuneTests {
                 try template.render([.system(Self.system), .user(question)], addGenerationPrompt: true),
                 parsingSpecialTokens: true)
         }
-        let examples = try (0..<256).map { _ in
+        let examples = try (0..<192).map { _ in
             let (question, call) = Self.problem(&random)
             return SupervisedSample(
                 prompt: try prompt(question), response: tokenizer.encode(call + "<|im_end|>", parsingSpecialTokens: true))
         }
-        let heldOut = (0..<16).map { _ in Self.problem(&random) }
+        let heldOut = (0..<12).map { _ in Self.problem(&random) }
 
         let choice = try PolicyModelChoice(
             name: "smollm2-135m-instruct", lora: LoRAConfig(rank: 8, alpha: 16, targets: [.query, .value]))
@@ -58,15 +58,15 @@ struct PretrainedFineTuneTests {
         var losses: [Float] = []
         for start in stride(from: 0, to: examples.count, by: 16) {
             losses.append(try await trainer.forwardBackward(Array(examples[start..<(start + 16)])).loss)
-            await trainer.optimStep(learningRate: 2e-3)
+            await trainer.optimStep(learningRate: 3e-3)
         }
         let after = try await replies()
         let calledBefore = before.filter { $0.hasPrefix("CALC:") }.count
         let exactAfter = zip(after, heldOut).filter { $0 == $1.call }.count
         print("fine-tune: loss \(losses.first!) -> \(losses.last!); held-out replies that call the calculator "
-            + "\(calledBefore)/16 before, exact calls \(exactAfter)/16 after; e.g. \(before[0].debugDescription) -> \(after[0].debugDescription)")
+            + "\(calledBefore)/12 before, exact calls \(exactAfter)/12 after; e.g. \(before[0].debugDescription) -> \(after[0].debugDescription)")
         #expect(losses.last! < 0.3 * losses.first!)
         #expect(calledBefore <= 2)
-        #expect(exactAfter >= 12)
+        #expect(exactAfter >= 9)
     }
 }
