@@ -54,6 +54,7 @@ struct BundledModelLogitsTests {
         for (index, prompt) in golden.prompts.enumerated() {
             let logits = try model.logits(for: prompt.tokens)
             let v = model.config.vocabularySize
+            let greedy = logits.rowArgmax()
             for (position, top) in zip(prompt.positions, prompt.top) {
                 let row = logits.scalars[(position * v)..<((position + 1) * v)]
                 let reference = top.map { (id: Int($0[0]), logit: $0[1]) }
@@ -63,7 +64,7 @@ struct BundledModelLogitsTests {
                     compared += 1
                 }
                 // A different top-1 is a mismatch unless the reference itself has the two within the tolerance.
-                let ours = row.indices.max { row[$0] < row[$1] }! - row.startIndex
+                let ours = greedy[position]
                 let oursInReference = reference.first { $0.id == ours }?.logit ?? -.infinity
                 if ours != reference[0].id && reference[0].logit - oursInReference > 0.02 * max(range, 1) {
                     top1Mismatches.append("prompt \(index) position \(position): \(ours) vs \(reference[0].id)")
@@ -73,9 +74,7 @@ struct BundledModelLogitsTests {
                 oursAgreeQ41AtCompared += ours == prompt.argmax_q41[position] ? 1 : 0
             }
             for position in prompt.tokens.indices {
-                let row = logits.scalars[(position * v)..<((position + 1) * v)]
-                let ours = row.indices.max { row[$0] < row[$1] }! - row.startIndex
-                agreeQ41 += ours == prompt.argmax_q41[position] ? 1 : 0
+                agreeQ41 += greedy[position] == prompt.argmax_q41[position] ? 1 : 0
                 positionsQ41 += 1
             }
         }
