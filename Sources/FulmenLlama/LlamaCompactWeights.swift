@@ -1,5 +1,5 @@
-public import FulmenModel
-public import ModelFiles
+import FulmenModel
+import ModelFiles
 
 /// How a Llama's one-sequence decoding steps read the weight matrices.
 ///

@@ -1,5 +1,5 @@
-public import Foundation
-public import ModelFiles
+import Foundation
+import ModelFiles
 public import Tokenizers
 
 /// A pretrained model's files opened, its weights not yet read: the tokenizer, the chat template, and where the
