@@ -13,17 +13,7 @@ import Testing
 
     /// The fixture's tensors by name.
     static func tensors() throws -> [String: Tensor] {
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture)))
-        return try bytes.withUnsafeBytes { raw in
-            let header = try Safetensors.parseHeader(raw)
-            var tensors: [String: Tensor] = [:]
-            for (name, info) in header.tensors {
-                var values = [Float](repeating: 0, count: info.shape.reduce(1, *))
-                values.withUnsafeMutableBufferPointer { Safetensors.read(info, from: raw, into: $0.baseAddress!) }
-                tensors[name] = Tensor(shape: info.shape, scalars: values)
-            }
-            return tensors
-        }
+        try LlamaTestSupport.tensors([UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture))))
     }
 
     /// Logits of all 40 positions; tolerance 1e-4 absolute (the reference is float64, logits reach ±6.7).

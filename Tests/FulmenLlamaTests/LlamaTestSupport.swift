@@ -27,6 +27,20 @@ enum LlamaTestSupport {
         return model
     }
 
+    /// The tensors of a safetensors image, by name.
+    static func tensors(_ bytes: [UInt8]) throws -> [String: Tensor] {
+        try bytes.withUnsafeBytes { raw in
+            let header = try Safetensors.parseHeader(raw)
+            var tensors: [String: Tensor] = [:]
+            for (name, info) in header.tensors {
+                var values = [Float](repeating: 0, count: info.shape.reduce(1, *))
+                values.withUnsafeMutableBufferPointer { Safetensors.read(info, from: raw, into: $0.baseAddress!) }
+                tensors[name] = Tensor(shape: info.shape, scalars: values)
+            }
+            return tensors
+        }
+    }
+
     /// Random values in [-scale, scale).
     static func random(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         var random = SeededRandom(seed: seed)

@@ -19,7 +19,7 @@ import Testing
 
     /// The F32 reference adapter's tensors, by PEFT name.
     static func referenceTensors() throws -> [String: Tensor] {
-        try LoRAPEFTTests.tensors(
+        try LlamaTestSupport.tensors(
             [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("lora-reference/adapter_model.safetensors"))))
     }
 
@@ -39,7 +39,7 @@ import Testing
         let model = try Llama(config: LlamaTestSupport.tiny, weights: weights)
         let adapters = try model.loadAdapters(from: Self.fixtures.appendingPathComponent("lora-reference-\(dtype)"))
         // What we export is the adapter as loaded: F32 values that are the 16-bit ones widened.
-        let exported = try LoRAPEFTTests.tensors(try model.exportAdapters(baseModel: "fulmen/llama-reference-tiny").weights)
+        let exported = try LlamaTestSupport.tensors(try model.exportAdapters(baseModel: "fulmen/llama-reference-tiny").weights)
         #expect(exported.count == reference.count)
         for (name, tensor) in reference {
             let loaded = try #require(exported[name], "\(name) missing from the export")
@@ -48,7 +48,7 @@ import Testing
         }
         #expect(adapters.config.rank == 4)
 
-        let expected = try LoRAPEFTTests.tensors(
+        let expected = try LlamaTestSupport.tensors(
             [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent("lora-reference/expected.safetensors"))))
         let tokens = expected["tokens"]!.scalars.map { Int32($0) }
         let logits = try model.logits(for: tokens)

@@ -48,7 +48,7 @@ struct LoRAPEFTGoldenTests {
 
     /// `files` with the B of q and k permuted once more, as an export that forgot to un-permute would write them.
     static func withoutUnpermutation(_ files: PEFTAdapterFiles, config: LlamaConfig) throws -> PEFTAdapterFiles {
-        var tensors = try LoRAPEFTTests.tensors(files.weights)
+        var tensors = try LlamaTestSupport.tensors(files.weights)
         for layer in 0..<config.layerCount {
             for target in [LoRATarget.query, .key] {
                 let name = Llama.peftTensorName(layer: layer, target: target, "B")

@@ -9,20 +9,6 @@ import Testing
 @Suite struct LoRAPEFTTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// The tensors of a safetensors image, by name.
-    static func tensors(_ bytes: [UInt8]) throws -> [String: Tensor] {
-        try bytes.withUnsafeBytes { raw in
-            let header = try Safetensors.parseHeader(raw)
-            var tensors: [String: Tensor] = [:]
-            for (name, info) in header.tensors {
-                var values = [Float](repeating: 0, count: info.shape.reduce(1, *))
-                values.withUnsafeMutableBufferPointer { Safetensors.read(info, from: raw, into: $0.baseAddress!) }
-                tensors[name] = Tensor(shape: info.shape, scalars: values)
-            }
-            return tensors
-        }
-    }
-
     /// A safetensors image of `tensors`.
     static func encode(_ tensors: [String: Tensor]) -> [UInt8] {
         let names = tensors.keys.sorted()
@@ -56,7 +42,7 @@ import Testing
         #expect(config.r == 4 && config.loraAlpha == 8 && config.loraDropout == 0)
         #expect(config.baseModelNameOrPath == "HuggingFaceTB/SmolLM2-135M-Instruct")
         #expect(config.targetModules == LoRATarget.allCases.map(\.rawValue))
-        let tensors = try Self.tensors(files.weights)
+        let tensors = try LlamaTestSupport.tensors(files.weights)
         #expect(tensors.count == 2 * 7 * model.config.layerCount)
         let (c, q, kv, f) = (32, 32, 16, 48)
         let shapes: [(String, [Int], [Int])] = [
@@ -81,7 +67,7 @@ import Testing
     @Test func test_queryAndKeyRows_shouldBeUnpermutedOnExport() throws {
         let model = try LoRAModelTests.adaptedModel(seed: 52)
         let adapters = try #require(model.adapters)
-        let tensors = try Self.tensors(try model.exportAdapters(baseModel: "base").weights)
+        let tensors = try LlamaTestSupport.tensors(try model.exportAdapters(baseModel: "base").weights)
         let (d, r) = (model.config.headSize, 4)
         for target in [LoRATarget.query, .key, .value] {
             let ours = adapters.matrices(layer: 0, target: target)!
@@ -104,7 +90,7 @@ import Testing
     @Test func test_badAdapterFiles_shouldBeRefusedByName() throws {
         let model = try LoRAModelTests.adaptedModel(seed: 53)
         let files = try model.exportAdapters(baseModel: "base")
-        let tensors = try Self.tensors(files.weights)
+        let tensors = try LlamaTestSupport.tensors(files.weights)
         let qB = Llama.peftTensorName(layer: 1, target: .query, "B")
         let fresh = try LlamaTestSupport.model(seed: 53)
         func attempt(weights: [String: Tensor]? = nil, config: [String: Any]? = nil) -> LoRAError? {
@@ -158,13 +144,13 @@ import Testing
         let model = try Llama(config: LlamaTestSupport.tiny, weights: weights)
         let directory = Self.fixtures.appendingPathComponent("lora-reference")
         try model.loadAdapters(from: directory)
-        let expected = try Self.tensors([UInt8](try Data(contentsOf: directory.appendingPathComponent("expected.safetensors"))))
+        let expected = try LlamaTestSupport.tensors([UInt8](try Data(contentsOf: directory.appendingPathComponent("expected.safetensors"))))
         let tokens = expected["tokens"]!.scalars.map { Int32($0) }
         let logits = try model.logits(for: tokens)
         #expect(logits.shape == expected["logits"]!.shape)
         let difference = zip(logits.scalars, expected["logits"]!.scalars).map { abs($0 - $1) }.max()!
-        let exported = try Self.tensors(try model.exportAdapters(baseModel: "fulmen/llama-reference-tiny").weights)
-        let golden = try Self.tensors([UInt8](try Data(contentsOf: directory.appendingPathComponent("adapter_model.safetensors"))))
+        let exported = try LlamaTestSupport.tensors(try model.exportAdapters(baseModel: "fulmen/llama-reference-tiny").weights)
+        let golden = try LlamaTestSupport.tensors([UInt8](try Data(contentsOf: directory.appendingPathComponent("adapter_model.safetensors"))))
         #expect(exported == golden)
         try model.mergeAdapters()
         let mergedDifference = zip(try model.logits(for: tokens).scalars, expected["logits"]!.scalars).map { abs($0 - $1) }.max()!
