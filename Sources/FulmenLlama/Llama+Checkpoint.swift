@@ -5,10 +5,15 @@ public import FulmenModel
 /// configuration in the `__metadata__` under GGUF's `llama.*` key names, `format` = `fulmen-llama`, and
 /// `fulmen.data_crc32`, a CRC-32 of the data section that catches corrupted weights. A tied head is stored once.
 extension Llama {
-    private static let formatName = "fulmen-llama"
+    /// The `format` its checkpoints carry in their metadata.
+    package static let formatName = "fulmen-llama"
 
     /// The model's parameters as a safetensors file image.
-    public func checkpoint() -> [UInt8] {
+    public func checkpoint() -> [UInt8] { checkpoint(adding: [:]) }
+
+    /// The model's parameters as a safetensors file image whose metadata also holds `extra` (which must not
+    /// redefine the configuration's keys), written in one pass.
+    package func checkpoint(adding extra: [String: String]) -> [UInt8] {
         let tensors = layout.entries.map {
             (name: $0.name, shape: $0.shape, values: UnsafeBufferPointer(start: parameters.base + $0.offset, count: $0.count))
         }
@@ -22,6 +27,7 @@ extension Llama {
             "llama.attention.layer_norm_rms_epsilon": "\(config.rmsNormEpsilon)",
             "llama.rope.freq_base": "\(config.ropeBase)", "fulmen.tied_embeddings": "\(config.tiedEmbeddings)",
         ]
+        metadata.merge(extra) { own, _ in own }
         metadata["fulmen.data_crc32"] = String(
             CRC32.checksum(UnsafeRawBufferPointer(start: parameters.base, count: layout.count * 4)))
         return Safetensors.encode(tensors: tensors, metadata: metadata)

@@ -7,7 +7,8 @@ import Foundation
 /// `n_layer`, `n_head`), `format` = `fulmen-gpt`, and `fulmen.data_crc32`, a CRC-32 of the data section that
 /// catches corrupted weights. The tied LM head is `wte.weight`, stored once.
 extension GPT {
-    private static let formatName = "fulmen-gpt"
+    /// The `format` its checkpoints carry in their metadata.
+    package static let formatName = "fulmen-gpt"
 
     /// The model's parameters as a safetensors file image.
     public func checkpoint() -> [UInt8] {

@@ -13,10 +13,24 @@ import ModelFiles
 ///   `adapter_config.json`, and `fulmen.base` naming the frozen base they apply to: kilobytes to megabytes, where
 ///   the base is hundreds.
 struct PolicyWeights {
-    enum Format: String {
-        case gpt = "fulmen-gpt"
-        case llama = "fulmen-llama"
-        case lora = "fulmen-lora"
+    enum Format {
+        case gpt
+        case llama
+        case lora
+
+        /// The `format` metadata value, as each writer spells it.
+        var name: String {
+            switch self {
+            case .gpt: GPT.formatName
+            case .llama: Llama.formatName
+            case .lora: "fulmen-lora"
+            }
+        }
+
+        init?(name: String) {
+            guard let format = [Format.gpt, .llama, .lora].first(where: { $0.name == name }) else { return nil }
+            self = format
+        }
     }
 
     /// Metadata keys.
@@ -44,14 +58,14 @@ struct PolicyWeights {
         case .success(let read): metadata = read
         case .failure(let error): throw .invalidWeights(reason: error.description)
         }
-        guard let text = metadata[Key.format], let format = Format(rawValue: text) else {
-            let known = [Format.gpt, .llama, .lora].map(\.rawValue).joined(separator: ", ")
+        guard let text = metadata[Key.format], let format = Format(name: text) else {
+            let known = [Format.gpt, .llama, .lora].map(\.name).joined(separator: ", ")
             throw .invalidWeights(reason: "format is '\(metadata[Key.format] ?? "none")', expected one of \(known)")
         }
         self.format = format
         base = metadata[Key.base].map(PretrainedModelReference.init)
         adapterConfig = metadata[Key.adapterConfig].map { Array($0.utf8) }
-        if format != .gpt, base == nil { throw .invalidWeights(reason: "\(format.rawValue) weights lack '\(Key.base)'") }
+        if format != .gpt, base == nil { throw .invalidWeights(reason: "\(format.name) weights lack '\(Key.base)'") }
         if format == .lora, adapterConfig == nil {
             throw .invalidWeights(reason: "fulmen-lora weights lack '\(Key.adapterConfig)'")
         }
@@ -59,8 +73,7 @@ struct PolicyWeights {
 
     /// A whole Llama's checkpoint, marked with the pretrained model it came from.
     static func encode(llama model: Llama, base: PretrainedModelReference) -> [UInt8] {
-        // The image was just made by `checkpoint()`, so its header parses.
-        try! Safetensors.addingMetadata([Key.base: base.description], to: model.checkpoint())
+        model.checkpoint(adding: [Key.base: base.description])
     }
 
     /// The adapters attached to `model`, in PEFT's layout, marked with the base they apply to.
@@ -69,7 +82,7 @@ struct PolicyWeights {
             let files = try model.exportAdapters(baseModel: base.description)
             return try Safetensors.addingMetadata(
                 [
-                    Key.format: Format.lora.rawValue, Key.base: base.description,
+                    Key.format: Format.lora.name, Key.base: base.description,
                     Key.adapterConfig: String(decoding: files.config, as: UTF8.self),
                 ], to: files.weights)
         } catch {

@@ -100,7 +100,7 @@ public final class PolicyLoader {
                 throw .invalidWeights(reason: "the adapters do not fit \(reference): \(error)")
             }
         default:
-            throw .invalidWeights(reason: "\(described.format.rawValue) weights name no base model")
+            throw .invalidWeights(reason: "\(described.format.name) weights name no base model")
         }
     }
 
