@@ -184,15 +184,17 @@ public struct PolicyEndpoint: Sendable {
             }
             return (role: role, text: message.content?.text ?? "")
         }
-        let tokenizer = try await context.llm.tokenizer()
+        let text = try await context.llm.modelText()
         let prompt = try configuration.template.render(
-            messages, tokenizer: tokenizer, modelTemplate: try await context.llm.chatTemplate())
+            messages, tokenizer: text.tokenizer, modelTemplate: text.chatTemplate)
         let maxTokens = body.maxCompletionTokens ?? body.maxTokens
         let call = try ModelCall.validated(
             prompt: prompt.tokens, maxTokens: maxTokens,
             maxTokensField: body.maxCompletionTokens != nil ? "max_completion_tokens" : "max_tokens",
             templateStops: prompt.replyStops, fields: body.fields)
-        return try await reply(to: call, shaped: .chat(logprobs: body.logprobs == true), fields: body.fields, request, context)
+        return try await reply(
+            to: call, shaped: .chat(logprobs: body.logprobs == true), fields: body.fields, tokenizer: text.tokenizer,
+            request, context)
     }
 
     private func complete(_ request: Request, _ context: RolloutContext) async throws -> Response {
@@ -223,15 +225,15 @@ public struct PolicyEndpoint: Sendable {
             prompt: prompt, maxTokens: body.maxTokens ?? 16, maxTokensField: "max_tokens", templateStops: [],
             fields: body.fields)
         let shape = ReplyShape.completion(logprobs: body.logprobs != nil, echo: body.echo == true ? (try? tokenizer.decode(prompt)) ?? "" : nil)
-        return try await reply(to: call, shaped: shape, fields: body.fields, request, context)
+        return try await reply(to: call, shaped: shape, fields: body.fields, tokenizer: tokenizer, request, context)
     }
 
     /// Runs `call` as the attempt's (inside the agent's span its `traceparent` names) and answers with the
-    /// whole reply, or with its events when the request streams.
+    /// whole reply, or with its events when the request streams; `tokenizer` is the model's, decoding the reply.
     private func reply(
-        to call: ModelCall, shaped shape: ReplyShape, fields: CallFields, _ request: Request, _ context: RolloutContext
+        to call: ModelCall, shaped shape: ReplyShape, fields: CallFields, tokenizer: any TextTokenizer,
+        _ request: Request, _ context: RolloutContext
     ) async throws -> Response {
-        let tokenizer = try await context.llm.tokenizer()
         let reply = try await context.within(foreignSpan: Self.traceParent(request)) {
             try await call.run(on: context.llm, tokenizer: tokenizer)
         }

@@ -136,16 +136,23 @@ public struct LLMClient: Sendable {
             .text(prompt, stop: stop), maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP)
     }
 
-    /// The tokenizer of the rollout's policy model (loading the model if no call has yet).
-    /// - Throws: ``EpisodeError`` when the rollout pins no policy weights or they do not load.
-    public func tokenizer() async throws -> any TextTokenizer {
-        try await engine.model(for: weightsDescriptor()).tokenizer
+    /// What turns text into the rollout's policy model's prompts and back.
+    public struct ModelText: Sendable {
+        public let tokenizer: any TextTokenizer
+        /// The model's own chat template, or why Fulmen cannot render it; nil for a GPT, which has none.
+        public let chatTemplate: Result<ChatTemplate, ChatTemplateError>?
     }
 
-    /// The policy model's own chat template, or why Fulmen cannot render it; nil for a GPT, which has none.
+    /// The tokenizer and chat template of the rollout's policy model (loading the model if no call has yet).
     /// - Throws: ``EpisodeError`` when the rollout pins no policy weights or they do not load.
-    public func chatTemplate() async throws -> Result<ChatTemplate, ChatTemplateError>? {
-        try await engine.model(for: weightsDescriptor()).policy.chatTemplate
+    public func modelText() async throws -> ModelText {
+        let policy = try await engine.model(for: weightsDescriptor()).policy
+        return ModelText(tokenizer: policy.tokenizer, chatTemplate: policy.chatTemplate)
+    }
+
+    /// The tokenizer of the rollout's policy model (see ``modelText()``).
+    public func tokenizer() async throws -> any TextTokenizer {
+        try await modelText().tokenizer
     }
 
     /// The pinned policy weights.
